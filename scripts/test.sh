@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Compiles, then runs one tier of tests: unit | integration | e2e | all.
+# Expects the toolchain on PATH: run it through scripts/with-toolchain.sh (the npm scripts do).
+#   unit         pure logic, no processes
+#   integration  the AWS SDK against moto over HTTP
+#   e2e          the pulumi CLI, the dynamic provider and moto together
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export PATH="$PWD/node_modules/.bin:$PATH"
+
+tier=${1:-all}
+case "$tier" in
+  unit | integration | e2e) tiers=("$tier") ;;
+  all) tiers=(unit integration e2e) ;;
+  *)
+    echo "usage: scripts/test.sh unit|integration|e2e|all" >&2
+    exit 2
+    ;;
+esac
+
+rm -rf dist
+tsc -p tsconfig.json
+
+files=()
+for t in "${tiers[@]}"; do
+  while IFS= read -r f; do files+=("$f"); done < <(find "dist/test/$t" -name '*.test.js' | sort)
+done
+[ ${#files[@]} -gt 0 ] || { echo "no test files for tier '$tier'" >&2; exit 1; }
+
+# One run, so one summary; files run in the order given (unit first: fastest feedback).
+exec node --test --test-concurrency=1 --test-timeout=900000 --test-reporter=spec "${files[@]}"

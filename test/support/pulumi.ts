@@ -1,0 +1,209 @@
+// Throwaway Pulumi projects and stacks for the end-to-end tier: the real CLI, a local file backend
+// in a temporary directory, no cloud login, nothing interactive.
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+
+export const PACKAGE_NAME = "pulumi-secret-rotation";
+
+/** The repository root: the directory of the package.json named PACKAGE_NAME above this file. */
+export function repoRoot(): string {
+    for (let dir = __dirname; dir !== dirname(dir); dir = dirname(dir)) {
+        const manifest = join(dir, "package.json");
+        if (existsSync(manifest) && JSON.parse(readFileSync(manifest, "utf8")).name === PACKAGE_NAME) return dir;
+    }
+    throw new Error(`no package.json named ${PACKAGE_NAME} above ${__dirname}`);
+}
+
+export interface PulumiResult {
+    command: string;
+    code: number;
+    stdout: string;
+    stderr: string;
+}
+
+export interface RunOptions {
+    /** Exit code the call must end with (default 0); anything else throws with the output. */
+    expectCode?: number;
+    timeoutMs?: number;
+}
+
+const tail = (text: string, max = 6000) => (text.length > max ? `…${text.slice(-max)}` : text);
+
+export function describeResult(result: PulumiResult): string {
+    return `$ ${result.command}\nexit code ${result.code}\n--- stdout\n${tail(result.stdout)}\n--- stderr\n${tail(result.stderr)}`;
+}
+
+export interface ProjectOptions {
+    /** Absolute path of the compiled program module the project runs. */
+    program: string;
+    /** Environment for every pulumi command (the AWS variables, usually). */
+    env: Record<string, string>;
+    stack?: string;
+    /** Stack configuration, written to Pulumi.<stack>.yaml as it would be in a gitops repository. */
+    config?: Record<string, unknown>;
+}
+
+/**
+ * A Pulumi project in a fresh temporary directory, with one stack on a file backend beside it.
+ * Its node_modules links to the repository's packages (and to this package itself), so the
+ * program and the dynamic provider resolve modules as they would in a user's project.
+ */
+export class TestStack {
+    readonly history: PulumiResult[] = [];
+
+    private constructor(
+        readonly root: string,
+        readonly projectDir: string,
+        readonly stack: string,
+        private readonly env: Record<string, string>,
+    ) {}
+
+    static async create(options: ProjectOptions): Promise<TestStack> {
+        const root = mkdtempSync(join(tmpdir(), "psr-e2e-"));
+        const projectDir = join(root, "project");
+        const stateDir = join(root, "state");
+        const homeDir = join(root, "pulumi-home");
+        for (const dir of [projectDir, stateDir, homeDir]) mkdirSync(dir, { recursive: true });
+
+        const repo = repoRoot();
+        const modules = join(projectDir, "node_modules");
+        mkdirSync(modules);
+        for (const name of ["@pulumi", "@aws-sdk"]) symlinkSync(join(repo, "node_modules", name), join(modules, name));
+        symlinkSync(repo, join(modules, PACKAGE_NAME));
+
+        writeFileSync(join(projectDir, "Pulumi.yaml"), "name: e2e\nruntime: nodejs\nmain: index.js\n");
+        writeFileSync(join(projectDir, "package.json"), JSON.stringify({ name: "e2e", private: true }) + "\n");
+        writeFileSync(join(projectDir, "index.js"), `module.exports = require(${JSON.stringify(resolve(options.program))});\n`);
+
+        const env: Record<string, string> = {
+            ...inheritedEnv(),
+            ...options.env,
+            PULUMI_HOME: homeDir,
+            PULUMI_BACKEND_URL: `file://${stateDir}`,
+            PULUMI_CONFIG_PASSPHRASE: "",
+            PULUMI_SKIP_UPDATE_CHECK: "true",
+            PULUMI_SKIP_CONFIRMATIONS: "true",
+            // Tests must never reach for a plugin download: everything they need is local.
+            PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+        };
+        const stack = new TestStack(root, projectDir, options.stack ?? "test", env);
+        await stack.run(["stack", "init", stack.stack]);
+        if (options.config) stack.writeConfig(options.config);
+        return stack;
+    }
+
+    /** Replaces the stack's configuration (keeping the passphrase salt written by `stack init`). */
+    writeConfig(config: Record<string, unknown>): void {
+        const file = join(this.projectDir, `Pulumi.${this.stack}.yaml`);
+        const kept = existsSync(file)
+            ? readFileSync(file, "utf8")
+                  .split("\n")
+                  .filter((line) => line.startsWith("encryptionsalt:"))
+            : [];
+        // JSON is valid YAML (flow style): no YAML writer needed, and the file stays reviewable.
+        writeFileSync(file, [...kept, `config: ${JSON.stringify(config, null, 2)}`, ""].join("\n"));
+    }
+
+    /** Runs `pulumi <args>` in the project, non-interactively, and keeps the output. */
+    async run(args: string[], options: RunOptions = {}): Promise<PulumiResult> {
+        const fullArgs = [...args, "--non-interactive", "--color=never"];
+        if (!["stack", "config"].includes(args[0]!)) fullArgs.push("--stack", this.stack);
+        const result = await runProcess("pulumi", fullArgs, this.projectDir, this.env, options.timeoutMs ?? 300_000);
+        this.history.push(result);
+        const expected = options.expectCode ?? 0;
+        if (result.code !== expected) {
+            throw new Error(`pulumi exited ${result.code}, expected ${expected}\n${describeResult(result)}`);
+        }
+        return result;
+    }
+
+    preview(extra: string[] = [], options?: RunOptions) {
+        return this.run(["preview", ...extra], options);
+    }
+    up(extra: string[] = [], options?: RunOptions) {
+        return this.run(["up", "--yes", "--skip-preview", ...extra], options);
+    }
+    refresh(extra: string[] = [], options?: RunOptions) {
+        return this.run(["refresh", "--yes", "--skip-preview", ...extra], options);
+    }
+    destroy(extra: string[] = [], options?: RunOptions) {
+        return this.run(["destroy", "--yes", "--skip-preview", ...extra], options);
+    }
+
+    /** `pulumi stack export`: the deployment as the backend stores it. */
+    async exportState(): Promise<StackDeployment> {
+        const result = await this.run(["stack", "export", "--stack", this.stack]);
+        return JSON.parse(result.stdout) as StackDeployment;
+    }
+
+    /** The stack's resources of one type token, from the exported state. */
+    async resourcesOfType(type: string): Promise<StateResource[]> {
+        const state = await this.exportState();
+        return (state.deployment.resources ?? []).filter((r) => r.type === type);
+    }
+
+    /** All output of every command so far, for failure messages. */
+    transcript(): string {
+        return this.history.map(describeResult).join("\n\n");
+    }
+
+    cleanup(): void {
+        if (!process.env.KEEP_TEST_DIRS) rmSync(this.root, { recursive: true, force: true });
+    }
+}
+
+export interface StateResource {
+    urn: string;
+    type: string;
+    id?: string;
+    inputs?: Record<string, unknown>;
+    outputs?: Record<string, unknown>;
+}
+
+export interface StackDeployment {
+    version: number;
+    deployment: { resources?: StateResource[]; pending_operations?: unknown[] };
+}
+
+// The test process's environment minus what would point pulumi or the SDK somewhere else.
+function inheritedEnv(): Record<string, string> {
+    const env: Record<string, string> = {};
+    for (const [name, value] of Object.entries(process.env)) {
+        if (value === undefined) continue;
+        if (/^(PULUMI_|AWS_)/.test(name)) continue;
+        env[name] = value;
+    }
+    return env;
+}
+
+export function runProcess(
+    command: string,
+    args: string[],
+    cwd: string,
+    env: Record<string, string>,
+    timeoutMs: number,
+): Promise<PulumiResult> {
+    return new Promise((resolvePromise, reject) => {
+        const child = spawn(command, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+        child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+        const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+        child.on("error", (error) => {
+            clearTimeout(timer);
+            reject(error);
+        });
+        child.on("close", (code, signal) => {
+            clearTimeout(timer);
+            resolvePromise({
+                command: [command, ...args].join(" "),
+                code: code ?? (signal ? 128 : 1),
+                stdout,
+                stderr: signal ? `${stderr}\n(killed by ${signal}${signal === "SIGKILL" ? `, timeout ${timeoutMs} ms` : ""})` : stderr,
+            });
+        });
+    });
+}
