@@ -1,0 +1,744 @@
+// Integration: the AWS front (test/support/aws-front.ts) between the real SDK and moto. Each rule the
+// front adds is shown twice where practical: moto alone (a client pointed straight at moto) behaves
+// differently, and through the front the SDK sees what AWS documents. Tests play the rotation Lambda
+// with real calls (PutSecretValue with AWSPENDING, UpdateSecretVersionStage).
+import assert from "node:assert/strict";
+import { after, before, beforeEach, test } from "node:test";
+
+import {
+    CancelRotateSecretCommand,
+    CreateSecretCommand,
+    DescribeSecretCommand,
+    GetSecretValueCommand,
+    ListSecretsCommand,
+    ListSecretVersionIdsCommand,
+    PutSecretValueCommand,
+    RotateSecretCommand,
+    RotateSecretCommandInput,
+    SecretsManagerClient,
+    UpdateSecretVersionStageCommand,
+} from "@aws-sdk/client-secrets-manager";
+
+import { AwsFront, CallRecord, nextRotationDate } from "../support/aws-front";
+import { MotoServer, useAwsEnv } from "../support/moto";
+import { createRotationLambda, createSecret, describeSecret, labelsOf, secretsManager, versionIdFor } from "../support/seed";
+
+let moto: MotoServer;
+let front: AwsFront;
+let restoreEnv: (() => void) | undefined;
+
+before(async () => {
+    moto = await MotoServer.start();
+    front = await AwsFront.start(moto.endpoint);
+    restoreEnv = useAwsEnv({ ...moto.awsEnv(), AWS_ENDPOINT_URL_SECRETS_MANAGER: front.endpoint });
+});
+after(async () => {
+    restoreEnv?.();
+    await front?.stop();
+    await moto?.stop();
+});
+beforeEach(async () => {
+    await moto.reset();
+    front.reset();
+});
+
+// ---- helpers ----
+
+/** A client that bypasses the front: what moto alone answers. */
+function direct(): SecretsManagerClient {
+    return new SecretsManagerClient({ endpoint: moto.endpoint });
+}
+
+/** A client through the front without the SDK's own retries, so that one fault is one failure. */
+function once(): SecretsManagerClient {
+    return new SecretsManagerClient({ maxAttempts: 1 });
+}
+
+interface SdkError extends Error {
+    code?: string;
+    $metadata?: { httpStatusCode?: number };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<SdkError> {
+    try {
+        await promise;
+    } catch (error) {
+        return error as SdkError;
+    }
+    assert.fail("expected the call to fail");
+}
+
+async function labelsVia(client: SecretsManagerClient, secretId: string): Promise<Record<string, string[]>> {
+    const out = await client.send(new ListSecretVersionIdsCommand({ SecretId: secretId, IncludeDeprecated: true }));
+    const labels: Record<string, string[]> = {};
+    for (const v of out.Versions ?? []) labels[v.VersionId!] = [...(v.VersionStages ?? [])].sort();
+    return labels;
+}
+
+function holderOf(labels: Record<string, string[]>, label: string): string[] {
+    return Object.keys(labels).filter((id) => labels[id].includes(label));
+}
+
+/** The rotation Lambda's createSecret step: a new version labelled AWSPENDING. */
+async function putPending(client: SecretsManagerClient, secretId: string, tag: string, value = "pending-value"): Promise<string> {
+    const versionId = versionIdFor(tag);
+    await client.send(new PutSecretValueCommand({ SecretId: secretId, SecretString: value, ClientRequestToken: versionId, VersionStages: ["AWSPENDING"] }));
+    return versionId;
+}
+
+/** The rotation Lambda's finishSecret step: AWSCURRENT to the pending version, AWSPENDING removed. */
+async function finishRotation(client: SecretsManagerClient, secretId: string, pending: string, current: string): Promise<void> {
+    await client.send(new UpdateSecretVersionStageCommand({ SecretId: secretId, VersionStage: "AWSCURRENT", MoveToVersionId: pending, RemoveFromVersionId: current }));
+    await client.send(new UpdateSecretVersionStageCommand({ SecretId: secretId, VersionStage: "AWSPENDING", RemoveFromVersionId: pending }));
+}
+
+function rotate(client: SecretsManagerClient, input: RotateSecretCommandInput) {
+    return client.send(new RotateSecretCommand(input));
+}
+
+function secondsFromNow(date: Date | undefined): number {
+    assert.ok(date, "expected a date");
+    return (date.getTime() - Date.now()) / 1000;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// ---- forwarding and the call log ----
+
+test("forwards Secrets Manager calls to moto and relays the answers", async () => {
+    const secret = await createSecret("fwd/one", "value-1");
+    const value = await secretsManager().send(new GetSecretValueCommand({ SecretId: "fwd/one" }));
+    assert.equal(value.SecretString, "value-1");
+    assert.equal(value.ARN, secret.arn);
+    // The state lives in moto: a client that bypasses the front sees the same secret.
+    const seen = await direct().send(new DescribeSecretCommand({ SecretId: secret.arn }));
+    assert.equal(seen.Name, "fwd/one");
+});
+
+test("passes non-Secrets-Manager paths (moto-api) through untouched", async () => {
+    await createSecret("fwd/data", "value-1");
+    const viaFront = await fetch(`${front.endpoint}/moto-api/data.json`);
+    const viaMoto = await fetch(`${moto.endpoint}/moto-api/data.json`);
+    assert.equal(viaFront.status, 200);
+    assert.equal(await viaFront.text(), await viaMoto.text());
+    const logged = front.calls().at(-1)!;
+    assert.deepEqual([logged.operation, logged.status, logged.forwarded], ["GET /moto-api/data.json", 200, true]);
+});
+
+test("logs every client call with operation, secret id, status, error name and duration", async () => {
+    const lambdaArn = await createRotationLambda();
+    const secret = await createSecret("log/one", "value-1");
+    await describeSecret("log/one");
+    await rejection(describeSecret("log/missing"));
+    await rotate(secretsManager(), { SecretId: secret.arn, RotationLambdaARN: lambdaArn, RotationRules: { AutomaticallyAfterDays: 5 } });
+
+    const calls = front.calls();
+    assert.deepEqual(
+        calls.map((c) => [c.operation, c.secretId, c.status, c.errorName]),
+        [
+            ["CreateSecret", undefined, 200, undefined],
+            ["DescribeSecret", "log/one", 200, undefined],
+            ["DescribeSecret", "log/missing", 400, "ResourceNotFoundException"],
+            ["RotateSecret", secret.arn, 200, undefined],
+        ],
+    );
+    for (const call of calls) {
+        assert.ok(call.startedAt instanceof Date);
+        assert.ok(call.durationMs >= 0);
+        assert.equal(call.forwarded, true);
+        assert.equal(call.injected, undefined);
+    }
+    // The front's own look-ups in moto (DescribeSecret before RotateSecret, the Lambda check) are
+    // not the client's calls and stay out of the log.
+    assert.deepEqual(front.callCounts(), { CreateSecret: 1, DescribeSecret: 2, RotateSecret: 1 });
+    assert.equal(front.callCount("DescribeSecret"), 2);
+    assert.deepEqual(front.calls("RotateSecret").map((c) => c.secretId), [secret.arn]);
+    front.clearCalls();
+    assert.deepEqual(front.calls(), []);
+});
+
+// ---- rule stranded-rotation / pending-on-current ----
+
+test("stranded-rotation: RotateSecret with AWSPENDING on another version fails and changes nothing", async () => {
+    const lambdaArn = await createRotationLambda();
+
+    // moto alone: strips AWSPENDING from the stranded version and starts another rotation.
+    const m = await createSecret("stranded/moto", "value-1");
+    const mPending = await putPending(direct(), m.arn, "stranded/moto-p");
+    await rotate(direct(), { SecretId: m.arn, RotationLambdaARN: lambdaArn, RotationRules: { AutomaticallyAfterDays: 7 } });
+    const mLabels = await labelsVia(direct(), m.arn);
+    assert.deepEqual(mLabels[mPending], []);
+    assert.notDeepEqual(holderOf(mLabels, "AWSPENDING"), [mPending]);
+
+    // Through the front: AWS's InvalidRequestException, no state change.
+    const f = await createSecret("stranded/front", "value-1");
+    const fPending = await putPending(secretsManager(), f.arn, "stranded/front-p");
+    const labelsBefore = await labelsOf(f.arn);
+    const error = await rejection(rotate(secretsManager(), { SecretId: f.arn, RotationLambdaARN: lambdaArn, RotationRules: { AutomaticallyAfterDays: 7 } }));
+    assert.equal(error.name, "InvalidRequestException");
+    assert.equal(error.message, "A previous rotation isn't complete. That rotation will be reattempted.");
+    assert.equal(error.$metadata?.httpStatusCode, 400);
+    assert.deepEqual(await labelsOf(f.arn), labelsBefore);
+    assert.deepEqual(holderOf(labelsBefore, "AWSPENDING"), [fPending]);
+    const described = await describeSecret(f.arn);
+    assert.equal(described.RotationLambdaARN, undefined);
+    assert.notEqual(described.RotationEnabled, true);
+    assert.equal(front.calls("RotateSecret")[0].forwarded, false);
+});
+
+test("pending-on-current: RotateSecret with AWSPENDING on the AWSCURRENT version succeeds", async () => {
+    const lambdaArn = await createRotationLambda();
+    const pendOnCurrent = async (name: string) => {
+        const secret = await createSecret(name, "value-1");
+        await secretsManager().send(new UpdateSecretVersionStageCommand({ SecretId: secret.arn, VersionStage: "AWSPENDING", MoveToVersionId: secret.versionId }));
+        assert.deepEqual(await labelsOf(secret.arn), { [secret.versionId]: ["AWSCURRENT", "AWSPENDING"] });
+        return secret;
+    };
+
+    // moto alone rejects this healthy state.
+    const m = await pendOnCurrent("oncurrent/moto");
+    const error = await rejection(rotate(direct(), { SecretId: m.arn, RotationLambdaARN: lambdaArn }));
+    assert.equal(error.name, "InvalidRequestException");
+    assert.match(error.message, /still in progress/);
+
+    // Through the front the rotation starts.
+    const f = await pendOnCurrent("oncurrent/front");
+    const token = versionIdFor("oncurrent/rot-1");
+    const out = await rotate(secretsManager(), { SecretId: f.arn, RotationLambdaARN: lambdaArn, ClientRequestToken: token });
+    assert.equal(out.VersionId, token);
+    assert.deepEqual(await labelsOf(f.arn), { [f.versionId]: ["AWSCURRENT"], [token]: ["AWSPENDING"] });
+});
+
+// ---- rule idempotent-rotate ----
+
+test("idempotent-rotate: a retried RotateSecret (same token) after a finished rotation changes nothing", async () => {
+    const lambdaArn = await createRotationLambda();
+    const rotatedOnce = async (name: string, tag: string) => {
+        const secret = await createSecret(name, "value-1");
+        const token = versionIdFor(tag);
+        await rotate(secretsManager(), { SecretId: secret.arn, RotationLambdaARN: lambdaArn, RotationRules: { AutomaticallyAfterDays: 30 }, ClientRequestToken: token });
+        await putPending(secretsManager(), secret.arn, tag, "value-2");
+        await finishRotation(secretsManager(), secret.arn, token, secret.versionId);
+        assert.deepEqual(await labelsOf(secret.arn), { [secret.versionId]: ["AWSPREVIOUS"], [token]: ["AWSCURRENT"] });
+        return { secret, token };
+    };
+
+    // moto alone re-creates the version: AWSCURRENT is gone from the secret.
+    const m = await rotatedOnce("retry/moto", "retry/moto-rot1");
+    await rotate(direct(), { SecretId: m.secret.arn, RotationLambdaARN: lambdaArn, ClientRequestToken: m.token });
+    assert.deepEqual(holderOf(await labelsVia(direct(), m.secret.arn), "AWSCURRENT"), []);
+
+    // Through the front the retry is answered as the same request.
+    const f = await rotatedOnce("retry/front", "retry/front-rot1");
+    const out = await rotate(secretsManager(), { SecretId: f.secret.arn, RotationLambdaARN: lambdaArn, ClientRequestToken: f.token });
+    assert.equal(out.VersionId, f.token);
+    assert.deepEqual(await labelsOf(f.secret.arn), { [f.secret.versionId]: ["AWSPREVIOUS"], [f.token]: ["AWSCURRENT"] });
+    const value = await secretsManager().send(new GetSecretValueCommand({ SecretId: f.secret.arn, VersionStage: "AWSCURRENT" }));
+    assert.equal(value.SecretString, "value-2");
+});
+
+// ---- rules exclusive-schedule / rotation-shadow ----
+
+test("exclusive-schedule: RotateSecret with both AutomaticallyAfterDays and ScheduleExpression fails", async () => {
+    const lambdaArn = await createRotationLambda();
+    const both = { AutomaticallyAfterDays: 7, ScheduleExpression: "rate(10 days)" };
+
+    const m = await createSecret("both/moto", "value-1");
+    await rotate(direct(), { SecretId: m.arn, RotationLambdaARN: lambdaArn, RotationRules: both, RotateImmediately: false });
+
+    const f = await createSecret("both/front", "value-1");
+    const error = await rejection(rotate(secretsManager(), { SecretId: f.arn, RotationLambdaARN: lambdaArn, RotationRules: both, RotateImmediately: false }));
+    assert.equal(error.name, "InvalidRequestException");
+    assert.equal(error.message, "You cannot specify both rotation frequency and schedule expression together.");
+    assert.equal((await describeSecret(f.arn)).RotationLambdaARN, undefined);
+});
+
+test("rotation-shadow: ScheduleExpression and Duration are stored, returned and enable rotation", async () => {
+    const lambdaArn = await createRotationLambda();
+    const rules = { ScheduleExpression: "rate(6 hours)", Duration: "2h" };
+
+    // moto alone: neither stored nor returned, and rotation reported as disabled.
+    const m = await createSecret("sched/moto", "value-1");
+    await rotate(direct(), { SecretId: m.arn, RotationLambdaARN: lambdaArn, RotationRules: rules, RotateImmediately: false });
+    const mDescribed = await direct().send(new DescribeSecretCommand({ SecretId: m.arn }));
+    assert.equal(mDescribed.RotationEnabled, false);
+    assert.equal(mDescribed.RotationRules?.ScheduleExpression, undefined);
+
+    const f = await createSecret("sched/front", "value-1");
+    await rotate(secretsManager(), { SecretId: "sched/front", RotationLambdaARN: lambdaArn, RotationRules: rules, RotateImmediately: false });
+    // The shadow is keyed by ARN: name, full ARN and partial ARN (no random suffix) all find it.
+    for (const id of ["sched/front", f.arn, f.arn.slice(0, -7)]) {
+        const described = await describeSecret(id);
+        assert.equal(described.RotationEnabled, true, id);
+        assert.deepEqual(described.RotationRules, rules, id);
+        assert.ok(Math.abs(secondsFromNow(described.NextRotationDate) - 6 * 3600) < 120, id);
+    }
+    const listed = await secretsManager().send(new ListSecretsCommand({}));
+    const entry = listed.SecretList?.find((s) => s.ARN === f.arn);
+    assert.equal(entry?.RotationEnabled, true);
+    assert.deepEqual(entry?.RotationRules, rules);
+});
+
+test("rotation-shadow: a cron ScheduleExpression gives the next window as NextRotationDate", async () => {
+    const lambdaArn = await createRotationLambda();
+    const secret = await createSecret("cron/front", "value-1");
+    await rotate(secretsManager(), {
+        SecretId: secret.arn,
+        RotationLambdaARN: lambdaArn,
+        RotationRules: { ScheduleExpression: "cron(0 16 1,15 * ? *)", Duration: "2h" },
+        RotateImmediately: false,
+    });
+    const next = (await describeSecret(secret.arn)).NextRotationDate!;
+    assert.ok([1, 15].includes(next.getUTCDate()));
+    assert.equal(next.getUTCHours(), 16);
+    assert.equal(next.getUTCMinutes(), 0);
+    assert.ok(secondsFromNow(next) > 0 && secondsFromNow(next) <= 17 * 86_400);
+
+    // The calculation itself, on fixed dates (AWS cron: day-of-week 1 = Sunday).
+    const at = (iso: string) => new Date(iso);
+    const next2 = (expression: string, from: string) => new Date(nextRotationDate({ ScheduleExpression: expression }, at(from))! * 1000).toISOString();
+    assert.equal(next2("cron(0 16 1,15 * ? *)", "2026-01-01T17:00:00Z"), "2026-01-15T16:00:00.000Z");
+    assert.equal(next2("cron(0 16 1,15 * ? *)", "2026-01-01T15:59:00Z"), "2026-01-01T16:00:00.000Z");
+    assert.equal(next2("cron(30 2 ? * MON *)", "2026-11-21T00:00:00Z"), "2026-11-23T02:30:00.000Z");
+    assert.equal(next2("cron(0 */4 * * ? *)", "2026-03-10T05:00:00Z"), "2026-03-10T08:00:00.000Z");
+    assert.equal(nextRotationDate({ ScheduleExpression: "cron(0 0 L * ? *)" }, at("2026-01-01T00:00:00Z")), undefined);
+    assert.equal(nextRotationDate({ AutomaticallyAfterDays: 2 }, at("2026-01-01T00:00:00Z")), Date.parse("2026-01-03T00:00:00Z") / 1000);
+});
+
+test("rotation-shadow: after CancelRotateSecret rotation is disabled and NextRotationDate is gone", async () => {
+    const lambdaArn = await createRotationLambda();
+
+    // moto alone keeps NextRotationDate.
+    const m = await createSecret("cancel/moto", "value-1");
+    await rotate(direct(), { SecretId: m.arn, RotationLambdaARN: lambdaArn, RotationRules: { AutomaticallyAfterDays: 10 }, RotateImmediately: false });
+    await direct().send(new CancelRotateSecretCommand({ SecretId: m.arn }));
+    const mDescribed = await direct().send(new DescribeSecretCommand({ SecretId: m.arn }));
+    assert.equal(mDescribed.RotationEnabled, false);
+    assert.ok(mDescribed.NextRotationDate instanceof Date);
+
+    const f = await createSecret("cancel/front", "value-1");
+    await rotate(secretsManager(), { SecretId: f.arn, RotationLambdaARN: lambdaArn, RotationRules: { AutomaticallyAfterDays: 10 }, RotateImmediately: false });
+    const enabled = await describeSecret(f.arn);
+    assert.equal(enabled.RotationEnabled, true);
+    assert.ok(Math.abs(secondsFromNow(enabled.NextRotationDate) - 10 * 86_400) < 120);
+
+    await secretsManager().send(new CancelRotateSecretCommand({ SecretId: f.arn }));
+    const cancelled = await describeSecret(f.arn);
+    assert.equal(cancelled.RotationEnabled, false);
+    assert.equal(cancelled.NextRotationDate, undefined);
+    assert.deepEqual(cancelled.RotationRules, { AutomaticallyAfterDays: 10 });
+
+    // RotateSecret with days > 0 turns it back on.
+    await rotate(secretsManager(), { SecretId: f.arn, RotationRules: { AutomaticallyAfterDays: 3 }, RotateImmediately: false });
+    const again = await describeSecret(f.arn);
+    assert.equal(again.RotationEnabled, true);
+    assert.ok(Math.abs(secondsFromNow(again.NextRotationDate) - 3 * 86_400) < 120);
+});
+
+// ---- rules keep-lambda-arn / require-lambda-arn / lambda-exists / rotate-not-immediately ----
+
+test("keep-lambda-arn: RotateSecret without RotationLambdaARN uses the stored function", async () => {
+    const lambdaArn = await createRotationLambda();
+
+    // moto alone wipes the stored ARN and moves AWSCURRENT to a new version without the Lambda.
+    const m = await createSecret("keep/moto", "value-1");
+    await rotate(direct(), { SecretId: m.arn, RotationLambdaARN: lambdaArn, RotationRules: { AutomaticallyAfterDays: 30 }, RotateImmediately: false });
+    for (const id of holderOf(await labelsVia(direct(), m.arn), "AWSPENDING")) {
+        await direct().send(new UpdateSecretVersionStageCommand({ SecretId: m.arn, VersionStage: "AWSPENDING", RemoveFromVersionId: id }));
+    }
+    const mToken = versionIdFor("keep/moto-rot2");
+    await rotate(direct(), { SecretId: m.arn, ClientRequestToken: mToken });
+    assert.notEqual((await direct().send(new DescribeSecretCommand({ SecretId: m.arn }))).RotationLambdaARN, lambdaArn);
+    assert.deepEqual(holderOf(await labelsVia(direct(), m.arn), "AWSCURRENT"), [mToken]);
+
+    const f = await createSecret("keep/front", "value-1");
+    await rotate(secretsManager(), { SecretId: f.arn, RotationLambdaARN: lambdaArn, RotationRules: { AutomaticallyAfterDays: 30 }, RotateImmediately: false });
+    const fToken = versionIdFor("keep/front-rot2");
+    await rotate(secretsManager(), { SecretId: f.arn, ClientRequestToken: fToken });
+    const described = await describeSecret(f.arn);
+    assert.equal(described.RotationLambdaARN, lambdaArn);
+    assert.equal(described.RotationEnabled, true);
+    const labels = await labelsOf(f.arn);
+    assert.deepEqual(holderOf(labels, "AWSCURRENT"), [f.versionId]);
+    assert.deepEqual(holderOf(labels, "AWSPENDING"), [fToken]);
+});
+
+test("require-lambda-arn: RotateSecret with no function given or stored fails", async () => {
+    const m = await createSecret("nolambda/moto", "value-1");
+    const mToken = versionIdFor("nolambda/moto-r");
+    await rotate(direct(), { SecretId: m.arn, ClientRequestToken: mToken });
+    assert.deepEqual(holderOf(await labelsVia(direct(), m.arn), "AWSCURRENT"), [mToken]);
+
+    const f = await createSecret("nolambda/front", "value-1");
+    const error = await rejection(rotate(secretsManager(), { SecretId: f.arn, RotationRules: { AutomaticallyAfterDays: 1 } }));
+    assert.equal(error.name, "InvalidRequestException");
+    assert.match(error.message, /doesn't already have a Lambda function ARN configured/);
+    assert.deepEqual(await labelsOf(f.arn), { [f.versionId]: ["AWSCURRENT"] });
+});
+
+test("lambda-exists: RotateSecret with a nonexistent function fails before any state change", async () => {
+    const missing = "arn:aws:lambda:us-east-1:123456789012:function:no-such-rotator";
+
+    // moto alone answers 404 but has already stored the ARN and added a valueless AWSPENDING version.
+    const m = await createSecret("nofn/moto", "value-1");
+    const mError = await rejection(rotate(direct(), { SecretId: m.arn, RotationLambdaARN: missing, RotationRules: { AutomaticallyAfterDays: 1 } }));
+    assert.equal(mError.name, "ResourceNotFoundException");
+    assert.equal(mError.$metadata?.httpStatusCode, 404);
+    assert.equal(holderOf(await labelsVia(direct(), m.arn), "AWSPENDING").length, 1);
+    assert.equal((await direct().send(new DescribeSecretCommand({ SecretId: m.arn }))).RotationLambdaARN, missing);
+
+    const f = await createSecret("nofn/front", "value-1");
+    const error = await rejection(rotate(secretsManager(), { SecretId: f.arn, RotationLambdaARN: missing, RotationRules: { AutomaticallyAfterDays: 1 } }));
+    assert.equal(error.name, "ResourceNotFoundException");
+    assert.equal(error.$metadata?.httpStatusCode, 400);
+    assert.deepEqual(await labelsOf(f.arn), { [f.versionId]: ["AWSCURRENT"] });
+    const described = await describeSecret(f.arn);
+    assert.equal(described.RotationLambdaARN, undefined);
+    assert.notEqual(described.RotationEnabled, true);
+});
+
+test("rotate-not-immediately: RotateImmediately=false leaves no AWSPENDING behind", async () => {
+    const lambdaArn = await createRotationLambda();
+
+    const m = await createSecret("later/moto", "value-1");
+    await rotate(direct(), { SecretId: m.arn, RotationLambdaARN: lambdaArn, RotationRules: { AutomaticallyAfterDays: 30 }, RotateImmediately: false });
+    const mPending = holderOf(await labelsVia(direct(), m.arn), "AWSPENDING");
+    assert.equal(mPending.length, 1);
+    assert.notEqual(mPending[0], m.versionId);
+
+    const f = await createSecret("later/front", "value-1");
+    await rotate(secretsManager(), { SecretId: f.arn, RotationLambdaARN: lambdaArn, RotationRules: { AutomaticallyAfterDays: 30 }, RotateImmediately: false });
+    const labels = await labelsOf(f.arn);
+    assert.deepEqual(holderOf(labels, "AWSPENDING"), []);
+    assert.deepEqual(holderOf(labels, "AWSCURRENT"), [f.versionId]);
+    // So a later rotation is not taken for a stranded one.
+    await rotate(secretsManager(), { SecretId: f.arn });
+});
+
+// ---- rules cancel-version-id / cancel-without-lambda ----
+
+test("cancel-version-id: CancelRotateSecret answers the version carrying AWSPENDING", async () => {
+    const lambdaArn = await createRotationLambda();
+    const interrupted = async (client: SecretsManagerClient, name: string) => {
+        const secret = await createSecret(name, "value-1");
+        await rotate(client, { SecretId: secret.arn, RotationLambdaARN: lambdaArn, RotationRules: { AutomaticallyAfterDays: 30 }, RotateImmediately: false });
+        const pending = await putPending(client, secret.arn, `${name}-p`);
+        return { secret, pending };
+    };
+
+    // moto alone answers its internal default version, the current one.
+    const m = await interrupted(direct(), "cancelv/moto");
+    const mOut = await direct().send(new CancelRotateSecretCommand({ SecretId: m.secret.arn }));
+    assert.equal(mOut.VersionId, m.secret.versionId);
+
+    const f = await interrupted(secretsManager(), "cancelv/front");
+    const out = await secretsManager().send(new CancelRotateSecretCommand({ SecretId: f.secret.arn }));
+    assert.equal(out.VersionId, f.pending);
+    assert.equal(out.ARN, f.secret.arn);
+});
+
+test("cancel-version-id: with no rotation in progress CancelRotateSecret answers no VersionId", async () => {
+    const lambdaArn = await createRotationLambda();
+    const m = await createSecret("cancelnone/moto", "value-1");
+    await rotate(direct(), { SecretId: m.arn, RotationLambdaARN: lambdaArn, RotationRules: { AutomaticallyAfterDays: 30 }, RotateImmediately: false });
+    for (const id of holderOf(await labelsVia(direct(), m.arn), "AWSPENDING")) {
+        await direct().send(new UpdateSecretVersionStageCommand({ SecretId: m.arn, VersionStage: "AWSPENDING", RemoveFromVersionId: id }));
+    }
+    assert.equal((await direct().send(new CancelRotateSecretCommand({ SecretId: m.arn }))).VersionId, m.versionId);
+
+    const f = await createSecret("cancelnone/front", "value-1");
+    await rotate(secretsManager(), { SecretId: f.arn, RotationLambdaARN: lambdaArn, RotationRules: { AutomaticallyAfterDays: 30 }, RotateImmediately: false });
+    const out = await secretsManager().send(new CancelRotateSecretCommand({ SecretId: f.arn }));
+    assert.equal(out.VersionId, undefined);
+    assert.equal(out.Name, "cancelnone/front");
+});
+
+test("cancel-without-lambda: CancelRotateSecret on a secret without a function succeeds", async () => {
+    const m = await createSecret("cancelnofn/moto", "value-1");
+    const error = await rejection(direct().send(new CancelRotateSecretCommand({ SecretId: m.arn })));
+    assert.equal(error.name, "InvalidRequestException");
+
+    const f = await createSecret("cancelnofn/front", "value-1");
+    const out = await secretsManager().send(new CancelRotateSecretCommand({ SecretId: f.arn }));
+    assert.equal(out.ARN, f.arn);
+    assert.equal(out.VersionId, undefined);
+    const described = await describeSecret(f.arn);
+    assert.equal(described.RotationEnabled, false);
+    assert.equal(described.NextRotationDate, undefined);
+});
+
+// ---- rules error-status / list-missing-secret ----
+
+test("error-status: ResourceNotFoundException is HTTP 400 with a JSON body and x-amzn-errortype", async () => {
+    const mError = await rejection(direct().send(new DescribeSecretCommand({ SecretId: "missing/secret" })));
+    assert.equal(mError.$metadata?.httpStatusCode, 404);
+
+    const error = await rejection(describeSecret("missing/secret"));
+    assert.equal(error.name, "ResourceNotFoundException");
+    assert.equal(error.$metadata?.httpStatusCode, 400);
+
+    // On the wire, as AWS JSON 1.1 clients other than this SDK would read it.
+    const response = await fetch(`${front.endpoint}/`, {
+        method: "POST",
+        headers: {
+            "x-amz-target": "secretsmanager.DescribeSecret",
+            "content-type": "application/x-amz-json-1.1",
+            // moto picks the service and region from the credential scope; the signature is not checked
+            authorization: "AWS4-HMAC-SHA256 Credential=AKIATESTROTATIONKEYID/20260101/us-east-1/secretsmanager/aws4_request, SignedHeaders=host, Signature=0",
+        },
+        body: JSON.stringify({ SecretId: "missing/secret" }),
+    });
+    assert.equal(response.status, 400);
+    assert.equal(response.headers.get("x-amzn-errortype"), "ResourceNotFoundException");
+    const body = (await response.json()) as { __type: string; message: string };
+    assert.equal(body.__type, "ResourceNotFoundException");
+    assert.match(body.message, /can't find/);
+});
+
+test("list-missing-secret: ListSecretVersionIds on a missing secret is a 400 ResourceNotFoundException", async () => {
+    const mError = await rejection(direct().send(new ListSecretVersionIdsCommand({ SecretId: "missing/secret" })));
+    assert.equal(mError.$metadata?.httpStatusCode, 500);
+
+    const error = await rejection(secretsManager().send(new ListSecretVersionIdsCommand({ SecretId: "missing/secret" })));
+    assert.equal(error.name, "ResourceNotFoundException");
+    assert.equal(error.$metadata?.httpStatusCode, 400);
+});
+
+// ---- rules version-dates / hide-deprecated / list-arn / label-moves ----
+
+test("version-dates: ListSecretVersionIds reports stable creation dates that tests can backdate", async () => {
+    const secret = await createSecret("dates/one", "value-1");
+    const pending = await putPending(secretsManager(), secret.arn, "dates/one-p");
+    const createdAt = front.versionCreatedDate(secret.versionId);
+    assert.ok(createdAt);
+
+    const datesVia = async (client: SecretsManagerClient) => {
+        const out = await client.send(new ListSecretVersionIdsCommand({ SecretId: secret.arn }));
+        return Object.fromEntries((out.Versions ?? []).map((v) => [v.VersionId!, v.CreatedDate!.getTime()]));
+    };
+    const moto1 = await datesVia(direct());
+    const front1 = await datesVia(secretsManager());
+    await sleep(1_100);
+    const moto2 = await datesVia(direct());
+    const front2 = await datesVia(secretsManager());
+    // moto alone: the time of the call, every time.
+    assert.ok(moto2[secret.versionId] > moto1[secret.versionId]);
+    // Through the front: when the version was first seen (its creation here), every time.
+    assert.deepEqual(front2, front1);
+    assert.equal(front1[secret.versionId], createdAt.getTime());
+
+    // A test makes the pending version look stranded (hours old).
+    const hoursAgo = new Date(Date.now() - 3 * 3600_000);
+    front.setVersionCreatedDate(pending, hoursAgo);
+    assert.equal((await datesVia(secretsManager()))[pending], hoursAgo.getTime());
+});
+
+test("hide-deprecated: versions without labels are left out unless IncludeDeprecated", async () => {
+    const secret = await createSecret("deprecated/one", "value-1");
+    await secretsManager().send(new PutSecretValueCommand({ SecretId: secret.arn, SecretString: "value-2", ClientRequestToken: versionIdFor("deprecated/v2") }));
+    await secretsManager().send(new PutSecretValueCommand({ SecretId: secret.arn, SecretString: "value-3", ClientRequestToken: versionIdFor("deprecated/v3") }));
+    const idsVia = async (client: SecretsManagerClient, includeDeprecated?: boolean) => {
+        const out = await client.send(new ListSecretVersionIdsCommand({ SecretId: secret.arn, IncludeDeprecated: includeDeprecated }));
+        return (out.Versions ?? []).map((v) => v.VersionId!).sort();
+    };
+    const all = [secret.versionId, versionIdFor("deprecated/v2"), versionIdFor("deprecated/v3")].sort();
+    const labelled = [versionIdFor("deprecated/v2"), versionIdFor("deprecated/v3")].sort();
+
+    assert.deepEqual(await idsVia(direct()), all); // moto ignores IncludeDeprecated
+    assert.deepEqual(await idsVia(secretsManager()), labelled);
+    assert.deepEqual(await idsVia(secretsManager(), true), all);
+    assert.deepEqual(Object.keys((await describeSecret(secret.arn)).VersionIdsToStages ?? {}).sort(), labelled);
+});
+
+test("list-arn: ListSecretVersionIds answers the secret's ARN, not the identifier it was given", async () => {
+    const secret = await createSecret("arn/one", "value-1");
+    assert.equal((await direct().send(new ListSecretVersionIdsCommand({ SecretId: "arn/one" }))).ARN, "arn/one");
+    assert.equal((await secretsManager().send(new ListSecretVersionIdsCommand({ SecretId: "arn/one" }))).ARN, secret.arn);
+});
+
+test("label-moves: moving a label that sits on another version requires RemoveFromVersionId", async () => {
+    const setUp = async (client: SecretsManagerClient, name: string) => {
+        const secret = await createSecret(name, "value-1");
+        const p1 = await putPending(client, secret.arn, `${name}-1`);
+        const v2 = versionIdFor(`${name}-2`);
+        await client.send(new PutSecretValueCommand({ SecretId: secret.arn, SecretString: "x", ClientRequestToken: v2, VersionStages: [] }));
+        return { secret, p1, v2 };
+    };
+
+    // moto alone: AWSPENDING ends up on two versions.
+    const m = await setUp(direct(), "moves/moto");
+    await direct().send(new UpdateSecretVersionStageCommand({ SecretId: m.secret.arn, VersionStage: "AWSPENDING", MoveToVersionId: m.v2 }));
+    assert.deepEqual(holderOf(await labelsVia(direct(), m.secret.arn), "AWSPENDING").sort(), [m.p1, m.v2].sort());
+
+    const f = await setUp(secretsManager(), "moves/front");
+    const error = await rejection(
+        secretsManager().send(new UpdateSecretVersionStageCommand({ SecretId: f.secret.arn, VersionStage: "AWSPENDING", MoveToVersionId: f.v2 })),
+    );
+    assert.equal(error.name, "InvalidParameterException");
+    assert.deepEqual(holderOf(await labelsOf(f.secret.arn), "AWSPENDING"), [f.p1]);
+    // With RemoveFromVersionId the move is fine.
+    await secretsManager().send(
+        new UpdateSecretVersionStageCommand({ SecretId: f.secret.arn, VersionStage: "AWSPENDING", MoveToVersionId: f.v2, RemoveFromVersionId: f.p1 }),
+    );
+    assert.deepEqual(holderOf(await labelsOf(f.secret.arn), "AWSPENDING"), [f.v2]);
+});
+
+// ---- fault injection ----
+
+test("a scripted throttle reaches the SDK as ThrottlingException and never reaches moto", async () => {
+    front.script([{ operation: "CreateSecret", fault: "throttle" }]);
+    const error = await rejection(once().send(new CreateSecretCommand({ Name: "fault/throttled", SecretString: "v" })));
+    assert.equal(error.name, "ThrottlingException");
+    assert.equal(error.message, "Rate exceeded");
+    assert.equal(error.$metadata?.httpStatusCode, 400);
+    assert.equal((await rejection(describeSecret("fault/throttled"))).name, "ResourceNotFoundException");
+    const [call] = front.calls("CreateSecret");
+    assert.deepEqual(
+        { injected: call.injected, status: call.status, errorName: call.errorName, forwarded: call.forwarded },
+        { injected: "throttle", status: 400, errorName: "ThrottlingException", forwarded: false },
+    );
+});
+
+test("a scripted server error reaches the SDK as a 500 InternalServiceError", async () => {
+    await createSecret("fault/five", "value-1");
+    front.script([{ operation: "DescribeSecret", fault: "server-error" }]);
+    const error = await rejection(once().send(new DescribeSecretCommand({ SecretId: "fault/five" })));
+    assert.equal(error.name, "InternalServiceError");
+    assert.equal(error.$metadata?.httpStatusCode, 500);
+    assert.equal(front.calls("DescribeSecret")[0].injected, "server-error");
+});
+
+test("a scripted reset closes the connection without a response: the SDK sees a network error", async () => {
+    await createSecret("fault/reset", "value-1");
+    front.script([{ operation: "DescribeSecret", fault: "reset" }]);
+    const error = await rejection(once().send(new DescribeSecretCommand({ SecretId: "fault/reset" })));
+    assert.equal(error.$metadata?.httpStatusCode, undefined);
+    assert.match(`${error.code ?? ""} ${error.message}`, /ECONNRESET|socket hang up/i);
+    const [call] = front.calls("DescribeSecret");
+    assert.deepEqual({ injected: call.injected, status: call.status, forwarded: call.forwarded }, { injected: "reset", status: 0, forwarded: false });
+});
+
+test("a scripted latency delays the call, which then succeeds", async () => {
+    await createSecret("fault/slow", "value-1");
+    front.script([{ operation: "DescribeSecret", fault: "latency", latencyMs: 400 }]);
+    const started = Date.now();
+    const described = await once().send(new DescribeSecretCommand({ SecretId: "fault/slow" }));
+    assert.equal(described.Name, "fault/slow");
+    assert.ok(Date.now() - started >= 400);
+    const [call] = front.calls("DescribeSecret");
+    assert.equal(call.injected, "latency");
+    assert.ok(call.durationMs >= 400);
+    assert.equal(call.status, 200);
+});
+
+test("a fault after forwarding loses the response of a call moto applied", async () => {
+    const secret = await createSecret("fault/after", "value-1");
+    front.script([{ operation: "PutSecretValue", fault: "throttle", afterForward: true }]);
+    const token = versionIdFor("fault/after-v2");
+    const error = await rejection(once().send(new PutSecretValueCommand({ SecretId: secret.arn, SecretString: "value-2", ClientRequestToken: token })));
+    assert.equal(error.name, "ThrottlingException");
+    assert.deepEqual(holderOf(await labelsOf(secret.arn), "AWSCURRENT"), [token]);
+    const [call] = front.calls("PutSecretValue");
+    assert.deepEqual({ injected: call.injected, afterForward: call.afterForward, forwarded: call.forwarded }, { injected: "throttle", afterForward: true, forwarded: true });
+});
+
+test("a RotateSecret whose response was lost can be retried with the same token", async () => {
+    const lambdaArn = await createRotationLambda();
+    const secret = await createSecret("fault/rotate", "value-1");
+    const token = versionIdFor("fault/rotate-r1");
+    const input = { SecretId: secret.arn, RotationLambdaARN: lambdaArn, RotationRules: { AutomaticallyAfterDays: 7 }, ClientRequestToken: token };
+    front.script([{ operation: "RotateSecret", fault: "reset", afterForward: true }]);
+    await rejection(rotate(once(), input));
+    const afterFirst = await labelsOf(secret.arn);
+    assert.deepEqual(holderOf(afterFirst, "AWSPENDING"), [token]); // moto started the rotation
+
+    const out = await rotate(once(), input);
+    assert.equal(out.VersionId, token);
+    assert.deepEqual(await labelsOf(secret.arn), afterFirst);
+    assert.deepEqual(
+        front.calls("RotateSecret").map((c) => [c.injected, c.afterForward, c.status]),
+        [
+            ["reset", true, 0],
+            [undefined, undefined, 200],
+        ],
+    );
+});
+
+test("the SDK's own retries hide a single throttle; the log shows both attempts", async () => {
+    await createSecret("fault/retried", "value-1");
+    front.script([{ operation: "DescribeSecret", fault: "throttle" }]);
+    const described = await secretsManager().send(new DescribeSecretCommand({ SecretId: "fault/retried" }));
+    assert.equal(described.Name, "fault/retried");
+    assert.deepEqual(
+        front.calls("DescribeSecret").map((c) => c.injected ?? "none"),
+        ["throttle", "none"],
+    );
+});
+
+test("scripted faults are used once each, by the first call of a matching operation", async () => {
+    await createSecret("fault/script", "value-1");
+    front.script([
+        { operation: "RotateSecret", fault: "throttle" },
+        { operation: "DescribeSecret", fault: "server-error" },
+        { fault: "throttle" },
+    ]);
+    assert.equal((await rejection(once().send(new DescribeSecretCommand({ SecretId: "fault/script" })))).name, "InternalServiceError");
+    assert.equal((await rejection(once().send(new DescribeSecretCommand({ SecretId: "fault/script" })))).name, "ThrottlingException");
+    await once().send(new DescribeSecretCommand({ SecretId: "fault/script" }));
+    assert.equal(front.scriptRemaining(), 1); // the RotateSecret one
+    front.clearFaults();
+    assert.equal(front.scriptRemaining(), 0);
+});
+
+test("random faults follow the seed: the same seed gives the same sequence", async () => {
+    await createSecret("fault/random", "value-1");
+    const run = async (seed: number): Promise<string[]> => {
+        front.clearCalls();
+        front.injectFaults({ rate: 0.4, kinds: ["throttle", "server-error"], seed });
+        for (let i = 0; i < 20; i++) {
+            await once()
+                .send(new DescribeSecretCommand({ SecretId: "fault/random" }))
+                .catch(() => undefined);
+        }
+        front.clearFaults();
+        return front.calls("DescribeSecret").map((c: CallRecord) => c.injected ?? "none");
+    };
+    const first = await run(42);
+    const second = await run(42);
+    assert.deepEqual(second, first);
+    assert.ok(first.includes("none") && first.includes("throttle") && first.includes("server-error"), first.join(","));
+    assert.notDeepEqual(await run(7), first);
+});
+
+test("random faults apply only to the listed operations", async () => {
+    const lambdaArn = await createRotationLambda();
+    const secret = await createSecret("fault/ops", "value-1");
+    front.clearCalls();
+    front.injectFaults({ rate: 1, kinds: ["throttle"], seed: 1, operations: ["RotateSecret"] });
+    await once().send(new DescribeSecretCommand({ SecretId: secret.arn }));
+    const error = await rejection(rotate(once(), { SecretId: secret.arn, RotationLambdaARN: lambdaArn }));
+    assert.equal(error.name, "ThrottlingException");
+    assert.deepEqual(front.calls().map((c) => [c.operation, c.injected]), [
+        ["DescribeSecret", undefined],
+        ["RotateSecret", "throttle"],
+    ]);
+});
+
+test("reset() forgets the shadow state, the recorded dates, the faults and the log", async () => {
+    const lambdaArn = await createRotationLambda();
+    const secret = await createSecret("reset/one", "value-1");
+    await rotate(secretsManager(), { SecretId: secret.arn, RotationLambdaARN: lambdaArn, RotationRules: { ScheduleExpression: "rate(1 day)" }, RotateImmediately: false });
+    front.setVersionCreatedDate(secret.versionId, new Date(0));
+    front.script([{ operation: "RotateSecret", fault: "throttle" }]);
+    front.injectFaults({ rate: 1, kinds: ["throttle"], seed: 3, operations: ["CancelRotateSecret"] });
+
+    front.reset();
+    assert.deepEqual(front.calls(), []);
+    assert.equal(front.scriptRemaining(), 0);
+    assert.equal(front.versionCreatedDate(secret.versionId), undefined);
+    // Without its shadow the front shows moto's view of the expression-only schedule again.
+    const described = await describeSecret(secret.arn);
+    assert.equal(described.RotationEnabled, false);
+    assert.equal(described.RotationRules?.ScheduleExpression, undefined);
+    await secretsManager().send(new CancelRotateSecretCommand({ SecretId: secret.arn }));
+});

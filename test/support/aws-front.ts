@@ -1,0 +1,967 @@
+// A programmable HTTP front between the AWS SDK and moto, for Secrets Manager only.
+//
+// moto is a faithful-enough Secrets Manager for most calls, but it differs from AWS exactly where
+// rotation is concerned (see /work/shared/notes/moto-fidelity.md). Tests point the SDK at this front
+// with AWS_ENDPOINT_URL_SECRETS_MANAGER (Lambda and IAM keep going to moto through AWS_ENDPOINT_URL);
+// the front forwards every call to moto and
+//   - supplies the AWS behaviours moto lacks, each as a separate, named rule that cites the AWS
+//     reference it follows (a rule can be switched off with `disabledRules`, which is how the tests
+//     show that each rule is what makes the difference);
+//   - injects faults (throttling, 5xx, connection resets, latency), randomly from a seed or scripted;
+//   - logs every call the client made (the front's own look-ups in moto are not logged, so call
+//     counts in tests are the client's calls only).
+//
+// AWS JSON 1.1: `POST /` with `x-amz-target: secretsmanager.<Operation>`; errors are 400/500 with
+// `{"__type": "<ErrorName>", "message": "..."}` and the `x-amzn-errortype` header.
+import { randomUUID } from "node:crypto";
+import http from "node:http";
+import { AddressInfo } from "node:net";
+
+/** The behaviours the front adds on top of moto, one name per rule (see the rule comments below). */
+export const FRONT_RULES = [
+    "stranded-rotation",
+    "pending-on-current",
+    "idempotent-rotate",
+    "exclusive-schedule",
+    "rotation-shadow",
+    "keep-lambda-arn",
+    "require-lambda-arn",
+    "lambda-exists",
+    "rotate-not-immediately",
+    "cancel-version-id",
+    "cancel-without-lambda",
+    "error-status",
+    "list-missing-secret",
+    "version-dates",
+    "hide-deprecated",
+    "list-arn",
+    "label-moves",
+] as const;
+export type FrontRule = (typeof FRONT_RULES)[number];
+
+export type FaultKind = "throttle" | "server-error" | "reset" | "latency";
+
+export interface RandomFaults {
+    /** Probability (0..1) that an eligible call gets a fault. */
+    rate: number;
+    kinds: FaultKind[];
+    /** Same seed, same sequence of calls → same faults. */
+    seed: number;
+    /** Only these operations are eligible (all Secrets Manager operations when absent). */
+    operations?: string[];
+    /** Delay of a "latency" fault; 250 ms when absent. */
+    latencyMs?: number;
+    /** The fault happens after moto applied the call (the response is lost or replaced). */
+    afterForward?: boolean;
+}
+
+export interface ScriptedFault {
+    /** The operation it applies to; any operation when absent. */
+    operation?: string;
+    fault: FaultKind;
+    afterForward?: boolean;
+    latencyMs?: number;
+}
+
+export interface CallRecord {
+    /** Secrets Manager operation, or "<METHOD> <path>" for a request passed through untouched. */
+    operation: string;
+    secretId?: string;
+    startedAt: Date;
+    durationMs: number;
+    /** HTTP status the client received; 0 when the connection was reset without a response. */
+    status: number;
+    errorName?: string;
+    injected?: FaultKind;
+    /** The injected fault happened after moto had applied the call. */
+    afterForward?: boolean;
+    /** Whether the client's request reached moto (false when a fault or a rule answered first). */
+    forwarded: boolean;
+    /** The rules that rejected, answered, rewrote or prepared this call. */
+    rules: FrontRule[];
+}
+
+export interface AwsFrontOptions {
+    /** Rules to leave out, so that a test can show moto's own behaviour through the front. */
+    disabledRules?: FrontRule[];
+}
+
+type Json = Record<string, unknown>;
+
+/** What the front answers (or what moto answered, once normalized). */
+interface Reply {
+    status: number;
+    headers: Record<string, string>;
+    json?: Json;
+    raw?: Buffer;
+    forwarded: boolean;
+    /** moto answered an HTML error page (replaced by an InternalServiceError). */
+    pageError?: boolean;
+}
+
+export interface RotationRules {
+    AutomaticallyAfterDays?: number;
+    ScheduleExpression?: string;
+    Duration?: string;
+}
+
+/** The rotation configuration as AWS would report it; moto cannot store most of it. */
+interface RotationShadow {
+    enabled: boolean;
+    rules: RotationRules;
+    /** Epoch seconds. */
+    nextRotationDate?: number;
+}
+
+/** One client call being handled: its payload, the headers to reuse for look-ups, the rules used. */
+interface Call {
+    operation: string;
+    payload: Json;
+    raw: Buffer;
+    headers: http.IncomingHttpHeaders;
+    rules: FrontRule[];
+}
+
+const SM_TARGET_PREFIX = "secretsmanager.";
+const JSON_CONTENT_TYPE = "application/x-amz-json-1.1";
+const DEFAULT_LATENCY_MS = 250;
+// Headers that describe one hop or that the front recomputes; everything else moto sends is relayed.
+const NOT_RELAYED = new Set(["connection", "keep-alive", "transfer-encoding", "content-length", "date", "server", "status", "x-amzn-errortype"]);
+
+export class AwsFront {
+    private readonly log: CallRecord[] = [];
+    private readonly shadows = new Map<string, RotationShadow>();
+    private readonly versionDates = new Map<string, Date>();
+    private scripted: ScriptedFault[] = [];
+    private random?: { options: RandomFaults; next: () => number };
+    // RotateSecret, CancelRotateSecret and UpdateSecretVersionStage read moto's state and then
+    // change it; running them one at a time keeps two concurrent calls from both passing a check.
+    private exclusiveTail: Promise<unknown> = Promise.resolve();
+    private readonly disabled: Set<FrontRule>;
+
+    private constructor(
+        private readonly server: http.Server,
+        private readonly moto: URL,
+        options: AwsFrontOptions,
+    ) {
+        this.disabled = new Set(options.disabledRules ?? []);
+    }
+
+    static async start(motoEndpoint: string, options: AwsFrontOptions = {}): Promise<AwsFront> {
+        const server = http.createServer();
+        // The SDK keeps connections alive; a server that drops idle ones sooner than the client
+        // expects makes a reused socket fail now and then, which would look like an injected reset.
+        server.keepAliveTimeout = 120_000;
+        const front = new AwsFront(server, new URL(motoEndpoint), options);
+        server.on("request", (req, res) => {
+            front.handle(req, res).catch((error: unknown) => {
+                // A bug in the front must not hang the client: answer something it can read.
+                if (!res.headersSent) send(res, awsError(500, "InternalServiceError", `aws-front: ${String(error)}`));
+                else res.destroy();
+            });
+        });
+        await new Promise<void>((resolve, reject) => {
+            server.once("error", reject);
+            server.listen(0, "127.0.0.1", () => resolve());
+        });
+        return front;
+    }
+
+    get endpoint(): string {
+        const { port } = this.server.address() as AddressInfo;
+        return `http://127.0.0.1:${port}`;
+    }
+
+    async stop(): Promise<void> {
+        if (!this.server.listening) return;
+        const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+        this.server.closeAllConnections();
+        await closed;
+    }
+
+    /** Forgets shadow state, recorded version dates, faults and the log; call it next to moto.reset(). */
+    reset(): void {
+        this.shadows.clear();
+        this.versionDates.clear();
+        this.clearFaults();
+        this.clearCalls();
+    }
+
+    // ---- call log ----
+
+    calls(operation?: string): CallRecord[] {
+        return this.log.filter((c) => operation === undefined || c.operation === operation).map((c) => ({ ...c, rules: [...c.rules] }));
+    }
+
+    clearCalls(): void {
+        this.log.length = 0;
+    }
+
+    callCount(operation: string): number {
+        return this.log.filter((c) => c.operation === operation).length;
+    }
+
+    /** Operation → number of calls, for the whole log. */
+    callCounts(): Record<string, number> {
+        const counts: Record<string, number> = {};
+        for (const c of this.log) counts[c.operation] = (counts[c.operation] ?? 0) + 1;
+        return counts;
+    }
+
+    // ---- faults ----
+
+    injectFaults(options: RandomFaults): void {
+        if (!(options.rate >= 0 && options.rate <= 1)) throw new Error(`rate must be within 0..1, got ${options.rate}`);
+        if (options.kinds.length === 0) throw new Error("kinds must name at least one fault");
+        this.random = { options: { ...options, kinds: [...options.kinds] }, next: seededRandom(options.seed) };
+    }
+
+    /** One-shot faults; each call takes the first remaining entry that matches its operation. */
+    script(faults: ScriptedFault[]): void {
+        this.scripted.push(...faults.map((f) => ({ ...f })));
+    }
+
+    /** Scripted faults not used yet. */
+    scriptRemaining(): number {
+        return this.scripted.length;
+    }
+
+    clearFaults(): void {
+        this.scripted = [];
+        this.random = undefined;
+    }
+
+    // ---- version dates ----
+
+    /** Makes a version look created at `date` in ListSecretVersionIds (e.g. hours old: stranded). */
+    setVersionCreatedDate(versionId: string, date: Date): void {
+        this.versionDates.set(versionId, new Date(date.getTime()));
+    }
+
+    versionCreatedDate(versionId: string): Date | undefined {
+        const date = this.versionDates.get(versionId);
+        return date && new Date(date.getTime());
+    }
+
+    // ---- request handling ----
+
+    private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+        const startedAt = new Date();
+        const started = performance.now();
+        const raw = await readBody(req);
+        const target = req.headers["x-amz-target"];
+        const record = (entry: Omit<CallRecord, "startedAt" | "durationMs">): void => {
+            this.log.push({ ...entry, startedAt, durationMs: performance.now() - started });
+        };
+
+        if (req.method !== "POST" || typeof target !== "string" || !target.startsWith(SM_TARGET_PREFIX)) {
+            // Not Secrets Manager (e.g. /moto-api/...): passed through untouched, and logged.
+            const reply = await this.upstream(req.method ?? "GET", req.url ?? "/", req.headers, raw);
+            res.writeHead(reply.status, relayedHeaders(reply.headers));
+            res.end(reply.body);
+            record({ operation: `${req.method} ${req.url}`, status: reply.status, forwarded: true, rules: [] });
+            return;
+        }
+
+        const operation = target.slice(SM_TARGET_PREFIX.length);
+        let payload: Json = {};
+        try {
+            const parsed: unknown = JSON.parse(raw.toString("utf8") || "{}");
+            if (isObject(parsed)) payload = parsed;
+        } catch {
+            // moto answers malformed JSON itself
+        }
+        const secretId = typeof payload.SecretId === "string" ? payload.SecretId : undefined;
+        const call: Call = { operation, payload, raw, headers: req.headers, rules: [] };
+
+        const fault = this.decideFault(operation);
+        if (fault && !fault.afterForward) {
+            if (fault.fault === "latency") {
+                await sleep(fault.latencyMs ?? DEFAULT_LATENCY_MS);
+            } else if (fault.fault === "reset") {
+                req.socket.destroy();
+                record({ operation, secretId, status: 0, injected: "reset", forwarded: false, rules: [] });
+                return;
+            } else {
+                const reply = faultReply(fault.fault);
+                send(res, reply);
+                record({ operation, secretId, status: reply.status, errorName: errorName(reply), injected: fault.fault, forwarded: false, rules: [] });
+                return;
+            }
+        }
+
+        let reply: Reply;
+        try {
+            reply = await this.secretsManager(call);
+        } catch (error) {
+            reply = awsError(502, "AwsFrontUpstreamError", `aws-front could not reach moto: ${String(error)}`);
+        }
+
+        const injected = fault ? { injected: fault.fault, afterForward: fault.afterForward === true } : {};
+        if (fault?.afterForward) {
+            // moto has applied the call; the client never learns the outcome (or learns it late).
+            if (fault.fault === "latency") await sleep(fault.latencyMs ?? DEFAULT_LATENCY_MS);
+            else if (fault.fault === "reset") {
+                req.socket.destroy();
+                record({ operation, secretId, status: 0, ...injected, forwarded: reply.forwarded, rules: call.rules });
+                return;
+            } else reply = { ...faultReply(fault.fault), forwarded: reply.forwarded };
+        }
+        send(res, reply);
+        record({ operation, secretId, status: reply.status, errorName: errorName(reply), ...injected, forwarded: reply.forwarded, rules: call.rules });
+    }
+
+    private decideFault(operation: string): ScriptedFault | undefined {
+        const index = this.scripted.findIndex((f) => f.operation === undefined || f.operation === operation);
+        if (index >= 0) return this.scripted.splice(index, 1)[0];
+        const random = this.random;
+        if (!random || (random.options.operations && !random.options.operations.includes(operation))) return undefined;
+        // Exactly two draws per eligible call, faulted or not, so the sequence depends only on the
+        // seed and the order of eligible calls.
+        const roll = random.next();
+        const pick = random.next();
+        if (roll >= random.options.rate) return undefined;
+        const kinds = random.options.kinds;
+        return {
+            operation,
+            fault: kinds[Math.min(kinds.length - 1, Math.floor(pick * kinds.length))],
+            afterForward: random.options.afterForward,
+            latencyMs: random.options.latencyMs,
+        };
+    }
+
+    private secretsManager(call: Call): Promise<Reply> {
+        switch (call.operation) {
+            case "RotateSecret":
+                return this.exclusive(() => this.rotateSecret(call));
+            case "CancelRotateSecret":
+                return this.exclusive(() => this.cancelRotateSecret(call));
+            case "UpdateSecretVersionStage":
+                return this.exclusive(() => this.updateSecretVersionStage(call));
+            case "DescribeSecret":
+                return this.describeSecret(call);
+            case "ListSecrets":
+                return this.listSecrets(call);
+            case "ListSecretVersionIds":
+                return this.listSecretVersionIds(call);
+            default:
+                return this.forward(call);
+        }
+    }
+
+    private exclusive<T>(work: () => Promise<T>): Promise<T> {
+        const run = this.exclusiveTail.then(work, work);
+        this.exclusiveTail = run.catch(() => undefined);
+        return run;
+    }
+
+    private on(rule: FrontRule, call: Call): boolean {
+        if (this.disabled.has(rule)) return false;
+        if (!call.rules.includes(rule)) call.rules.push(rule);
+        return true;
+    }
+
+    private enabled(rule: FrontRule): boolean {
+        return !this.disabled.has(rule);
+    }
+
+    // ---- RotateSecret ----
+
+    private async rotateSecret(call: Call): Promise<Reply> {
+        const request = call.payload;
+        const requestedRules = isObject(request.RotationRules) ? request.RotationRules : undefined;
+
+        // Rule exclusive-schedule. AWS API Reference, RotationRulesType (AutomaticallyAfterDays):
+        // "In RotateSecret, you can set the rotation schedule in RotationRules with
+        // AutomaticallyAfterDays or ScheduleExpression, but not both." AWS answers "You cannot specify
+        // both rotation frequency and schedule expression together." moto accepts both.
+        if (requestedRules && requestedRules.AutomaticallyAfterDays !== undefined && requestedRules.ScheduleExpression !== undefined) {
+            if (this.on("exclusive-schedule", call)) {
+                return awsError(400, "InvalidRequestException", "You cannot specify both rotation frequency and schedule expression together.");
+            }
+        }
+
+        const secret = await this.describeInMoto(call, request.SecretId);
+        // Missing, deleted or replica secrets: moto's own answer is right (its 404 is made a 400).
+        if (!secret || secret.DeletedDate || secret.PrimaryRegion) return this.forward(call);
+        const arn = String(secret.ARN);
+        const stages = versionStages(secret);
+        const current = versionWith(stages, "AWSCURRENT");
+        const pending = versionWith(stages, "AWSPENDING");
+        const token = typeof request.ClientRequestToken === "string" ? request.ClientRequestToken : undefined;
+
+        // Rule idempotent-rotate. AWS API Reference, RotateSecret (ClientRequestToken): "You only need
+        // to specify this value if you implement your own retry logic and you want to ensure that
+        // Secrets Manager doesn't attempt to create a secret version twice." A retry whose token is
+        // already a version of the secret is the same request again: AWS answers it without a second
+        // rotation. moto instead re-creates that version, dropping its value and labels (even
+        // AWSCURRENT after a finished rotation). The SDK fills ClientRequestToken in and reuses it on
+        // its own retries, so a response lost after moto applied the call comes back here.
+        if (token !== undefined && stages.has(token) && this.on("idempotent-rotate", call)) {
+            return ok({ ARN: arn, Name: secret.Name, VersionId: token }, false);
+        }
+
+        // Rule stranded-rotation. AWS API Reference, RotateSecret: "If the AWSPENDING staging label is
+        // present but not attached to the same version as AWSCURRENT, then any later invocation of
+        // RotateSecret assumes that a previous rotation request is still in progress and returns an
+        // error." (also CancelRotateSecret: "If the staging label AWSPENDING is attached to a different
+        // version than the version with AWSCURRENT then the attempt to rotate fails."). The message is
+        // the one the user guide's "Troubleshoot rotation" quotes. moto strips the label and rotates.
+        if (pending !== undefined && pending !== current && this.on("stranded-rotation", call)) {
+            return awsError(400, "InvalidRequestException", "A previous rotation isn't complete. That rotation will be reattempted.");
+        }
+
+        const forwarded: Json = { ...request };
+        const storedLambda = nonEmptyString(secret.RotationLambdaARN);
+        let lambdaArn = nonEmptyString(request.RotationLambdaARN);
+
+        // Rule keep-lambda-arn. AWS API Reference, RotateSecret: "If you don't include the
+        // configuration parameters, the operation starts a rotation with the values already stored in
+        // the secret." moto instead overwrites the stored ARN with "" and takes a no-Lambda path.
+        if (lambdaArn === undefined && storedLambda !== undefined && this.on("keep-lambda-arn", call)) {
+            lambdaArn = storedLambda;
+            forwarded.RotationLambdaARN = storedLambda;
+        }
+
+        // Rule require-lambda-arn. AWS API Reference, RotateSecret, InvalidRequestException: "You tried
+        // to enable rotation on a secret that doesn't already have a Lambda function ARN configured and
+        // you didn't include such an ARN as a parameter in this call." Secrets managed by another
+        // service (OwningService) use managed rotation and need no function. moto instead moves
+        // AWSCURRENT to a new, valueless version.
+        if (lambdaArn === undefined && !secret.OwningService && this.on("require-lambda-arn", call)) {
+            return awsError(
+                400,
+                "InvalidRequestException",
+                "You tried to enable rotation on a secret that doesn't already have a Lambda function ARN configured and you didn't include such an ARN as a parameter in this call.",
+            );
+        }
+
+        // Rule lambda-exists. AWS checks the function before it changes anything; moto stores the ARN,
+        // the rules and a valueless AWSPENDING version, and only then answers 404 (moto-fidelity.md).
+        // The exact AWS error for a nonexistent function is not in the reference texts we hold: we
+        // answer ResourceNotFoundException (AWS API Reference, RotateSecret errors: "Secrets Manager
+        // can't find the resource that you asked for."), the name moto uses, with AWS's status 400.
+        if (lambdaArn !== undefined && this.enabled("lambda-exists")) {
+            if ((await this.lambdaExists(lambdaArn, call)) === false && this.on("lambda-exists", call)) {
+                return awsError(400, "ResourceNotFoundException", `Secrets Manager can't find the specified Lambda function: ${lambdaArn}`);
+            }
+        }
+
+        // Rule pending-on-current. AWS API Reference, CancelRotateSecret: "To successfully start a
+        // rotation, the staging label AWSPENDING must be in one of the following states: Not be
+        // attached to any version at all; Attached to the same version as the staging label
+        // AWSCURRENT". moto rejects the second state ("Previous rotation request is still in
+        // progress"); removing the label first gives moto the first state, which is where AWS ends.
+        if (pending !== undefined && pending === current && this.on("pending-on-current", call)) {
+            await this.smInMoto(call, "UpdateSecretVersionStage", { SecretId: arn, VersionStage: "AWSPENDING", RemoveFromVersionId: pending });
+        }
+
+        const reply = await this.forward(call, forwarded);
+        if (!isSuccess(reply)) return reply;
+
+        // Rule rotate-not-immediately. AWS API Reference, RotateSecret (RotateImmediately): "if you
+        // don't immediately rotate the secret, Secrets Manager tests the rotation configuration by
+        // running the testSecret step of the Lambda rotation function. The test creates an AWSPENDING
+        // version of the secret and then removes it." moto leaves that version labelled AWSPENDING,
+        // which looks like a stranded rotation to every later call.
+        if (request.RotateImmediately === false && this.enabled("rotate-not-immediately")) {
+            const after = await this.describeInMoto(call, arn);
+            const afterStages = after ? versionStages(after) : new Map<string, string[]>();
+            const left = versionWith(afterStages, "AWSPENDING");
+            if (left !== undefined && left !== versionWith(afterStages, "AWSCURRENT") && this.on("rotate-not-immediately", call)) {
+                this.noteVersion(left);
+                await this.smInMoto(call, "UpdateSecretVersionStage", { SecretId: arn, VersionStage: "AWSPENDING", RemoveFromVersionId: left });
+            }
+        }
+
+        // Rule rotation-shadow (RotateSecret part). AWS API Reference, RotateSecret: "If you include
+        // the configuration parameters, the operation sets the values for the secret". The RotateSecret
+        // example (.NET reference) configures rotation with a ScheduleExpression and Duration alone;
+        // moto neither stores nor returns them, and calls rotation enabled only with days > 0.
+        // CancelRotateSecret: "To re-enable scheduled rotation, call RotateSecret with
+        // AutomaticallyRotateAfterDays set to a value greater than 0": without new rules, a disabled
+        // rotation stays disabled.
+        if (this.on("rotation-shadow", call)) {
+            const previous = this.shadows.get(arn) ?? shadowFromMoto(secret);
+            const rules = requestedRules ? rotationRules(requestedRules) : previous.rules;
+            const enabled = requestedRules ? scheduled(rules) : previous.enabled;
+            const next = enabled ? nextRotationDate(rules, new Date()) : undefined;
+            this.shadows.set(arn, { enabled, rules, nextRotationDate: next });
+        }
+        return reply;
+    }
+
+    // ---- CancelRotateSecret ----
+
+    private async cancelRotateSecret(call: Call): Promise<Reply> {
+        const secret = await this.describeInMoto(call, call.payload.SecretId);
+        if (!secret || secret.DeletedDate || secret.PrimaryRegion) return this.forward(call);
+        const arn = String(secret.ARN);
+        const pending = versionWith(versionStages(secret), "AWSPENDING");
+
+        let reply: Reply;
+        // Rule cancel-without-lambda. moto fails with InvalidRequestException when no Lambda ARN is
+        // stored, quoting the CancelRotateSecret error list ("You tried to enable rotation on a secret
+        // that doesn't already have a Lambda function ARN configured ..."). Cancelling enables nothing,
+        // and what AWS answers in this case is not documented in the references we hold. We choose
+        // success with rotation disabled, which is what the operation is for: "Turns off automatic
+        // rotation, and if a rotation is currently in progress, cancels the rotation." (CLI reference).
+        if (nonEmptyString(secret.RotationLambdaARN) === undefined && this.on("cancel-without-lambda", call)) {
+            reply = ok({ ARN: arn, Name: secret.Name }, false);
+        } else {
+            reply = await this.forward(call);
+        }
+        if (!isSuccess(reply) || !reply.json) return reply;
+
+        // Rule cancel-version-id. AWS API Reference, CancelRotateSecret (VersionId): "The unique
+        // identifier of the version of the secret that was created during the rotation." and "you might
+        // need to remove the staging label AWSPENDING from the partially created version, specified by
+        // the VersionId response value." Without a pending version there is none; the reference's
+        // sample response then carries only ARN and Name. moto answers its internal default version.
+        if (this.on("cancel-version-id", call)) {
+            if (pending !== undefined) reply.json.VersionId = pending;
+            else delete reply.json.VersionId;
+        }
+
+        // Rule rotation-shadow (CancelRotateSecret part). AWS API Reference, CancelRotateSecret example:
+        // "The RotationEnabled field is set to false and scheduled rotations are canceled." and
+        // DescribeSecret (NextRotationDate): "If the secret isn't configured for rotation or rotation
+        // has been disabled, Secrets Manager returns null." moto keeps NextRotationDate.
+        if (this.on("rotation-shadow", call)) {
+            const previous = this.shadows.get(arn) ?? shadowFromMoto(secret);
+            this.shadows.set(arn, { enabled: false, rules: previous.rules });
+        }
+        return reply;
+    }
+
+    // ---- UpdateSecretVersionStage ----
+
+    private async updateSecretVersionStage(call: Call): Promise<Reply> {
+        const { VersionStage: stage, MoveToVersionId: moveTo, RemoveFromVersionId: removeFrom } = call.payload;
+        if (typeof moveTo === "string") this.noteVersion(moveTo);
+        if (typeof removeFrom === "string") this.noteVersion(removeFrom);
+
+        // Rule label-moves. AWS API Reference, UpdateSecretVersionStage (RemoveFromVersionId): "If the
+        // staging label is already attached to a different version of the secret, then you must also
+        // specify this parameter" (a label sits on at most one version). moto enforces it for
+        // AWSCURRENT only, so AWSPENDING could end up on two versions.
+        if (typeof stage === "string" && stage !== "AWSCURRENT" && typeof moveTo === "string" && this.enabled("label-moves")) {
+            const secret = await this.describeInMoto(call, call.payload.SecretId);
+            const holder = secret ? versionWith(versionStages(secret), stage) : undefined;
+            if (holder !== undefined && holder !== moveTo && holder !== removeFrom && this.on("label-moves", call)) {
+                return awsError(
+                    400,
+                    "InvalidParameterException",
+                    `The parameter RemoveFromVersionId can't be empty. Staging label ${stage} is currently attached to version ${holder}, so you must explicitly reference that version in RemoveFromVersionId.`,
+                );
+            }
+        }
+        return this.forward(call);
+    }
+
+    // ---- reads ----
+
+    private async describeSecret(call: Call): Promise<Reply> {
+        const reply = await this.forward(call);
+        if (isSuccess(reply) && reply.json) this.rewriteSecretEntry(reply.json, call, "VersionIdsToStages");
+        return reply;
+    }
+
+    private async listSecrets(call: Call): Promise<Reply> {
+        const reply = await this.forward(call);
+        if (isSuccess(reply) && reply.json && Array.isArray(reply.json.SecretList)) {
+            for (const entry of reply.json.SecretList) {
+                if (isObject(entry)) this.rewriteSecretEntry(entry, call, "SecretVersionsToStages");
+            }
+        }
+        return reply;
+    }
+
+    /** DescribeSecret / ListSecrets entry: rotation configuration from the shadow, labelled versions only. */
+    private rewriteSecretEntry(entry: Json, call: Call, versionsKey: "VersionIdsToStages" | "SecretVersionsToStages"): void {
+        const shadow = typeof entry.ARN === "string" ? this.shadows.get(entry.ARN) : undefined;
+        // Rule rotation-shadow (read part): see RotateSecret and CancelRotateSecret above.
+        if (this.enabled("rotation-shadow")) {
+            if (shadow && this.on("rotation-shadow", call)) {
+                entry.RotationEnabled = shadow.enabled;
+                if (Object.keys(shadow.rules).length > 0) entry.RotationRules = { ...shadow.rules };
+                else delete entry.RotationRules;
+                if (shadow.nextRotationDate !== undefined) entry.NextRotationDate = shadow.nextRotationDate;
+            }
+            // DescribeSecret (NextRotationDate): "If the secret isn't configured for rotation or
+            // rotation has been disabled, Secrets Manager returns null."
+            if (entry.RotationEnabled !== true && entry.NextRotationDate != null && this.on("rotation-shadow", call)) {
+                delete entry.NextRotationDate;
+            }
+        }
+
+        const versions = entry[versionsKey];
+        if (!isObject(versions)) return;
+        for (const id of Object.keys(versions)) this.noteVersion(id);
+        // Rule hide-deprecated (DescribeSecret part). AWS API Reference, DescribeSecret
+        // (VersionIdsToStages): "A list of the versions of the secret that have staging labels
+        // attached. Versions that don't have staging labels are considered deprecated". moto lists
+        // every version, with [] for unlabelled ones.
+        for (const [id, labels] of Object.entries(versions)) {
+            if (Array.isArray(labels) && labels.length === 0 && this.on("hide-deprecated", call)) delete versions[id];
+        }
+    }
+
+    private async listSecretVersionIds(call: Call): Promise<Reply> {
+        const reply = await this.forward(call);
+
+        // Rule list-missing-secret. AWS API Reference (CancelRotateSecret and the other operations'
+        // error lists): "ResourceNotFoundException: We can't find the resource that you asked for.
+        // HTTP Status Code: 400". moto's ListSecretVersionIds looks the secret up without a check and
+        // answers an HTML 500 page (a Python KeyError) for a missing one.
+        if (reply.pageError && this.enabled("list-missing-secret")) {
+            const missing = (await this.smInMoto(call, "DescribeSecret", { SecretId: call.payload.SecretId })).status === 404;
+            if (missing && this.on("list-missing-secret", call)) {
+                return awsError(400, "ResourceNotFoundException", "Secrets Manager can't find the specified secret.");
+            }
+        }
+        if (!isSuccess(reply) || !reply.json) return reply;
+        const listing = reply.json;
+
+        // Rule list-arn. AWS API Reference, ListSecretVersionIds (response ARN): "The ARN of the
+        // secret." moto puts the identifier it was given there (often the name).
+        if (typeof listing.ARN === "string" && !listing.ARN.startsWith("arn:") && this.enabled("list-arn")) {
+            const secret = await this.describeInMoto(call, call.payload.SecretId);
+            if (secret && typeof secret.ARN === "string" && this.on("list-arn", call)) listing.ARN = secret.ARN;
+        }
+
+        if (!Array.isArray(listing.Versions)) return reply;
+        let versions = listing.Versions.filter(isObject);
+        for (const version of versions) {
+            if (typeof version.VersionId !== "string") continue;
+            // Rule version-dates. AWS API Reference, ListSecretVersionIds (SecretVersionsListEntry
+            // CreatedDate): "The date and time this version of the secret was created." moto reports
+            // the time of the call for every version; the front reports when it first saw the version
+            // (or the date a test set), so pending versions have an age.
+            const first = this.noteVersion(version.VersionId);
+            if (this.on("version-dates", call)) version.CreatedDate = epochSeconds(first);
+        }
+        // Rule hide-deprecated (ListSecretVersionIds part). AWS API Reference, ListSecretVersionIds
+        // (IncludeDeprecated): "Specifies whether to include versions of secrets that don't have any
+        // staging labels attached to them. Versions without staging labels are considered deprecated
+        // ... By default, versions without staging labels aren't included." moto ignores the flag.
+        if (call.payload.IncludeDeprecated !== true && this.enabled("hide-deprecated")) {
+            const labelled = versions.filter((v) => !Array.isArray(v.VersionStages) || v.VersionStages.length > 0);
+            if (labelled.length !== versions.length && this.on("hide-deprecated", call)) versions = labelled;
+        }
+        listing.Versions = versions;
+        return reply;
+    }
+
+    // ---- talking to moto ----
+
+    /** Sends the client's call (or a changed payload) to moto and normalizes what comes back. */
+    private async forward(call: Call, payload?: Json): Promise<Reply> {
+        const body = payload ? Buffer.from(JSON.stringify(payload)) : call.raw;
+        const upstream = await this.upstream("POST", "/", call.headers, body);
+        const json = parseJson(upstream.body);
+        const headers = relayedHeaders(upstream.headers);
+        let status = upstream.status;
+
+        if (json === undefined) {
+            // Not JSON: only moto's HTML error pages. ListSecretVersionIds may turn this into a 400.
+            if (status < 300) return { status, headers, raw: upstream.body, forwarded: true };
+            return { ...awsError(status >= 500 ? status : 500, "InternalServiceError", "moto answered a non-JSON error page"), forwarded: true, pageError: true };
+        }
+
+        // Rule error-status. AWS API Reference, CancelRotateSecret errors: "ResourceNotFoundException
+        // ... HTTP Status Code: 400" (every Secrets Manager client error is a 400). moto answers 404
+        // for ResourceNotFoundException (and for its VersionStage/VersionId mismatch).
+        if (status === 404 && this.on("error-status", call)) status = 400;
+
+        if (status < 300) this.noteResponseVersion(call.operation, json);
+        const name = typeof json.__type === "string" ? json.__type : undefined;
+        if (name !== undefined) headers["x-amzn-errortype"] = name;
+        headers["content-type"] = JSON_CONTENT_TYPE;
+        return { status, headers, json, forwarded: true };
+    }
+
+    /** moto's DescribeSecret, as a look-up of the front's own (not logged); undefined if it failed. */
+    private async describeInMoto(call: Call, secretId: unknown): Promise<Json | undefined> {
+        if (typeof secretId !== "string") return undefined;
+        const answer = await this.smInMoto(call, "DescribeSecret", { SecretId: secretId });
+        return answer.status === 200 ? answer.json : undefined;
+    }
+
+    private async smInMoto(call: Call, operation: string, payload: Json): Promise<{ status: number; json?: Json }> {
+        // The client's authorization header tells moto the region and account; moto does not check
+        // signatures unless IAM enforcement is on (which this front does not support).
+        const headers: http.OutgoingHttpHeaders = {
+            "content-type": JSON_CONTENT_TYPE,
+            "x-amz-target": `${SM_TARGET_PREFIX}${operation}`,
+        };
+        for (const name of ["authorization", "x-amz-date", "x-amz-security-token", "user-agent"]) {
+            const value = call.headers[name];
+            if (value !== undefined) headers[name] = value;
+        }
+        const reply = await this.upstream("POST", "/", headers, Buffer.from(JSON.stringify(payload)));
+        return { status: reply.status, json: parseJson(reply.body) };
+    }
+
+    /** Whether the function exists in moto's Lambda; undefined when moto's answer says neither. */
+    private async lambdaExists(functionArn: string, call: Call): Promise<boolean | undefined> {
+        // Region from the function ARN (arn:aws:lambda:REGION:ACCOUNT:function:NAME), else the
+        // client's; the access key selects moto's account, as for the client's own calls.
+        const credential = /Credential=([^/]+)\/(\d{8})\/([^/]+)\//.exec(String(call.headers.authorization ?? ""));
+        const region = functionArn.split(":")[3] || credential?.[3] || "us-east-1";
+        const accessKey = credential?.[1] ?? "AKIAIOSFODNN7EXAMPLE";
+        const day = credential?.[2] ?? "20240101";
+        const reply = await this.upstream("GET", `/2015-03-31/functions/${encodeURIComponent(functionArn)}`, {
+            authorization: `AWS4-HMAC-SHA256 Credential=${accessKey}/${day}/${region}/lambda/aws4_request, SignedHeaders=host, Signature=0`,
+        });
+        if (reply.status === 200) return true;
+        if (reply.status === 404) return false;
+        return undefined;
+    }
+
+    private upstream(
+        method: string,
+        path: string,
+        headers: http.IncomingHttpHeaders | http.OutgoingHttpHeaders,
+        body: Buffer = Buffer.alloc(0),
+    ): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
+        const outgoing: http.OutgoingHttpHeaders = {};
+        for (const [name, value] of Object.entries(headers)) {
+            if (value !== undefined && !["host", "connection", "content-length", "transfer-encoding", "expect"].includes(name.toLowerCase())) {
+                outgoing[name] = value;
+            }
+        }
+        outgoing["content-length"] = body.length;
+        return new Promise((resolve, reject) => {
+            const req = http.request(
+                { host: this.moto.hostname, port: this.moto.port, method, path, headers: outgoing, agent: false },
+                (res) => {
+                    readBody(res).then((data) => resolve({ status: res.statusCode ?? 502, headers: res.headers, body: data }), reject);
+                },
+            );
+            req.on("error", reject);
+            req.end(body);
+        });
+    }
+
+    // ---- version dates ----
+
+    /** The date the front first saw a version (recorded now if it is new). */
+    private noteVersion(versionId: string): Date {
+        let date = this.versionDates.get(versionId);
+        if (!date) {
+            date = new Date();
+            this.versionDates.set(versionId, date);
+        }
+        return date;
+    }
+
+    private noteResponseVersion(operation: string, json: Json): void {
+        if (["CreateSecret", "PutSecretValue", "UpdateSecret", "RotateSecret", "GetSecretValue"].includes(operation) && typeof json.VersionId === "string") {
+            this.noteVersion(json.VersionId);
+        }
+    }
+}
+
+// ---- rotation schedules ----
+
+function shadowFromMoto(secret: Json): RotationShadow {
+    const rules = isObject(secret.RotationRules) ? rotationRules(secret.RotationRules) : {};
+    if (rules.AutomaticallyAfterDays === 0) delete rules.AutomaticallyAfterDays;
+    const next = typeof secret.NextRotationDate === "number" ? secret.NextRotationDate : undefined;
+    return { enabled: secret.RotationEnabled === true, rules, nextRotationDate: next };
+}
+
+function rotationRules(input: Json): RotationRules {
+    const rules: RotationRules = {};
+    if (typeof input.AutomaticallyAfterDays === "number") rules.AutomaticallyAfterDays = input.AutomaticallyAfterDays;
+    if (typeof input.ScheduleExpression === "string") rules.ScheduleExpression = input.ScheduleExpression;
+    if (typeof input.Duration === "string") rules.Duration = input.Duration;
+    return rules;
+}
+
+function scheduled(rules: RotationRules): boolean {
+    return (rules.AutomaticallyAfterDays ?? 0) > 0 || rules.ScheduleExpression !== undefined;
+}
+
+/**
+ * Epoch seconds of the next rotation window after `from`, or undefined when the expression is not
+ * one the front understands (then DescribeSecret has no NextRotationDate rather than a wrong one).
+ */
+export function nextRotationDate(rules: RotationRules, from: Date): number | undefined {
+    const seconds = Math.floor(from.getTime() / 1000);
+    const expression = rules.ScheduleExpression?.trim();
+    if (expression === undefined) {
+        const days = rules.AutomaticallyAfterDays ?? 0;
+        return days > 0 ? seconds + days * 86_400 : undefined;
+    }
+    const rate = /^rate\((\d+)\s+(hours?|days?)\)$/.exec(expression);
+    if (rate) return seconds + Number(rate[1]) * (rate[2].startsWith("hour") ? 3_600 : 86_400);
+    const cron = /^cron\((.+)\)$/.exec(expression);
+    return cron ? nextCron(cron[1], from) : undefined;
+}
+
+const MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
+const WEEKDAYS = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
+
+// AWS cron: minutes hours day-of-month month day-of-week year, UTC; day-of-week 1 = Sunday. The
+// forms L, W and # are not supported (undefined).
+function nextCron(body: string, from: Date): number | undefined {
+    const fields = body.trim().split(/\s+/);
+    if (fields.length !== 6) return undefined;
+    const minutes = cronField(fields[0], 0, 59);
+    const hours = cronField(fields[1], 0, 23);
+    const days = cronField(fields[2], 1, 31);
+    const months = cronField(fields[3], 1, 12, MONTHS);
+    const weekdays = cronField(fields[4], 1, 7, WEEKDAYS);
+    const years = cronField(fields[5], 1970, 2199);
+    if (!minutes || !hours || !days || !months || !weekdays || !years) return undefined;
+    const earliest = Math.floor(from.getTime() / 60_000) * 60_000 + 60_000;
+    const start = new Date(earliest);
+    for (let offset = 0; offset < 366 * 5; offset++) {
+        const day = new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth(), start.getUTCDate() + offset));
+        if (!years.has(day.getUTCFullYear()) || !months.has(day.getUTCMonth() + 1)) continue;
+        if (!days.has(day.getUTCDate()) || !weekdays.has(day.getUTCDay() + 1)) continue;
+        for (const hour of [...hours].sort((a, b) => a - b)) {
+            for (const minute of [...minutes].sort((a, b) => a - b)) {
+                const at = day.getTime() + hour * 3_600_000 + minute * 60_000;
+                if (at >= earliest) return at / 1000;
+            }
+        }
+    }
+    return undefined;
+}
+
+function cronField(text: string, low: number, high: number, names: string[] = []): Set<number> | undefined {
+    const values = new Set<number>();
+    const value = (token: string): number | undefined => {
+        const named = names.indexOf(token.toUpperCase());
+        const n = named >= 0 ? named + 1 : /^\d+$/.test(token) ? Number(token) : NaN;
+        return n >= low && n <= high ? n : undefined;
+    };
+    for (const item of text.split(",")) {
+        const [range, stepText] = item.split("/");
+        const step = stepText === undefined ? 1 : Number(stepText);
+        if (!Number.isInteger(step) || step < 1) return undefined;
+        let first: number | undefined;
+        let last: number | undefined;
+        if (range === "*" || range === "?") [first, last] = [low, high];
+        else if (range.includes("-")) [first, last] = range.split("-").map(value);
+        else {
+            first = value(range);
+            last = stepText === undefined ? first : high;
+        }
+        if (first === undefined || last === undefined || first > last) return undefined;
+        for (let n = first; n <= last; n += step) values.add(n);
+    }
+    return values;
+}
+
+// ---- small helpers ----
+
+/**
+ * A deterministic generator in [0, 1) from a seed: xorshift32 over a scrambled seed (small seeds
+ * would otherwise start with tiny values, i.e. a fault on the first call whatever the seed).
+ */
+function seededRandom(seed: number): () => number {
+    let state = Math.imul((seed | 0) ^ 0x5bd1e995, 0x9e3779b1);
+    state ^= state >>> 15;
+    state = Math.imul(state, 0x85ebca6b);
+    state ^= state >>> 13;
+    if (state === 0) state = 0x6d2b79f5; // xorshift never leaves 0
+    return () => {
+        state ^= state << 13;
+        state ^= state >>> 17;
+        state ^= state << 5;
+        return (state >>> 0) / 4_294_967_296;
+    };
+}
+
+function versionStages(secret: Json): Map<string, string[]> {
+    const stages = new Map<string, string[]>();
+    const map = secret.VersionIdsToStages;
+    if (isObject(map)) {
+        for (const [id, labels] of Object.entries(map)) stages.set(id, Array.isArray(labels) ? labels.map(String) : []);
+    }
+    return stages;
+}
+
+function versionWith(stages: Map<string, string[]>, label: string): string | undefined {
+    for (const [id, labels] of stages) if (labels.includes(label)) return id;
+    return undefined;
+}
+
+function faultReply(kind: "throttle" | "server-error"): Reply {
+    return kind === "throttle"
+        ? awsError(400, "ThrottlingException", "Rate exceeded")
+        : awsError(500, "InternalServiceError", "An error occurred on the server side.");
+}
+
+function awsError(status: number, name: string, message: string): Reply {
+    return {
+        status,
+        headers: { "content-type": JSON_CONTENT_TYPE, "x-amzn-errortype": name, "x-amzn-requestid": randomUUID() },
+        json: { __type: name, message },
+        forwarded: false,
+    };
+}
+
+function ok(json: Json, forwarded: boolean): Reply {
+    return { status: 200, headers: { "content-type": JSON_CONTENT_TYPE, "x-amzn-requestid": randomUUID() }, json, forwarded };
+}
+
+function isSuccess(reply: Reply): boolean {
+    return reply.status >= 200 && reply.status < 300;
+}
+
+function errorName(reply: Reply): string | undefined {
+    return reply.json && typeof reply.json.__type === "string" ? reply.json.__type : undefined;
+}
+
+function send(res: http.ServerResponse, reply: Reply): void {
+    const body = reply.json !== undefined ? Buffer.from(JSON.stringify(reply.json)) : (reply.raw ?? Buffer.alloc(0));
+    res.writeHead(reply.status, { ...reply.headers, "content-length": body.length });
+    res.end(body);
+}
+
+function relayedHeaders(headers: http.IncomingHttpHeaders): Record<string, string> {
+    const relayed: Record<string, string> = {};
+    for (const [name, value] of Object.entries(headers)) {
+        if (value !== undefined && !NOT_RELAYED.has(name)) relayed[name] = Array.isArray(value) ? value.join(", ") : value;
+    }
+    return relayed;
+}
+
+function readBody(stream: NodeJS.ReadableStream): Promise<Buffer> {
+    return new Promise((resolve, reject) => {
+        const chunks: Buffer[] = [];
+        stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+        stream.on("end", () => resolve(Buffer.concat(chunks)));
+        stream.on("error", reject);
+    });
+}
+
+function parseJson(body: Buffer): Json | undefined {
+    try {
+        const parsed: unknown = JSON.parse(body.toString("utf8"));
+        return isObject(parsed) ? parsed : undefined;
+    } catch {
+        return undefined;
+    }
+}
+
+function isObject(value: unknown): value is Json {
+    return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function nonEmptyString(value: unknown): string | undefined {
+    return typeof value === "string" && value.length > 0 ? value : undefined;
+}
+
+function epochSeconds(date: Date): number {
+    return date.getTime() / 1000;
+}
+
+function sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => setTimeout(resolve, ms));
+}
