@@ -39,9 +39,12 @@ export async function describeSecret(secretId: string): Promise<DescribeSecretCo
     return secretsManager().send(new DescribeSecretCommand({ SecretId: secretId }));
 }
 
-/** Version id → its staging labels, sorted, for assertions. */
-export async function labelsOf(secretId: string): Promise<Record<string, string[]>> {
-    const out = await secretsManager().send(new ListSecretVersionIdsCommand({ SecretId: secretId, IncludeDeprecated: true }));
+/**
+ * Version id → its staging labels, sorted, for assertions. Versions without a label (deprecated,
+ * e.g. the one a RotateImmediately=false test leaves) only with includeDeprecated.
+ */
+export async function labelsOf(secretId: string, includeDeprecated = false): Promise<Record<string, string[]>> {
+    const out = await secretsManager().send(new ListSecretVersionIdsCommand({ SecretId: secretId, IncludeDeprecated: includeDeprecated }));
     const labels: Record<string, string[]> = {};
     for (const version of out.Versions ?? []) labels[version.VersionId!] = [...(version.VersionStages ?? [])].sort();
     return labels;

@@ -1,0 +1,198 @@
+// Every Secrets Manager call the provider makes, in one place: observe (read-only) and execute
+// (one planned step = one call). Never GetSecretValue or PutSecretValue: the reconciler has no
+// reason to see a secret's value.
+import { randomUUID } from "node:crypto";
+
+import {
+    CancelRotateSecretCommand,
+    DescribeSecretCommand,
+    DescribeSecretCommandOutput,
+    ListSecretVersionIdsCommand,
+    RotateSecretCommand,
+    SecretsManagerClient,
+    UpdateSecretVersionStageCommand,
+} from "@aws-sdk/client-secrets-manager";
+
+import { AWSCURRENT, AWSPENDING, Observation, ObservedSecret, ObservedVersion } from "./model";
+import { ApiCall, PlannedStep } from "./plan";
+import { scheduleFromRules } from "./schedule";
+
+// One client per region for the life of the provider process: clients are costly to build and
+// keep connections alive. They live here, never in anything Pulumi serializes.
+const clients = new Map<string, SecretsManagerClient>();
+
+function clientFor(region: string | undefined): SecretsManagerClient {
+    const key = region ?? "";
+    let client = clients.get(key);
+    if (!client) {
+        client = new SecretsManagerClient({
+            ...(region ? { region } : {}),
+            // Throttling and 5xx are retried by the SDK with backoff; adaptive mode also slows the
+            // client down when it is throttled. The standard variables still win when set.
+            ...(process.env.AWS_MAX_ATTEMPTS ? {} : { maxAttempts: 8 }),
+            ...(process.env.AWS_RETRY_MODE ? {} : { retryMode: "adaptive" }),
+        });
+        clients.set(key, client);
+    }
+    return client;
+}
+
+const toIso = (d?: Date) => (d ? d.toISOString() : undefined);
+
+function errorName(error: unknown): string {
+    return (error as { name?: string })?.name ?? "Error";
+}
+
+/** A Secrets Manager session for one secret in one operation: it logs every call it makes. */
+export class SecretsManagerGateway {
+    /** The calls made so far, in order, e.g. ["DescribeSecret", "RotateSecret"]. */
+    readonly calls: string[] = [];
+    // One token per operation: the SDK's retries of a RotateSecret, and ours after an
+    // AccessDeniedException, reuse it, so Secrets Manager starts at most one rotation.
+    private readonly clientRequestToken = randomUUID();
+
+    constructor(
+        private readonly region: string | undefined,
+        private readonly permissionWaitMs = permissionWaitFromEnv(),
+    ) {}
+
+    /** The client for this session's region; every use is preceded by a record of the call. */
+    private client(call: string): SecretsManagerClient {
+        this.calls.push(call);
+        return clientFor(this.region);
+    }
+
+    async resolvedRegion(): Promise<string> {
+        return this.region ?? (await clientFor(undefined).config.region());
+    }
+
+    /**
+     * DescribeSecret (one call: its VersionIdsToStages has the labels), plus ListSecretVersionIds
+     * only when AWSPENDING sits on a version other than AWSCURRENT, for that version's age.
+     */
+    async observe(secretId: string): Promise<Observation> {
+        const region = await this.resolvedRegion();
+        let described: DescribeSecretCommandOutput;
+        try {
+            described = await this.client("DescribeSecret").send(new DescribeSecretCommand({ SecretId: secretId }));
+        } catch (error) {
+            if (errorName(error) === "ResourceNotFoundException") return { found: false, secretId, region };
+            throw callError("DescribeSecret", secretId, error);
+        }
+        const observedAt = new Date().toISOString();
+        const versions: ObservedVersion[] = Object.entries(described.VersionIdsToStages ?? {}).map(([versionId, labels]) => ({
+            versionId,
+            labels: [...labels],
+        }));
+        const pending = versions.find((v) => v.labels.includes(AWSPENDING));
+        if (pending && !pending.labels.includes(AWSCURRENT)) {
+            await this.addCreationDates(described.ARN!, versions);
+        }
+        const secret: ObservedSecret = {
+            arn: described.ARN!,
+            name: described.Name!,
+            region,
+            deletedDate: toIso(described.DeletedDate),
+            owningService: described.OwningService,
+            primaryRegion: described.PrimaryRegion,
+            rotationEnabled: described.RotationEnabled === true,
+            rotationLambdaArn: described.RotationLambdaARN || undefined,
+            schedule: scheduleFromRules(described.RotationRules),
+            lastRotatedDate: toIso(described.LastRotatedDate),
+            nextRotationDate: toIso(described.NextRotationDate),
+            versions,
+            observedAt,
+        };
+        return { found: true, secret };
+    }
+
+    private async addCreationDates(arn: string, versions: ObservedVersion[]): Promise<void> {
+        let nextToken: string | undefined;
+        do {
+            const page = await this.client("ListSecretVersionIds")
+                .send(new ListSecretVersionIdsCommand({ SecretId: arn, MaxResults: 100, NextToken: nextToken }))
+                .catch((error) => {
+                    throw callError("ListSecretVersionIds", arn, error);
+                });
+            for (const listed of page.Versions ?? []) {
+                const version = versions.find((v) => v.versionId === listed.VersionId);
+                if (version && listed.CreatedDate) version.createdDate = listed.CreatedDate.toISOString();
+            }
+            nextToken = page.NextToken;
+        } while (nextToken);
+    }
+
+    /** Runs the planned steps in order; the first failure stops the rest (the plan is re-derived next time). */
+    async execute(arn: string, steps: PlannedStep[]): Promise<void> {
+        for (const step of steps) await this.call(arn, step.call);
+    }
+
+    private async call(arn: string, call: ApiCall): Promise<void> {
+        switch (call.api) {
+            case "RotateSecret":
+                return this.rotate(arn, call);
+            case "CancelRotateSecret":
+                await this.client("CancelRotateSecret")
+                    .send(new CancelRotateSecretCommand({ SecretId: arn }))
+                    .catch((error) => {
+                        throw callError("CancelRotateSecret", arn, error);
+                    });
+                return;
+            case "UpdateSecretVersionStage":
+                await this.client("UpdateSecretVersionStage").send(
+                    new UpdateSecretVersionStageCommand({
+                        SecretId: arn,
+                        VersionStage: call.versionStage,
+                        MoveToVersionId: call.moveToVersionId,
+                        RemoveFromVersionId: call.removeFromVersionId,
+                    }),
+                ).catch((error) => {
+                    throw callError(`UpdateSecretVersionStage(${call.versionStage})`, arn, error);
+                });
+                return;
+        }
+    }
+
+    private async rotate(arn: string, call: Extract<ApiCall, { api: "RotateSecret" }>): Promise<void> {
+        const command = new RotateSecretCommand({
+            SecretId: arn,
+            ClientRequestToken: this.clientRequestToken,
+            RotationLambdaARN: call.rotationLambdaArn,
+            RotationRules: call.rotationRules,
+            RotateImmediately: call.rotateImmediately,
+        });
+        const deadline = Date.now() + this.permissionWaitMs;
+        for (let attempt = 1; ; attempt++) {
+            try {
+                await this.client("RotateSecret").send(command);
+                return;
+            } catch (error) {
+                // A Lambda permission that was just granted takes a while to reach Secrets Manager.
+                if (errorName(error) === "AccessDeniedException" && Date.now() < deadline) {
+                    await sleep(Math.min(1_000 * 2 ** (attempt - 1), 10_000, Math.max(0, deadline - Date.now())));
+                    continue;
+                }
+                if (errorName(error) === "AccessDeniedException") {
+                    throw new Error(
+                        `RotateSecret on ${arn} was denied (${(error as Error).message}). ` +
+                            `The caller needs secretsmanager:RotateSecret and lambda:InvokeFunction on ${call.rotationLambdaArn ?? "the rotation function"}, ` +
+                            `and the function's resource policy must allow secretsmanager.amazonaws.com to invoke it ` +
+                            `(waited ${Math.round(this.permissionWaitMs / 1000)} s for a new permission to take effect)`,
+                    );
+                }
+                throw callError("RotateSecret", arn, error);
+            }
+        }
+    }
+}
+
+function permissionWaitFromEnv(): number {
+    const seconds = Number(process.env.PULUMI_SECRET_ROTATION_PERMISSION_WAIT_SECONDS ?? "120");
+    return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : 120_000;
+}
+
+function callError(operation: string, secretId: string, error: unknown): Error {
+    return new Error(`${operation} on ${secretId} failed: ${errorName(error)}: ${(error as Error)?.message ?? String(error)}`);
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

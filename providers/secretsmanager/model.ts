@@ -1,0 +1,118 @@
+// The vocabulary shared by validation, observation, the plan and the Pulumi adapter.
+// Plain data only: everything here can be printed, compared and stored in state.
+
+/** What to do with an AWSPENDING label stranded on a version other than AWSCURRENT. */
+export type PendingPolicy = "quarantine" | "promote" | "fail";
+
+/** What destroying the resource does to the secret's rotation. */
+export type DeletionPolicy = "cancel" | "retain";
+
+export const PENDING_POLICIES: readonly PendingPolicy[] = ["quarantine", "promote", "fail"];
+export const DELETION_POLICIES: readonly DeletionPolicy[] = ["cancel", "retain"];
+
+/** Long enough for a rotation Lambda's four steps (at most 15 minutes each) plus retries. */
+export const DEFAULT_PENDING_GRACE_PERIOD = "2h";
+
+/**
+ * The value Pulumi passes for an input that is not known yet (during preview, e.g. the ARN of a
+ * secret that is still to be created). Such values are validated leniently.
+ */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/**
+ * The rotation schedule as the user declares it: days XOR an expression, plus an optional window.
+ * Mirrors Secrets Manager's RotationRules.
+ */
+export interface ScheduleInput {
+    /** Rotate every N days, 1..1000. */
+    automaticallyAfterDays?: number;
+    /** `rate(N hours|days)` (at least 4 hours) or `cron(...)` (six fields, at most once every 4 hours). */
+    scheduleExpression?: string;
+    /** The rotation window, `Nh` with N in 1..24, shorter than the interval. */
+    duration?: string;
+}
+
+/** The resource's inputs as a Pulumi program (or the stack configuration) declares them. */
+export interface RotationStateInputs {
+    /** The secret: name, full ARN or partial ARN (without the 6-character suffix). */
+    secretId: string;
+    /** Rotation on (default) or off. */
+    enabled?: boolean;
+    /** The rotation function. Needed to turn rotation on unless the secret already has one or is managed by another service. */
+    rotationLambdaArn?: string;
+    /** Needed to turn rotation on unless the secret already has a schedule. */
+    schedule?: ScheduleInput;
+    /** Whether turning rotation on rotates the secret now (default true, as in AWS). Reconfiguring never does. */
+    rotateImmediately?: boolean;
+    /** Changing this value makes the next `up` rotate the secret now. */
+    rotateNowToken?: string;
+    /** What to do with a stranded AWSPENDING (default quarantine). */
+    pendingPolicy?: PendingPolicy;
+    /** How old a pending version must be before it counts as stranded rather than in progress: `Nm`, `Nh` or `Nd` (default 2h). */
+    pendingGracePeriod?: string;
+    /** What destroy does: cancel rotation and clean up (default), or leave the secret as it is. */
+    deletionPolicy?: DeletionPolicy;
+}
+
+/** A schedule after validation: exactly one of the two forms. */
+export type Schedule =
+    | { kind: "days"; days: number; duration?: string }
+    | { kind: "expression"; expression: string; duration?: string };
+
+/** Validated inputs with every default applied: what the plan works from. */
+export interface DesiredState {
+    secretId: string;
+    enabled: boolean;
+    rotationLambdaArn?: string;
+    schedule?: Schedule;
+    rotateImmediately: boolean;
+    rotateNowToken?: string;
+    pendingPolicy: PendingPolicy;
+    pendingGracePeriodMs: number;
+    deletionPolicy: DeletionPolicy;
+}
+
+/** One problem with the inputs, as Pulumi's check reports it: the property and the rule broken. */
+export interface InputFailure {
+    property: string;
+    reason: string;
+}
+
+/** One version of a secret as observed: its staging labels, and its creation date when listed. */
+export interface ObservedVersion {
+    versionId: string;
+    labels: string[];
+    /** ISO time; only known when ListSecretVersionIds was called (a pending version exists). */
+    createdDate?: string;
+}
+
+/** What DescribeSecret (and, for a pending version's age, ListSecretVersionIds) said about a secret. */
+export interface ObservedSecret {
+    arn: string;
+    name: string;
+    /** The region the calls went to. */
+    region: string;
+    deletedDate?: string;
+    owningService?: string;
+    primaryRegion?: string;
+    rotationEnabled: boolean;
+    rotationLambdaArn?: string;
+    schedule?: Schedule;
+    lastRotatedDate?: string;
+    nextRotationDate?: string;
+    versions: ObservedVersion[];
+    /** ISO time of the observation: ages are measured from it, so the plan stays pure. */
+    observedAt: string;
+}
+
+export type Observation = { found: true; secret: ObservedSecret } | { found: false; secretId: string; region: string };
+
+/** The labels Secrets Manager gives meaning to. */
+export const AWSCURRENT = "AWSCURRENT";
+export const AWSPENDING = "AWSPENDING";
+export const AWSPREVIOUS = "AWSPREVIOUS";
+/**
+ * Our own label for a stranded candidate version: one per version (a label sits on at most one
+ * version, so a shared label would strip an earlier quarantined version when moved).
+ */
+export const QUARANTINE_LABEL_PREFIX = "QUARANTINED-";

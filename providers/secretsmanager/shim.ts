@@ -1,0 +1,39 @@
+// The provider object Pulumi serializes into every resource's state (twice: inputs and outputs).
+// It is deliberately tiny and captures nothing — no client, no environment, no configuration:
+// each method loads the implementation from the installed package when it is called. So state
+// stays small, nothing secret can be baked into it, and upgrading the package changes what
+// refresh and destroy run too (they use the copy stored in state).
+import type * as pulumi from "@pulumi/pulumi";
+
+// Resolved from the program's directory (the provider host's working directory): a user's
+// project finds the package in its node_modules; this repository's own stack finds itself
+// through the package's self-reference (its "exports").
+function implementation(): typeof import("./provider").handlers {
+    const path = require("path");
+    const fromProgram = require("module").createRequire(path.join(process.cwd(), "__pulumi_program__.js"));
+    return fromProgram("pulumi-secret-rotation/provider").handlers;
+}
+
+export const rotationStateProvider: pulumi.dynamic.ResourceProvider = {
+    async configure(req) {
+        return implementation().configure(req);
+    },
+    async check(olds, news) {
+        return implementation().check(olds, news);
+    },
+    async diff(id, olds, news) {
+        return implementation().diff(id, olds, news);
+    },
+    async create(inputs) {
+        return implementation().create(inputs);
+    },
+    async read(id, props) {
+        return implementation().read(id, props);
+    },
+    async update(id, olds, news) {
+        return implementation().update(id, olds, news);
+    },
+    async delete(id, props) {
+        return implementation().delete(id, props);
+    },
+};

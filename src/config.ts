@@ -1,0 +1,38 @@
+// The shape of the stack configuration's list of rotation states, checked before any resource
+// is declared. Each entry's values are validated by the provider's check, property by property.
+import { secretNameFromArn } from "../providers/secretsmanager/inputs";
+import type { SecretRotationStateArgs } from "./resource";
+
+export interface RotationEntry extends SecretRotationStateArgs {
+    /** The resource's name in the stack; default: the secret's name (the same whether declared by name or ARN). */
+    name?: string;
+}
+
+/** Checks the shape of the list; the provider's check validates each entry's values. */
+export function readEntries(raw: unknown, key: string): { name: string; args: SecretRotationStateArgs }[] {
+    if (!Array.isArray(raw)) {
+        throw new Error(`${key}: must be a list of rotation states (got ${raw === null ? "null" : typeof raw})`);
+    }
+    const seen = new Map<string, number>();
+    return raw.map((entry: unknown, index) => {
+        const at = `${key}[${index}]`;
+        if (typeof entry !== "object" || entry === null || Array.isArray(entry)) {
+            throw new Error(`${at}: must be a mapping with at least secretId (got ${JSON.stringify(entry)})`);
+        }
+        const { name, ...args } = entry as RotationEntry;
+        if (typeof args.secretId !== "string" || args.secretId === "") {
+            throw new Error(`${at}.secretId: is required and must be a non-empty string (got ${JSON.stringify(args.secretId)})`);
+        }
+        if (name !== undefined && (typeof name !== "string" || name === "")) {
+            throw new Error(`${at}.name: must be a non-empty string (got ${JSON.stringify(name)})`);
+        }
+        const resourceName = name ?? (args.secretId.startsWith("arn:") ? secretNameFromArn(args.secretId) : args.secretId);
+        const earlier = seen.get(resourceName);
+        if (earlier !== undefined) {
+            throw new Error(`${at}: declares "${resourceName}" again (already at ${key}[${earlier}]); give one of them a distinct name`);
+        }
+        seen.set(resourceName, index);
+        return { name: resourceName, args };
+    });
+}
+

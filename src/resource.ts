@@ -1,0 +1,83 @@
+// SecretRotationState: the rotation state one secret should have, reconciled by `pulumi up`.
+import * as pulumi from "@pulumi/pulumi";
+
+import type { DeletionPolicy, PendingPolicy } from "../providers/secretsmanager/model";
+import { rotationStateProvider } from "../providers/secretsmanager/shim";
+
+export interface ScheduleArgs {
+    /** Rotate every N days, 1..1000. Not together with scheduleExpression. */
+    automaticallyAfterDays?: pulumi.Input<number>;
+    /** `rate(N hours|days)` (at least 4 hours) or `cron(...)` (six fields, at most once every 4 hours). */
+    scheduleExpression?: pulumi.Input<string>;
+    /** The rotation window: `Nh`, 1..24, shorter than the interval. */
+    duration?: pulumi.Input<string>;
+}
+
+export interface SecretRotationStateArgs {
+    /** The secret: its name, full ARN or partial ARN. Name and ARN of the same secret are the same resource. */
+    secretId: pulumi.Input<string>;
+    /** Rotation on or off. Default: true. */
+    enabled?: pulumi.Input<boolean>;
+    /** The rotation Lambda. Needed to turn rotation on unless the secret already has one or is managed by another service. */
+    rotationLambdaArn?: pulumi.Input<string>;
+    /** Needed to turn rotation on unless the secret already has a schedule. */
+    schedule?: pulumi.Input<ScheduleArgs>;
+    /** Whether turning rotation on rotates the secret now. Default: true (as in AWS). Reconfiguring never rotates. */
+    rotateImmediately?: pulumi.Input<boolean>;
+    /** Change this value to rotate the secret on the next `pulumi up` ("rotate by pull request"). */
+    rotateNowToken?: pulumi.Input<string>;
+    /**
+     * What to do with an AWSPENDING stranded on a version other than AWSCURRENT and older than
+     * pendingGracePeriod: `quarantine` (default: keep the version under a label of its own),
+     * `promote` (roll forward: make it AWSCURRENT) or `fail` (change nothing, explain).
+     */
+    pendingPolicy?: pulumi.Input<PendingPolicy>;
+    /** Age from which a pending version counts as stranded: `Nm`, `Nh` or `Nd`. Default: `2h`. */
+    pendingGracePeriod?: pulumi.Input<string>;
+    /** `cancel` (default: destroy turns rotation off and cleans up) or `retain`. */
+    deletionPolicy?: pulumi.Input<DeletionPolicy>;
+}
+
+export class SecretRotationState extends pulumi.dynamic.Resource {
+    /** The secret's full ARN (also the resource id). */
+    declare readonly arn: pulumi.Output<string>;
+    declare readonly name: pulumi.Output<string>;
+    declare readonly region: pulumi.Output<string>;
+    declare readonly rotationEnabled: pulumi.Output<boolean>;
+    /** The live rotation function. */
+    declare readonly rotationLambdaArn: pulumi.Output<string | undefined>;
+    /** The live schedule. */
+    declare readonly schedule: pulumi.Output<{ automaticallyAfterDays?: number; scheduleExpression?: string; duration?: string } | undefined>;
+    /** "healthy", or which version carries a stranded AWSPENDING. */
+    declare readonly stagingLabels: pulumi.Output<string>;
+    declare readonly lastRotatedDate: pulumi.Output<string | undefined>;
+    declare readonly nextRotationDate: pulumi.Output<string | undefined>;
+    declare readonly currentVersionId: pulumi.Output<string | undefined>;
+    declare readonly previousVersionId: pulumi.Output<string | undefined>;
+    declare readonly pendingVersionId: pulumi.Output<string | undefined>;
+    declare readonly pendingCreatedDate: pulumi.Output<string | undefined>;
+    declare readonly quarantinedVersionIds: pulumi.Output<string[]>;
+    declare readonly owningService: pulumi.Output<string | undefined>;
+    /** The Secrets Manager calls the last operation made, in order. */
+    declare readonly apiCalls: pulumi.Output<string[]>;
+
+    constructor(name: string, args: SecretRotationStateArgs, opts?: pulumi.CustomResourceOptions) {
+        const outputs = {
+            arn: undefined,
+            name: undefined,
+            region: undefined,
+            rotationEnabled: undefined,
+            stagingLabels: undefined,
+            lastRotatedDate: undefined,
+            nextRotationDate: undefined,
+            currentVersionId: undefined,
+            previousVersionId: undefined,
+            pendingVersionId: undefined,
+            pendingCreatedDate: undefined,
+            quarantinedVersionIds: undefined,
+            owningService: undefined,
+            apiCalls: undefined,
+        };
+        super(rotationStateProvider, name, { ...outputs, ...args }, opts, "secretsmanager", "RotationState");
+    }
+}

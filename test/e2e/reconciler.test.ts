@@ -1,0 +1,281 @@
+// End to end: the stack program (dist/src/program.js) declares rotation states from the stack
+// configuration; the real pulumi CLI drives the dynamic provider against moto behind the AWS front.
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { describe, test, TestContext } from "node:test";
+
+import { CancelRotateSecretCommand, RotateSecretCommand } from "@aws-sdk/client-secrets-manager";
+
+import { TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY } from "../support/moto";
+import { repoRoot, StateResource, TestStack } from "../support/pulumi";
+import { playRotation, ROTATION_STEPS, valueOf, versionWith } from "../support/rotation-lambda";
+import { createRotationLambda, createSecret, describeSecret, labelsOf, secretsManager } from "../support/seed";
+import { useLocalAws } from "../support/services";
+
+const aws = useLocalAws();
+const PROGRAM = join(repoRoot(), "dist", "src", "program.js");
+const TYPE = "pulumi-nodejs:dynamic/secretsmanager:RotationState";
+const MUTATING = ["RotateSecret", "CancelRotateSecret", "UpdateSecretVersionStage", "PutSecretValue", "CreateSecret", "DeleteSecret"];
+const THREE_HOURS_AGO = () => new Date(Date.now() - 3 * 3_600_000);
+
+async function newStack(t: TestContext, rotations: unknown[], extraConfig: Record<string, unknown> = {}): Promise<TestStack> {
+    const stack = await TestStack.create({ program: PROGRAM, env: aws.env, config: { "e2e:rotations": rotations, ...extraConfig } });
+    t.after(() => stack.cleanup());
+    return stack;
+}
+
+/** Runs the body; on failure, prints every pulumi command's output. */
+async function withTranscript(t: TestContext, stack: TestStack, body: () => Promise<void>): Promise<void> {
+    try {
+        await body();
+    } catch (error) {
+        t.diagnostic(stack.transcript());
+        throw error;
+    }
+}
+
+const operations = () => aws.front.calls().map((c) => c.operation);
+const mutatingCalls = () => aws.front.calls().filter((c) => MUTATING.includes(c.operation));
+
+async function rotationOf(secretId: string) {
+    const d = await describeSecret(secretId);
+    return { enabled: d.RotationEnabled === true, lambda: d.RotationLambdaARN, rules: d.RotationRules };
+}
+
+async function onlyState(stack: TestStack): Promise<StateResource> {
+    const states = await stack.resourcesOfType(TYPE);
+    assert.equal(states.length, 1, `one rotation state expected, got ${states.length}`);
+    return states[0]!;
+}
+
+describe("the reconciler, end to end", () => {
+    test("full cycle: preview, up (enable), up and refresh with no changes, destroy (cancel)", async (t) => {
+        const lambda = await createRotationLambda();
+        const secret = await createSecret("app/db-password", "s3cr3t-value-initial");
+        const stack = await newStack(t, [
+            { secretId: secret.name, rotationLambdaArn: lambda, schedule: { automaticallyAfterDays: 30 }, rotateImmediately: false },
+        ]);
+        await withTranscript(t, stack, async () => {
+            aws.front.clearCalls();
+            const preview = await stack.preview();
+            assert.match(preview.stdout, /\+ 2 to create/);
+            assert.deepEqual(mutatingCalls(), [], "preview makes no mutating call");
+            assert.equal((await rotationOf(secret.arn)).enabled, false);
+
+            aws.front.clearCalls();
+            await stack.up();
+            assert.deepEqual(operations(), ["DescribeSecret", "RotateSecret", "DescribeSecret"], "enable = observe, rotate, observe");
+            const live = await rotationOf(secret.arn);
+            assert.deepEqual(live, { enabled: true, lambda, rules: { AutomaticallyAfterDays: 30 } });
+            assert.deepEqual(await labelsOf(secret.arn), { [secret.versionId]: ["AWSCURRENT"] }, "rotateImmediately false: no rotation");
+            const state = await onlyState(stack);
+            assert.equal(state.id, secret.arn, "the resource id is the full ARN");
+            assert.equal(state.outputs?.rotationEnabled, true);
+            assert.equal(state.outputs?.stagingLabels, "healthy");
+            assert.equal(state.outputs?.currentVersionId, secret.versionId);
+            assert.deepEqual(state.outputs?.apiCalls, ["DescribeSecret", "RotateSecret", "DescribeSecret"]);
+
+            aws.front.clearCalls();
+            await stack.up(["--expect-no-changes"]);
+            assert.deepEqual(operations(), [], "a no-op up makes no Secrets Manager call");
+
+            aws.front.clearCalls();
+            await stack.refresh(["--expect-no-changes"]);
+            assert.deepEqual(operations(), ["DescribeSecret"], "refresh = one DescribeSecret");
+
+            aws.front.clearCalls();
+            await stack.destroy();
+            assert.deepEqual(operations(), ["DescribeSecret", "CancelRotateSecret"]);
+            assert.equal((await rotationOf(secret.arn)).enabled, false);
+            assert.deepEqual(await labelsOf(secret.arn), { [secret.versionId]: ["AWSCURRENT"] }, "no version lost");
+            assert.deepEqual(await stack.resourcesOfType(TYPE), []);
+        });
+    });
+
+    test("create adopts a secret whose rotation already matches: one DescribeSecret, no rotation", async (t) => {
+        const lambda = await createRotationLambda();
+        const secret = await createSecret("app/adopted", "value-a");
+        await secretsManager().send(
+            new RotateSecretCommand({ SecretId: secret.arn, RotationLambdaARN: lambda, RotationRules: { AutomaticallyAfterDays: 14 }, RotateImmediately: false }),
+        );
+        const labelsBefore = await labelsOf(secret.arn);
+        const stack = await newStack(t, [{ secretId: secret.arn, rotationLambdaArn: lambda, schedule: { automaticallyAfterDays: 14 } }]);
+        await withTranscript(t, stack, async () => {
+            aws.front.clearCalls();
+            await stack.up();
+            assert.deepEqual(operations(), ["DescribeSecret"]);
+            assert.deepEqual(await labelsOf(secret.arn), labelsBefore);
+            await stack.up(["--expect-no-changes"]);
+        });
+    });
+
+    test("declaring the same secret by name, full ARN or partial ARN is the same resource; another secret is a replacement", async (t) => {
+        const lambda = await createRotationLambda();
+        const secret = await createSecret("team/api-key", "value-b");
+        const other = await createSecret("team/other-key", "value-c");
+        const declare = (secretId: string) => [{ name: "api", secretId, rotationLambdaArn: lambda, schedule: { automaticallyAfterDays: 30 }, rotateImmediately: false }];
+        const stack = await newStack(t, declare(secret.name));
+        await withTranscript(t, stack, async () => {
+            await stack.up();
+            for (const form of [secret.arn, secret.arn.slice(0, -7)]) {
+                stack.writeConfig({ "e2e:rotations": declare(form) });
+                aws.front.clearCalls();
+                await stack.preview(["--expect-no-changes"]);
+                await stack.up(["--expect-no-changes"]);
+                assert.deepEqual(mutatingCalls(), []);
+            }
+            stack.writeConfig({ "e2e:rotations": declare(other.name) });
+            const preview = await stack.preview();
+            assert.match(preview.stdout, /\+-\s.*RotationState api replace/);
+            await stack.up();
+            assert.equal((await rotationOf(other.arn)).enabled, true);
+            assert.equal((await rotationOf(secret.arn)).enabled, false, "the replaced declaration's rotation is cancelled");
+        });
+    });
+
+    test("days -> expression -> days: reconfigures both ways, never rotates", async (t) => {
+        const lambda = await createRotationLambda();
+        const secret = await createSecret("app/scheduled", "value-d");
+        const declare = (schedule: unknown) => [{ secretId: secret.name, rotationLambdaArn: lambda, schedule, rotateImmediately: false }];
+        const stack = await newStack(t, declare({ automaticallyAfterDays: 30 }));
+        await withTranscript(t, stack, async () => {
+            await stack.up();
+            stack.writeConfig({ "e2e:rotations": declare({ scheduleExpression: "cron(0 16 1,15 * ? *)", duration: "3h" }) });
+            await stack.up();
+            assert.deepEqual((await rotationOf(secret.arn)).rules, { ScheduleExpression: "cron(0 16 1,15 * ? *)", Duration: "3h" });
+            await stack.up(["--expect-no-changes"]);
+            await stack.refresh(["--expect-no-changes"]);
+
+            stack.writeConfig({ "e2e:rotations": declare({ automaticallyAfterDays: 7 }) });
+            aws.front.clearCalls();
+            await stack.up();
+            assert.deepEqual((await rotationOf(secret.arn)).rules, { AutomaticallyAfterDays: 7 });
+            const rotate = aws.front.calls("RotateSecret");
+            assert.equal(rotate.length, 1);
+            assert.equal(rotate[0]!.status, 200);
+            assert.deepEqual(await labelsOf(secret.arn), { [secret.versionId]: ["AWSCURRENT"] }, "reconfiguring never rotates");
+        });
+    });
+
+    test("drift: rotation turned off out of band is detected by preview --refresh and restored by up without rotating", async (t) => {
+        const lambda = await createRotationLambda();
+        const secret = await createSecret("app/drifting", "value-e");
+        const stack = await newStack(t, [{ secretId: secret.name, rotationLambdaArn: lambda, schedule: { automaticallyAfterDays: 30 }, rotateImmediately: false }]);
+        await withTranscript(t, stack, async () => {
+            await stack.up();
+            await secretsManager().send(new CancelRotateSecretCommand({ SecretId: secret.arn }));
+
+            const drift = await stack.preview(["--refresh", "--diff", "--expect-no-changes"], { expectCode: 7 });
+            assert.match(drift.stdout, /enabled\s*:\s*false\s*=>\s*true/);
+            aws.front.clearCalls();
+            await stack.up(["--refresh"]);
+            const rotate = aws.front.calls("RotateSecret");
+            assert.equal(rotate.length, 1);
+            assert.equal((await rotationOf(secret.arn)).enabled, true);
+            assert.deepEqual(await labelsOf(secret.arn), { [secret.versionId]: ["AWSCURRENT"] }, "restoring does not rotate");
+            await stack.preview(["--refresh", "--expect-no-changes"]);
+        });
+    });
+
+    test("drift: a schedule changed out of band is detected and put back", async (t) => {
+        const lambda = await createRotationLambda();
+        const secret = await createSecret("app/schedule-drift", "value-f");
+        const stack = await newStack(t, [{ secretId: secret.name, rotationLambdaArn: lambda, schedule: { automaticallyAfterDays: 30 }, rotateImmediately: false }]);
+        await withTranscript(t, stack, async () => {
+            await stack.up();
+            await secretsManager().send(
+                new RotateSecretCommand({ SecretId: secret.arn, RotationLambdaARN: lambda, RotationRules: { AutomaticallyAfterDays: 90 }, RotateImmediately: false }),
+            );
+            const drift = await stack.preview(["--refresh", "--diff", "--expect-no-changes"], { expectCode: 7 });
+            assert.match(drift.stdout, /schedule/);
+            await stack.up(["--refresh"]);
+            assert.deepEqual((await rotationOf(secret.arn)).rules, { AutomaticallyAfterDays: 30 });
+            await stack.preview(["--refresh", "--expect-no-changes"]);
+        });
+    });
+
+    for (const failAt of ROTATION_STEPS) {
+        test(`a rotation that failed at ${failAt}: up quarantines the candidate, AWSCURRENT and its value untouched`, async (t) => {
+            const lambda = await createRotationLambda();
+            const secret = await createSecret(`app/failed-at-${failAt}`, "current-value-1");
+            const stack = await newStack(t, [{ secretId: secret.name, rotationLambdaArn: lambda, schedule: { automaticallyAfterDays: 30 } }]);
+            await withTranscript(t, stack, async () => {
+                await stack.up(); // rotateImmediately: the rotation starts; the test plays its Lambda
+                const { pendingVersionId } = await playRotation(secret.arn, "candidate-value-2", failAt);
+                aws.front.setVersionCreatedDate(pendingVersionId, THREE_HOURS_AGO());
+
+                const drift = await stack.preview(["--refresh", "--diff", "--expect-no-changes"], { expectCode: 7 });
+                assert.match(drift.stdout, new RegExp(`stagingLabels\\s*:\\s*"AWSPENDING stranded on version ${pendingVersionId}`));
+                await stack.up(["--refresh"]);
+
+                assert.equal(await versionWith(secret.arn, "AWSCURRENT"), secret.versionId, "AWSCURRENT untouched");
+                assert.equal(await valueOf(secret.arn, { stage: "AWSCURRENT" }), "current-value-1");
+                assert.equal(await versionWith(secret.arn, "AWSPENDING"), undefined, "no stranded AWSPENDING left");
+                const labels = await labelsOf(secret.arn);
+                assert.deepEqual(labels[pendingVersionId], [`QUARANTINED-${pendingVersionId}`], "the candidate keeps a label");
+                if (failAt !== "createSecret") {
+                    assert.equal(await valueOf(secret.arn, { versionId: pendingVersionId }), "candidate-value-2", "the candidate value is retrievable");
+                }
+                const state = await onlyState(stack);
+                assert.deepEqual(state.outputs?.quarantinedVersionIds, [pendingVersionId]);
+                await stack.preview(["--refresh", "--expect-no-changes"]);
+            });
+        });
+    }
+
+    test("a pending version younger than the grace period is left alone; a change waits for it", async (t) => {
+        const lambda = await createRotationLambda();
+        const secret = await createSecret("app/in-progress", "value-g");
+        const declare = (days: number) => [{ secretId: secret.name, rotationLambdaArn: lambda, schedule: { automaticallyAfterDays: days } }];
+        const stack = await newStack(t, declare(30));
+        await withTranscript(t, stack, async () => {
+            await stack.up(); // starts a rotation: AWSPENDING on a new version, just created
+            const pending = await versionWith(secret.arn, "AWSPENDING");
+            assert.ok(pending);
+            await stack.preview(["--refresh", "--expect-no-changes"]);
+
+            stack.writeConfig({ "e2e:rotations": declare(7) });
+            aws.front.clearCalls();
+            const failed = await stack.up([], { expectCode: 1 });
+            assert.match(failed.stdout + failed.stderr, /a rotation is in progress: AWSPENDING is on version/);
+            assert.match(failed.stdout + failed.stderr, /Retry when it has finished, or after \d{4}-\d\d-\d\dT/);
+            assert.deepEqual(mutatingCalls(), [], "nothing changed");
+            assert.equal(await versionWith(secret.arn, "AWSPENDING"), pending);
+            assert.deepEqual((await rotationOf(secret.arn)).rules, { AutomaticallyAfterDays: 30 });
+        });
+    });
+
+    test("bad input is rejected at preview, naming the property and the rule, with no mutating call", async (t) => {
+        const secret = await createSecret("app/bad-input", "value-h");
+        const stack = await newStack(t, [{ secretId: secret.name, schedule: { automaticallyAfterDays: 30, scheduleExpression: "rate(10 days)" }, pendingPolicy: "delete" }]);
+        await withTranscript(t, stack, async () => {
+            aws.front.clearCalls();
+            const preview = await stack.preview([], { expectCode: 1 });
+            const text = preview.stdout + preview.stderr;
+            assert.match(text, /schedule/);
+            assert.match(text, /not both/);
+            assert.match(text, /pendingPolicy/);
+            assert.deepEqual(mutatingCalls(), []);
+        });
+    });
+
+    test("no secret value and no credential reach the state or the CLI's output", async (t) => {
+        const lambda = await createRotationLambda();
+        const secret = await createSecret("app/confidential", "VALUE-THAT-MUST-NOT-LEAK-42");
+        const stack = await newStack(t, [{ secretId: secret.name, rotationLambdaArn: lambda, schedule: { automaticallyAfterDays: 30 } }]);
+        await withTranscript(t, stack, async () => {
+            await stack.up();
+            await playRotation(secret.arn, "NEW-VALUE-THAT-MUST-NOT-LEAK-43", "testSecret");
+            await stack.refresh();
+            const state = JSON.stringify(await stack.exportState());
+            const output = stack.transcript();
+            for (const needle of ["VALUE-THAT-MUST-NOT-LEAK", TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY]) {
+                assert.ok(!state.includes(needle), `state contains ${needle}`);
+                assert.ok(!output.includes(needle), `CLI output contains ${needle}`);
+            }
+            const providerReads = aws.front.calls().filter((c) => c.operation === "GetSecretValue" || c.operation === "PutSecretValue");
+            // Only the test's own Lambda player wrote a value (its createSecret step); nobody read one.
+            assert.deepEqual(providerReads.map((c) => c.operation), ["PutSecretValue"]);
+        });
+    });
+});

@@ -1,0 +1,38 @@
+// The local AWS of the integration and end-to-end tiers: moto, with the AWS front before its
+// Secrets Manager, pointed at by the standard variables only. One per test file.
+import { after, before, beforeEach } from "node:test";
+
+import { AwsFront } from "./aws-front";
+import { AwsTestEnv, MotoServer, useAwsEnv } from "./moto";
+
+export interface LocalAws {
+    moto: MotoServer;
+    front: AwsFront;
+    /** The environment for this process's SDK clients and for the pulumi CLI. */
+    env: AwsTestEnv;
+}
+
+/**
+ * Registers before/after hooks that start moto and the front for the test file, reset both
+ * before each test and always stop them. Returns a handle filled in once `before` has run.
+ */
+export function useLocalAws(): LocalAws {
+    const handle = {} as LocalAws;
+    let restoreEnv: (() => void) | undefined;
+    before(async () => {
+        handle.moto = await MotoServer.start();
+        handle.front = await AwsFront.start(handle.moto.endpoint);
+        handle.env = { ...handle.moto.awsEnv(), AWS_ENDPOINT_URL_SECRETS_MANAGER: handle.front.endpoint };
+        restoreEnv = useAwsEnv(handle.env);
+    });
+    after(async () => {
+        restoreEnv?.();
+        await handle.front?.stop();
+        await handle.moto?.stop();
+    });
+    beforeEach(async () => {
+        await handle.moto.reset();
+        handle.front.reset();
+    });
+    return handle;
+}

@@ -1,0 +1,429 @@
+// Unit: the rotation semantics (providers/secretsmanager/plan.ts), rule by rule. Pure: observed
+// secrets are built here, ages are relative to the observation's time.
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+
+import { DesiredState, Observation, ObservedSecret, ObservedVersion } from "../../providers/secretsmanager/model";
+import { analyzeLabels, ApiCall, describePlan, labelHealth, Plan, planDelete, planReconcile } from "../../providers/secretsmanager/plan";
+
+const NOW = "2026-11-23T12:00:00.000Z";
+const ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:app/db-AbCdEf";
+const LAMBDA = "arn:aws:lambda:us-east-1:123456789012:function:rotate";
+const OTHER_LAMBDA = "arn:aws:lambda:us-east-1:123456789012:function:rotate-v2";
+const HOUR = 3_600_000;
+
+const minutesAgo = (m: number) => new Date(Date.parse(NOW) - m * 60_000).toISOString();
+
+function desired(overrides: Partial<DesiredState> = {}): DesiredState {
+    return {
+        secretId: "app/db",
+        enabled: true,
+        rotationLambdaArn: LAMBDA,
+        schedule: { kind: "days", days: 30 },
+        rotateImmediately: true,
+        pendingPolicy: "quarantine",
+        pendingGracePeriodMs: 2 * HOUR,
+        deletionPolicy: "cancel",
+        ...overrides,
+    };
+}
+
+const CURRENT_ONLY: ObservedVersion[] = [{ versionId: "v1", labels: ["AWSCURRENT"] }];
+/** A candidate version carrying AWSPENDING next to AWSCURRENT, created `ageMin` minutes ago. */
+const withPending = (ageMin: number): ObservedVersion[] => [
+    { versionId: "v1", labels: ["AWSCURRENT"] },
+    { versionId: "v2", labels: ["AWSPENDING"], createdDate: minutesAgo(ageMin) },
+];
+
+function secret(overrides: Partial<ObservedSecret> = {}): Observation {
+    return {
+        found: true,
+        secret: {
+            arn: ARN,
+            name: "app/db",
+            region: "us-east-1",
+            rotationEnabled: false,
+            versions: CURRENT_ONLY,
+            observedAt: NOW,
+            ...overrides,
+        },
+    };
+}
+
+const enabledSecret = (overrides: Partial<ObservedSecret> = {}) =>
+    secret({ rotationEnabled: true, rotationLambdaArn: LAMBDA, schedule: { kind: "days", days: 30 }, ...overrides });
+
+const calls = (plan: Plan): ApiCall[] => plan.steps.map((s) => s.call);
+const apis = (plan: Plan) => plan.steps.map((s) => s.call.api);
+
+function rotateCall(plan: Plan): Extract<ApiCall, { api: "RotateSecret" }> {
+    const rotate = calls(plan).find((c): c is Extract<ApiCall, { api: "RotateSecret" }> => c.api === "RotateSecret");
+    assert.ok(rotate, `expected a RotateSecret in ${describePlan(plan).join(" | ")}`);
+    return rotate;
+}
+
+describe("labels: healthy, in progress, stranded", () => {
+    test("no AWSPENDING is healthy", () => {
+        const analysis = analyzeLabels((secret() as { secret: ObservedSecret }).secret, 2 * HOUR);
+        assert.deepEqual(analysis.pending, { kind: "none" });
+        assert.equal(analysis.currentVersionId, "v1");
+        assert.equal(labelHealth(analysis), "healthy");
+    });
+
+    test("AWSPENDING on the AWSCURRENT version is healthy (what a finished rotation leaves)", () => {
+        const s = (secret({ versions: [{ versionId: "v1", labels: ["AWSCURRENT", "AWSPENDING"] }] }) as { secret: ObservedSecret }).secret;
+        const analysis = analyzeLabels(s, 2 * HOUR);
+        assert.equal(analysis.pending.kind, "with-current");
+        assert.equal(labelHealth(analysis), "healthy");
+    });
+
+    test("AWSPENDING on another version younger than the grace period is in progress, and healthy", () => {
+        const s = (secret({ versions: withPending(30) }) as { secret: ObservedSecret }).secret;
+        const analysis = analyzeLabels(s, 2 * HOUR);
+        assert.equal(analysis.pending.kind, "in-progress");
+        assert.equal(analysis.pending.kind === "in-progress" && analysis.pending.strandedAt, new Date(Date.parse(NOW) + 90 * 60_000).toISOString());
+        assert.equal(labelHealth(analysis), "healthy");
+    });
+
+    test("AWSPENDING on another version older than the grace period is stranded", () => {
+        const s = (secret({ versions: withPending(180) }) as { secret: ObservedSecret }).secret;
+        const analysis = analyzeLabels(s, 2 * HOUR);
+        assert.equal(analysis.pending.kind, "stranded");
+        assert.equal(labelHealth(analysis), `AWSPENDING stranded on version v2 (created ${minutesAgo(180)})`);
+    });
+
+    test("exactly the grace period old counts as stranded; a minute less does not", () => {
+        const at = (m: number) => analyzeLabels((secret({ versions: withPending(m) }) as { secret: ObservedSecret }).secret, 2 * HOUR).pending.kind;
+        assert.equal(at(120), "stranded");
+        assert.equal(at(119), "in-progress");
+    });
+
+    test("a pending version of unknown age is treated as in progress (never touched)", () => {
+        const s = (secret({ versions: [{ versionId: "v1", labels: ["AWSCURRENT"] }, { versionId: "v2", labels: ["AWSPENDING"] }] }) as {
+            secret: ObservedSecret;
+        }).secret;
+        assert.equal(analyzeLabels(s, 2 * HOUR).pending.kind, "in-progress");
+    });
+
+    test("quarantined versions are listed", () => {
+        const s = (secret({
+            versions: [...CURRENT_ONLY, { versionId: "v0", labels: ["QUARANTINED-v0"] }, { versionId: "vx", labels: ["custom"] }],
+        }) as { secret: ObservedSecret }).secret;
+        assert.deepEqual(analyzeLabels(s, HOUR).quarantinedVersionIds, ["v0"]);
+    });
+});
+
+describe("create: adopt or enable", () => {
+    test("adopts a secret whose live rotation already matches: no call, no rotation", () => {
+        const plan = planReconcile(desired(), enabledSecret(), { operation: "create" });
+        assert.deepEqual(plan.steps, []);
+        assert.equal(plan.blocked, undefined);
+        assert.match(plan.notes.join(), /already matches/);
+    });
+
+    test("adopting compares schedules by meaning: 30 days equals rate(30 days)", () => {
+        const plan = planReconcile(
+            desired({ schedule: { kind: "expression", expression: "rate(30 days)" } }),
+            enabledSecret(),
+            { operation: "create" },
+        );
+        assert.deepEqual(plan.steps, []);
+    });
+
+    test("enables a secret with rotation off: one RotateSecret with the Lambda, the rules and RotateImmediately", () => {
+        const plan = planReconcile(desired(), secret(), { operation: "create" });
+        assert.deepEqual(calls(plan), [
+            { api: "RotateSecret", rotationLambdaArn: LAMBDA, rotationRules: { AutomaticallyAfterDays: 30 }, rotateImmediately: true },
+        ]);
+    });
+
+    test("rotateImmediately false turns rotation on without rotating", () => {
+        const plan = planReconcile(desired({ rotateImmediately: false }), secret(), { operation: "create" });
+        assert.equal(rotateCall(plan).rotateImmediately, false);
+    });
+
+    test("the live Lambda is always sent when none is declared", () => {
+        const plan = planReconcile(desired({ rotationLambdaArn: undefined }), secret({ rotationLambdaArn: OTHER_LAMBDA }), { operation: "create" });
+        assert.equal(rotateCall(plan).rotationLambdaArn, OTHER_LAMBDA);
+    });
+
+    test("enabling without any Lambda is refused, naming the property", () => {
+        const plan = planReconcile(desired({ rotationLambdaArn: undefined }), secret(), { operation: "create" });
+        assert.deepEqual(plan.steps, []);
+        assert.match(plan.blocked!.reason, /^rotationLambdaArn: required to turn rotation on/);
+    });
+
+    test("enabling without any schedule is refused, naming the property", () => {
+        const plan = planReconcile(desired({ schedule: undefined }), secret(), { operation: "create" });
+        assert.match(plan.blocked!.reason, /^schedule: required to turn rotation on/);
+    });
+
+    test("the live schedule is used when none is declared", () => {
+        const plan = planReconcile(
+            desired({ schedule: undefined }),
+            secret({ schedule: { kind: "expression", expression: "rate(12 hours)", duration: "2h" } }),
+            { operation: "create" },
+        );
+        assert.deepEqual(rotateCall(plan).rotationRules, { ScheduleExpression: "rate(12 hours)", Duration: "2h" });
+    });
+
+    test("a rotateNowToken at creation is a baseline, not a rotation", () => {
+        const plan = planReconcile(desired({ rotateNowToken: "t1" }), enabledSecret(), { operation: "create" });
+        assert.deepEqual(plan.steps, []);
+    });
+});
+
+describe("update: reconfigure, re-enable, rotate now", () => {
+    const previous = { enabled: true };
+
+    test("changing only the schedule reconfigures without rotating", () => {
+        const plan = planReconcile(desired({ schedule: { kind: "days", days: 7 } }), enabledSecret(), { operation: "update", previous });
+        assert.deepEqual(calls(plan), [
+            { api: "RotateSecret", rotationLambdaArn: LAMBDA, rotationRules: { AutomaticallyAfterDays: 7 }, rotateImmediately: false },
+        ]);
+    });
+
+    test("changing only the Lambda reconfigures without rotating", () => {
+        const plan = planReconcile(desired({ rotationLambdaArn: OTHER_LAMBDA }), enabledSecret(), { operation: "update", previous });
+        assert.equal(rotateCall(plan).rotationLambdaArn, OTHER_LAMBDA);
+        assert.equal(rotateCall(plan).rotateImmediately, false);
+    });
+
+    test("days -> expression sends the expression alone", () => {
+        const plan = planReconcile(
+            desired({ schedule: { kind: "expression", expression: "cron(0 16 1,15 * ? *)", duration: "3h" } }),
+            enabledSecret(),
+            { operation: "update", previous },
+        );
+        assert.deepEqual(rotateCall(plan).rotationRules, { ScheduleExpression: "cron(0 16 1,15 * ? *)", Duration: "3h" });
+    });
+
+    test("expression -> days sends the days alone", () => {
+        const plan = planReconcile(
+            desired({ schedule: { kind: "days", days: 10 } }),
+            enabledSecret({ schedule: { kind: "expression", expression: "rate(4 hours)" } }),
+            { operation: "update", previous },
+        );
+        assert.deepEqual(rotateCall(plan).rotationRules, { AutomaticallyAfterDays: 10 });
+    });
+
+    test("re-enabling after an out-of-band disable restores rotation without rotating", () => {
+        const plan = planReconcile(desired(), secret({ rotationLambdaArn: LAMBDA }), { operation: "update", previous: { enabled: true } });
+        assert.equal(rotateCall(plan).rotateImmediately, false);
+        assert.match(plan.steps[0]!.why, /turned off out of band/);
+    });
+
+    test("turning rotation on in the declaration (false -> true) rotates now when rotateImmediately", () => {
+        const plan = planReconcile(desired(), secret(), { operation: "update", previous: { enabled: false } });
+        assert.equal(rotateCall(plan).rotateImmediately, true);
+    });
+
+    test("a changed rotateNowToken rotates now, with the live configuration", () => {
+        const plan = planReconcile(desired({ rotateNowToken: "pr-42" }), enabledSecret(), {
+            operation: "update",
+            previous: { enabled: true, rotateNowToken: "pr-41" },
+        });
+        assert.deepEqual(calls(plan), [
+            { api: "RotateSecret", rotationLambdaArn: LAMBDA, rotationRules: { AutomaticallyAfterDays: 30 }, rotateImmediately: true },
+        ]);
+    });
+
+    test("an unchanged rotateNowToken does nothing", () => {
+        const plan = planReconcile(desired({ rotateNowToken: "pr-42" }), enabledSecret(), {
+            operation: "update",
+            previous: { enabled: true, rotateNowToken: "pr-42" },
+        });
+        assert.deepEqual(plan.steps, []);
+    });
+
+    test("a rotateNowToken on a disabled declaration does not rotate", () => {
+        const plan = planReconcile(desired({ enabled: false, rotateNowToken: "x" }), secret(), { operation: "update", previous: { enabled: false } });
+        assert.deepEqual(plan.steps, []);
+    });
+});
+
+describe("disable", () => {
+    test("turns rotation off with CancelRotateSecret", () => {
+        const plan = planReconcile(desired({ enabled: false }), enabledSecret(), { operation: "update", previous: { enabled: true } });
+        assert.deepEqual(apis(plan), ["CancelRotateSecret"]);
+    });
+
+    test("already off: no call", () => {
+        const plan = planReconcile(desired({ enabled: false }), secret(), { operation: "create" });
+        assert.deepEqual(plan.steps, []);
+    });
+
+    test("cancels first, then cleans up a stranded AWSPENDING (AWS's own recovery order)", () => {
+        const plan = planReconcile(desired({ enabled: false }), enabledSecret({ versions: withPending(300) }), { operation: "update" });
+        assert.deepEqual(apis(plan), ["CancelRotateSecret", "UpdateSecretVersionStage", "UpdateSecretVersionStage"]);
+    });
+});
+
+describe("stranded AWSPENDING per pendingPolicy", () => {
+    const stranded = () => enabledSecret({ versions: withPending(300) });
+
+    test("quarantine: label the candidate first, then take AWSPENDING off it; AWSCURRENT untouched", () => {
+        const plan = planReconcile(desired(), stranded(), { operation: "update", previous: { enabled: true } });
+        assert.deepEqual(calls(plan), [
+            { api: "UpdateSecretVersionStage", versionStage: "QUARANTINED-v2", moveToVersionId: "v2" },
+            { api: "UpdateSecretVersionStage", versionStage: "AWSPENDING", removeFromVersionId: "v2" },
+        ]);
+        assert.ok(!calls(plan).some((c) => c.api === "UpdateSecretVersionStage" && c.versionStage === "AWSCURRENT"));
+    });
+
+    test("quarantine happens before RotateSecret, which AWS rejects while a rotation is stranded", () => {
+        const plan = planReconcile(desired({ schedule: { kind: "days", days: 5 } }), stranded(), { operation: "update", previous: { enabled: true } });
+        assert.deepEqual(apis(plan), ["UpdateSecretVersionStage", "UpdateSecretVersionStage", "RotateSecret"]);
+    });
+
+    test("promote: move AWSCURRENT to the candidate (naming the old current), then drop AWSPENDING", () => {
+        const plan = planReconcile(desired({ pendingPolicy: "promote" }), stranded(), { operation: "update", previous: { enabled: true } });
+        assert.deepEqual(calls(plan), [
+            { api: "UpdateSecretVersionStage", versionStage: "AWSCURRENT", moveToVersionId: "v2", removeFromVersionId: "v1" },
+            { api: "UpdateSecretVersionStage", versionStage: "AWSPENDING", removeFromVersionId: "v2" },
+        ]);
+    });
+
+    test("fail: no call; the message has the labels, the age and the commands to fix it by hand", () => {
+        const plan = planReconcile(desired({ pendingPolicy: "fail" }), stranded(), { operation: "update", previous: { enabled: true } });
+        assert.deepEqual(plan.steps, []);
+        const reason = plan.blocked!.reason;
+        assert.match(reason, /AWSPENDING is stranded on version v2 \(5\.0 h old\)/);
+        assert.match(reason, /v1=\[AWSCURRENT\] v2=\[AWSPENDING\]/);
+        assert.match(reason, /update-secret-version-stage --secret-id .* --version-stage QUARANTINED-v2 --move-to-version-id v2/);
+        assert.match(reason, /--version-stage AWSCURRENT --move-to-version-id v2 --remove-from-version-id v1/);
+    });
+
+    test("a stranded AWSPENDING alone (nothing else to change) is still cleaned up", () => {
+        const plan = planReconcile(desired(), stranded(), { operation: "update", previous: { enabled: true } });
+        assert.equal(plan.steps.length, 2);
+    });
+
+    test("a pending version younger than the grace period is left alone when nothing needs changing", () => {
+        const plan = planReconcile(desired(), enabledSecret({ versions: withPending(10) }), { operation: "update", previous: { enabled: true } });
+        assert.deepEqual(plan.steps, []);
+        assert.equal(plan.blocked, undefined);
+        assert.match(plan.notes.join(), /in progress/);
+    });
+
+    test("a rotation in progress blocks a change, naming when to retry, with no call", () => {
+        const plan = planReconcile(desired({ schedule: { kind: "days", days: 5 } }), enabledSecret({ versions: withPending(10) }), {
+            operation: "update",
+            previous: { enabled: true },
+        });
+        assert.deepEqual(plan.steps, []);
+        assert.match(plan.blocked!.reason, /rotation is in progress/);
+        assert.equal(plan.blocked!.retryAfter, new Date(Date.parse(NOW) + 110 * 60_000).toISOString());
+    });
+
+    test("a rotation in progress blocks disabling too", () => {
+        const plan = planReconcile(desired({ enabled: false }), enabledSecret({ versions: withPending(10) }), { operation: "update" });
+        assert.match(plan.blocked!.reason, /in progress/);
+    });
+
+    test("the plan never removes the last label of a version", () => {
+        // Every UpdateSecretVersionStage that removes a label from a version is preceded by one
+        // that gives that version another label, or the version keeps AWSCURRENT.
+        for (const pendingPolicy of ["quarantine", "promote"] as const) {
+            const plan = planReconcile(desired({ pendingPolicy }), stranded(), { operation: "update", previous: { enabled: true } });
+            const labels = new Map<string, Set<string>>([
+                ["v1", new Set(["AWSCURRENT"])],
+                ["v2", new Set(["AWSPENDING"])],
+            ]);
+            for (const call of calls(plan)) {
+                if (call.api !== "UpdateSecretVersionStage") continue;
+                if (call.removeFromVersionId) labels.get(call.removeFromVersionId)!.delete(call.versionStage);
+                if (call.moveToVersionId) labels.get(call.moveToVersionId)!.add(call.versionStage);
+                // Secrets Manager moves AWSPREVIOUS to the version AWSCURRENT left.
+                if (call.versionStage === "AWSCURRENT" && call.removeFromVersionId) {
+                    for (const set of labels.values()) set.delete("AWSPREVIOUS");
+                    labels.get(call.removeFromVersionId)!.add("AWSPREVIOUS");
+                }
+                for (const [version, set] of labels) assert.ok(set.size > 0, `${pendingPolicy}: version ${version} lost its last label`);
+            }
+        }
+    });
+});
+
+describe("special secrets", () => {
+    test("missing: refused", () => {
+        const plan = planReconcile(desired(), { found: false, secretId: "app/db", region: "us-east-1" }, { operation: "create" });
+        assert.match(plan.blocked!.reason, /does not exist in us-east-1/);
+    });
+
+    test("scheduled for deletion: refused, naming the date, no call", () => {
+        const plan = planReconcile(desired(), secret({ deletedDate: "2026-12-01T00:00:00.000Z" }), { operation: "create" });
+        assert.deepEqual(plan.steps, []);
+        assert.match(plan.blocked!.reason, /scheduled for deletion on 2026-12-01T00:00:00.000Z/);
+    });
+
+    test("replica: refused, naming the primary's region", () => {
+        const plan = planReconcile(desired(), secret({ primaryRegion: "eu-west-1" }), { operation: "create" });
+        assert.match(plan.blocked!.reason, /replica.*primary in eu-west-1/);
+    });
+
+    test("managed by another service: rotation on without a Lambda", () => {
+        const plan = planReconcile(desired({ rotationLambdaArn: undefined }), secret({ owningService: "rds" }), { operation: "create" });
+        assert.deepEqual(calls(plan), [{ api: "RotateSecret", rotationRules: { AutomaticallyAfterDays: 30 }, rotateImmediately: true }]);
+    });
+
+    test("managed by another service: a declared Lambda is refused", () => {
+        const plan = planReconcile(desired(), secret({ owningService: "rds" }), { operation: "create" });
+        assert.match(plan.blocked!.reason, /^rotationLambdaArn: .*managed by rds/);
+    });
+
+    test("managed by another service: turning rotation off is refused", () => {
+        const plan = planReconcile(desired({ enabled: false, rotationLambdaArn: undefined }), enabledSecret({ owningService: "rds", rotationLambdaArn: undefined }), {
+            operation: "update",
+        });
+        assert.match(plan.blocked!.reason, /^enabled: .*managed by rds/);
+    });
+
+    test("managed by another service: its stranded labels are left to it", () => {
+        const plan = planReconcile(
+            desired({ rotationLambdaArn: undefined }),
+            enabledSecret({ owningService: "rds", rotationLambdaArn: undefined, versions: withPending(600) }),
+            { operation: "update", previous: { enabled: true } },
+        );
+        assert.deepEqual(plan.steps, []);
+        assert.match(plan.notes.join(), /left to it/);
+    });
+});
+
+describe("delete", () => {
+    test("cancel: CancelRotateSecret", () => {
+        assert.deepEqual(apis(planDelete(desired(), enabledSecret())), ["CancelRotateSecret"]);
+    });
+
+    test("cancel: then quarantine a stranded AWSPENDING", () => {
+        assert.deepEqual(apis(planDelete(desired(), enabledSecret({ versions: withPending(600) }))), [
+            "CancelRotateSecret",
+            "UpdateSecretVersionStage",
+            "UpdateSecretVersionStage",
+        ]);
+    });
+
+    test("retain: no call", () => {
+        assert.deepEqual(planDelete(desired({ deletionPolicy: "retain" }), enabledSecret()).steps, []);
+    });
+
+    test("a secret that is already gone is success", () => {
+        const plan = planDelete(desired(), { found: false, secretId: ARN, region: "us-east-1" });
+        assert.deepEqual(plan.steps, []);
+        assert.equal(plan.blocked, undefined);
+    });
+
+    test("a secret scheduled for deletion is left alone, successfully", () => {
+        const plan = planDelete(desired(), enabledSecret({ deletedDate: NOW }));
+        assert.deepEqual(plan.steps, []);
+        assert.equal(plan.blocked, undefined);
+    });
+
+    test("a rotation in progress blocks the cancel", () => {
+        assert.match(planDelete(desired(), enabledSecret({ versions: withPending(5) })).blocked!.reason, /in progress/);
+    });
+
+    test("already off and healthy: no call", () => {
+        assert.deepEqual(planDelete(desired(), secret()).steps, []);
+    });
+});
