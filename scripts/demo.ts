@@ -25,13 +25,28 @@ function heading(text: string): void {
 function excerpt(stdout: string): string {
     return stdout
         .split("\n")
-        .filter((line) => /RotationState|=>|stranded|Resources:|to update|updated|unchanged|created|to create|secret |error/.test(line))
+        .filter((line) => /RotationState .*(create|update|refresh)|=>|Resources:|to update|updated|unchanged|created|to create|^\s+secret |error/.test(line))
+        .filter((line) => !/refreshing|updating \(|creating \(/.test(line))
         .map((line) => `  ${line.trimEnd()}`)
         .join("\n");
 }
 
+/** From `preview --diff`, the planned updates: each resource and its declared properties that drifted. */
+function driftExcerpt(stdout: string): string {
+    const lines = stdout.split("\n");
+    const updates = lines.slice(Math.max(0, lines.findIndex((l) => /: \(update\)/.test(l))));
+    return updates
+        .filter((line) => /\(update\)|urn=|(enabled|schedule|automaticallyAfterDays|scheduleExpression|duration|rotationLambdaArn|stagingLabels)\s*:.*=>/.test(line))
+        .map((line) => `  ${line.trimEnd().replace(/\[urn=.*::/, "[")}`)
+        .join("\n");
+}
+
 async function labelTable(arns: Record<string, string>): Promise<string> {
-    const table = new Table({ head: ["secret", "rotation", "versions and their staging labels"] });
+    const plain = !process.stdout.isTTY;
+    const table = new Table({
+        head: ["secret", "rotation", "versions and their staging labels"],
+        ...(plain ? { style: { head: [], border: [] } } : {}),
+    });
     for (const [name, arn] of Object.entries(arns)) {
         const described = await describeSecret(arn);
         const labels = await labelsOf(arn);
@@ -67,9 +82,9 @@ async function main(): Promise<void> {
             { secretId: arns["app/reporting-token"], rotationLambdaArn: lambda, schedule: { scheduleExpression: "cron(0 16 1,15 * ? *)", duration: "3h" }, rotateImmediately: false },
             { secretId: "legacy/ldap-bind", enabled: false },
         ];
-        stack = await TestStack.create({ program: join(repoRoot(), "dist", "src", "program.js"), env, stack: "demo", config: { "e2e:rotations": rotations } });
+        stack = await TestStack.create({ program: join(repoRoot(), "dist", "src", "program.js"), env, stack: "demo", project: "secret-rotation", config: { "secret-rotation:rotations": rotations } });
         heading(`The stack configuration (what a reviewer reads), ${join(stack.projectDir, "Pulumi.demo.yaml")}`);
-        console.log(JSON.stringify({ "e2e:rotations": rotations }, null, 2));
+        console.log(JSON.stringify({ "secret-rotation:rotations": rotations }, null, 2));
 
         heading("Labels before");
         console.log(await labelTable(arns));
@@ -97,8 +112,8 @@ async function main(): Promise<void> {
         console.log(await labelTable(arns));
 
         heading("pulumi preview --refresh --expect-no-changes: drift detected (exit code 7)");
-        const drift = await stack.preview(["--refresh", "--expect-no-changes"], { expectCode: 7 });
-        console.log(excerpt(drift.stdout));
+        const drift = await stack.preview(["--refresh", "--diff", "--expect-no-changes"], { expectCode: 7 });
+        console.log(driftExcerpt(drift.stdout));
 
         heading("pulumi up --refresh: repaired");
         console.log(excerpt((await stack.up(["--refresh"])).stdout));

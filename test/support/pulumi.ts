@@ -41,6 +41,8 @@ export interface ProjectOptions {
     /** Environment for every pulumi command (the AWS variables, usually). */
     env: Record<string, string>;
     stack?: string;
+    /** The project's name (the namespace of its configuration keys); default "e2e". */
+    project?: string;
     /** Stack configuration, written to Pulumi.<stack>.yaml as it would be in a gitops repository. */
     config?: Record<string, unknown>;
 }
@@ -73,8 +75,9 @@ export class TestStack {
         for (const name of ["@pulumi", "@aws-sdk"]) symlinkSync(join(repo, "node_modules", name), join(modules, name));
         symlinkSync(repo, join(modules, PACKAGE_NAME));
 
-        writeFileSync(join(projectDir, "Pulumi.yaml"), "name: e2e\nruntime: nodejs\nmain: index.js\n");
-        writeFileSync(join(projectDir, "package.json"), JSON.stringify({ name: "e2e", private: true }) + "\n");
+        const project = options.project ?? "e2e";
+        writeFileSync(join(projectDir, "Pulumi.yaml"), `name: ${project}\nruntime: nodejs\nmain: index.js\n`);
+        writeFileSync(join(projectDir, "package.json"), JSON.stringify({ name: project, private: true }) + "\n");
         writeFileSync(join(projectDir, "index.js"), `module.exports = require(${JSON.stringify(resolve(options.program))});\n`);
 
         const env: Record<string, string> = {
