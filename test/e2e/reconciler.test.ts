@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { describe, test, TestContext } from "node:test";
 
-import { CancelRotateSecretCommand, RotateSecretCommand } from "@aws-sdk/client-secrets-manager";
+import { CancelRotateSecretCommand, DeleteSecretCommand, RotateSecretCommand } from "@aws-sdk/client-secrets-manager";
 
 import { TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY } from "../support/moto";
 import { repoRoot, StateResource, TestStack } from "../support/pulumi";
@@ -222,6 +222,52 @@ describe("the reconciler, end to end", () => {
             });
         });
     }
+
+    test("AWS rejects RotateSecret while a rotation is stranded; up cleans up first, so reconfiguring works", async (t) => {
+        const lambda = await createRotationLambda();
+        const secret = await createSecret("app/stranded-reconfigure", "current-value");
+        const declare = (days: number) => [{ secretId: secret.name, rotationLambdaArn: lambda, schedule: { automaticallyAfterDays: days } }];
+        const stack = await newStack(t, declare(30));
+        await withTranscript(t, stack, async () => {
+            await stack.up();
+            const { pendingVersionId } = await playRotation(secret.arn, "candidate", "testSecret");
+            aws.front.setVersionCreatedDate(pendingVersionId, THREE_HOURS_AGO());
+            // What AWS does (and moto alone does not): a RotateSecret now is rejected.
+            await assert.rejects(
+                secretsManager().send(new RotateSecretCommand({ SecretId: secret.arn, RotationRules: { AutomaticallyAfterDays: 7 }, RotateImmediately: false })),
+                (error: Error) => error.name === "InvalidRequestException" && /previous rotation isn't complete/i.test(error.message),
+            );
+            stack.writeConfig({ "e2e:rotations": declare(7) });
+            aws.front.clearCalls();
+            await stack.up(["--refresh"]);
+            const updateCalls = aws.front.calls().filter((c) => c.operation !== "DescribeSecret" && c.operation !== "ListSecretVersionIds");
+            assert.deepEqual(
+                updateCalls.map((c) => `${c.operation} ${c.status}`),
+                ["UpdateSecretVersionStage 200", "UpdateSecretVersionStage 200", "RotateSecret 200"],
+            );
+            assert.deepEqual((await rotationOf(secret.arn)).rules, { AutomaticallyAfterDays: 7 });
+            assert.equal(await valueOf(secret.arn, { versionId: pendingVersionId }), "candidate");
+        });
+    });
+
+    test("a secret scheduled for deletion: up refuses naming the date; refresh drops it from the stack", async (t) => {
+        const lambda = await createRotationLambda();
+        const secret = await createSecret("app/doomed", "value-doomed");
+        const declare = (days: number) => [{ secretId: secret.name, rotationLambdaArn: lambda, schedule: { automaticallyAfterDays: days }, rotateImmediately: false }];
+        const stack = await newStack(t, declare(30));
+        await withTranscript(t, stack, async () => {
+            await stack.up();
+            await secretsManager().send(new DeleteSecretCommand({ SecretId: secret.arn, RecoveryWindowInDays: 7 }));
+            stack.writeConfig({ "e2e:rotations": declare(7) });
+            aws.front.clearCalls();
+            const refused = await stack.up([], { expectCode: 1 });
+            assert.match(refused.stdout, /is scheduled for deletion on \d{4}-\d\d-\d\dT[^;]*; nothing was changed/);
+            assert.deepEqual(mutatingCalls(), []);
+            const refreshed = await stack.refresh();
+            assert.match(refreshed.stdout, /its rotation state leaves the stack/);
+            assert.deepEqual(await stack.resourcesOfType(TYPE), []);
+        });
+    });
 
     test("a pending version younger than the grace period is left alone; a change waits for it", async (t) => {
         const lambda = await createRotationLambda();
