@@ -15,7 +15,9 @@ import {
 import { intervalHours, parseScheduleExpression } from "./schedule";
 
 const SECRET_ARN = /^arn:(aws[a-z-]*):secretsmanager:([a-z0-9-]+):(\d{12}):secret:(.+)$/;
-const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
+// Users name secrets with A-Z a-z 0-9 / _ + = . @ -; services that own secrets also use "!"
+// (RDS: rds!db-<id>), and such secrets can be declared too.
+const SECRET_NAME = /^[A-Za-z0-9/_+=.@!-]{1,512}$/;
 const LAMBDA_ARN = /^arn:(aws[a-z-]*):lambda:([a-z0-9-]+):(\d{12}):function:([A-Za-z0-9_-]{1,64})(:[A-Za-z0-9$_-]{1,128})?$/;
 const FULL_ARN_SUFFIX = /-[A-Za-z0-9]{6}$/;
 
@@ -110,10 +112,10 @@ export function validateInputs(raw: unknown, context: { region?: string } = {}):
         } else if (secretId.startsWith("arn:")) {
             const m = SECRET_ARN.exec(secretId);
             if (!m) fail("secretId", `must be a Secrets Manager ARN arn:<partition>:secretsmanager:<region>:<12-digit account>:secret:<name> (got ${shown(secretId)})`);
-            else if (!SECRET_NAME.test(m[4]!)) fail("secretId", `the secret name in the ARN must be 1-512 characters of A-Z a-z 0-9 / _ + = . @ - (got ${shown(m[4])})`);
+            else if (!SECRET_NAME.test(m[4]!)) fail("secretId", `the secret name in the ARN must be 1-512 characters of A-Z a-z 0-9 / _ + = . @ ! - (got ${shown(m[4])})`);
             else secretRegion = m[2];
         } else if (!SECRET_NAME.test(secretId)) {
-            fail("secretId", `must be 1-512 characters of A-Z a-z 0-9 / _ + = . @ - , or an ARN (got ${shown(secretId)})`);
+            fail("secretId", `must be 1-512 characters of A-Z a-z 0-9 / _ + = . @ ! - , or an ARN (got ${shown(secretId)})`);
         }
     }
 

@@ -238,6 +238,7 @@ function inProgressBlock(analysis: LabelAnalysis, gracePeriodMs: number): { reas
  * - turning rotation on rotates now only when the declaration turns it on (create, or enabled
  *   false -> true) and rotateImmediately says so; restoring it after an out-of-band change, or
  *   changing the Lambda or the schedule, never rotates; a new rotateNowToken always does;
+ * - a secret without a value yet (no AWSCURRENT) is never rotated now, only configured;
  * - RotateSecret always carries the Lambda ARN (the declared one, else the live one) and the
  *   rules, never days and an expression together;
  * - managed secrets (OwningService) need no Lambda, cannot be turned off here, and their labels
@@ -313,12 +314,16 @@ export function planReconcile(desired: DesiredState, observation: Observation, c
     plan.steps.push(...cleanup);
     if (mustRotate) {
         const turnsOn = needEnable && (context.operation === "create" || context.previous?.enabled === false);
-        const rotateImmediately = needRotateNow || (turnsOn && desired.rotateImmediately);
+        // A secret with no value yet has nothing to rotate from: its Lambda would run against an
+        // empty secret (Terraform's #10619). Rotation is turned on; the first rotation waits.
+        const hasValue = analysis.currentVersionId !== undefined;
+        const rotateImmediately = hasValue && (needRotateNow || (turnsOn && desired.rotateImmediately));
         const reasons = [
             needEnable ? (turnsOn ? "rotation is declared on and is off" : "rotation was turned off out of band; restoring it without rotating") : undefined,
             lambdaChanged ? `rotation function ${secret.rotationLambdaArn ?? "none"} -> ${desired.rotationLambdaArn}` : undefined,
             scheduleChanged ? `schedule ${describeSchedule(secret.schedule)} -> ${describeSchedule(desired.schedule)}` : undefined,
             needRotateNow ? `rotateNowToken changed to ${JSON.stringify(desired.rotateNowToken)}: rotate now` : undefined,
+            !hasValue && (needRotateNow || (turnsOn && desired.rotateImmediately)) ? "the secret has no value yet, so it is not rotated now" : undefined,
         ].filter((r): r is string => r !== undefined);
         plan.steps.push({
             call: {

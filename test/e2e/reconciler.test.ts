@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { describe, test, TestContext } from "node:test";
 
-import { CancelRotateSecretCommand, DeleteSecretCommand, RotateSecretCommand } from "@aws-sdk/client-secrets-manager";
+import { CancelRotateSecretCommand, CreateSecretCommand, DeleteSecretCommand, RotateSecretCommand } from "@aws-sdk/client-secrets-manager";
 
 import { TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY } from "../support/moto";
 import { repoRoot, StateResource, TestStack } from "../support/pulumi";
@@ -18,8 +18,8 @@ const TYPE = "pulumi-nodejs:dynamic/secretsmanager:RotationState";
 const MUTATING = ["RotateSecret", "CancelRotateSecret", "UpdateSecretVersionStage", "PutSecretValue", "CreateSecret", "DeleteSecret"];
 const THREE_HOURS_AGO = () => new Date(Date.now() - 3 * 3_600_000);
 
-async function newStack(t: TestContext, rotations: unknown[], extraConfig: Record<string, unknown> = {}): Promise<TestStack> {
-    const stack = await TestStack.create({ program: PROGRAM, env: aws.env, config: { "e2e:rotations": rotations, ...extraConfig } });
+async function newStack(t: TestContext, rotations: unknown[], extraEnv: Record<string, string> = {}): Promise<TestStack> {
+    const stack = await TestStack.create({ program: PROGRAM, env: { ...aws.env, ...extraEnv }, config: { "e2e:rotations": rotations } });
     t.after(() => stack.cleanup());
     return stack;
 }
@@ -266,6 +266,61 @@ describe("the reconciler, end to end", () => {
             const refreshed = await stack.refresh();
             assert.match(refreshed.stdout, /its rotation state leaves the stack/);
             assert.deepEqual(await stack.resourcesOfType(TYPE), []);
+        });
+    });
+
+    test("AccessDeniedException while a Lambda permission propagates: retried; past the wait, the error names the permission", async (t) => {
+        const lambda = await createRotationLambda();
+        const secret = await createSecret("app/denied", "value-denied");
+        const declare = [{ secretId: secret.name, rotationLambdaArn: lambda, schedule: { automaticallyAfterDays: 30 }, rotateImmediately: false }];
+        const patient = await newStack(t, declare, { PULUMI_SECRET_ROTATION_PERMISSION_WAIT_SECONDS: "30" });
+        await withTranscript(t, patient, async () => {
+            aws.front.script([
+                { operation: "RotateSecret", fault: "access-denied" },
+                { operation: "RotateSecret", fault: "access-denied" },
+            ]);
+            aws.front.clearCalls();
+            await patient.up();
+            assert.deepEqual(aws.front.calls("RotateSecret").map((c) => c.errorName ?? c.status), ["AccessDeniedException", "AccessDeniedException", 200]);
+            assert.equal((await rotationOf(secret.arn)).enabled, true);
+        });
+
+        const other = await createSecret("app/denied-for-good", "value-denied-2");
+        const impatient = await newStack(t, [{ ...declare[0], secretId: other.name }], { PULUMI_SECRET_ROTATION_PERMISSION_WAIT_SECONDS: "0" });
+        await withTranscript(t, impatient, async () => {
+            aws.front.script([{ operation: "RotateSecret", fault: "access-denied" }]);
+            const failed = await impatient.up([], { expectCode: 1 });
+            assert.match(failed.stdout, /RotateSecret on \S+ was denied .*needs secretsmanager:RotateSecret and lambda:InvokeFunction on arn:aws:lambda:/);
+            assert.equal((await rotationOf(other.arn)).enabled, false);
+        });
+    });
+
+    test("a secret managed by another service: a declared Lambda is refused with a clear error, nothing changed", async (t) => {
+        const lambda = await createRotationLambda();
+        const out = await secretsManager().send(
+            new CreateSecretCommand({ Name: "rds!db-owned", SecretString: "managed-value", Tags: [{ Key: "aws:secretsmanager:owningService", Value: "rds" }] }),
+        );
+        assert.equal((await describeSecret(out.ARN!)).OwningService, "rds");
+        const stack = await newStack(t, [{ name: "owned", secretId: out.ARN!, rotationLambdaArn: lambda, schedule: { automaticallyAfterDays: 7 } }]);
+        await withTranscript(t, stack, async () => {
+            aws.front.clearCalls();
+            const refused = await stack.up([], { expectCode: 1 });
+            assert.match(refused.stdout, /rotationLambdaArn: secret \S+ is managed by rds, which rotates it itself; remove rotationLambdaArn/);
+            assert.deepEqual(mutatingCalls(), []);
+        });
+    });
+
+    test("a replica is refused, naming the primary's region, nothing changed", async (t) => {
+        const out = await secretsManager().send(
+            new CreateSecretCommand({ Name: "app/replicated", SecretString: "replicated-value", AddReplicaRegions: [{ Region: "eu-west-1" }] }),
+        );
+        const replicaArn = out.ARN!.replace(":us-east-1:", ":eu-west-1:");
+        const stack = await newStack(t, [{ name: "replica", secretId: replicaArn, schedule: { automaticallyAfterDays: 7 } }]);
+        await withTranscript(t, stack, async () => {
+            aws.front.clearCalls();
+            const refused = await stack.up([], { expectCode: 1 });
+            assert.match(refused.stdout, /is a replica; rotation happens on its primary in us-east-1 only/);
+            assert.deepEqual(mutatingCalls(), []);
         });
     });
 

@@ -608,6 +608,15 @@ test("a scripted server error reaches the SDK as a 500 InternalServiceError", as
     assert.equal(front.calls("DescribeSecret")[0].injected, "server-error");
 });
 
+test("a scripted access-denied answers 400 AccessDeniedException, as while a Lambda permission propagates", async () => {
+    const secret = await createSecret("fault/denied", "value-1");
+    front.script([{ operation: "RotateSecret", fault: "access-denied" }]);
+    const error = await rejection(once().send(new RotateSecretCommand({ SecretId: secret.arn, RotateImmediately: false })));
+    assert.equal(error.name, "AccessDeniedException");
+    assert.equal(error.$metadata?.httpStatusCode, 400);
+    assert.equal(front.calls("RotateSecret")[0].forwarded, false);
+});
+
 test("a scripted reset closes the connection without a response: the SDK sees a network error", async () => {
     await createSecret("fault/reset", "value-1");
     front.script([{ operation: "DescribeSecret", fault: "reset" }]);

@@ -39,7 +39,11 @@ export const FRONT_RULES = [
 ] as const;
 export type FrontRule = (typeof FRONT_RULES)[number];
 
-export type FaultKind = "throttle" | "server-error" | "reset" | "latency";
+/**
+ * "access-denied" answers as Secrets Manager does while a just-granted Lambda permission has not
+ * propagated yet: 400 AccessDeniedException (what peers retry for minutes after creating one).
+ */
+export type FaultKind = "throttle" | "server-error" | "access-denied" | "reset" | "latency";
 
 export interface RandomFaults {
     /** Probability (0..1) that an eligible call gets a fault. */
@@ -891,10 +895,15 @@ function versionWith(stages: Map<string, string[]>, label: string): string | und
     return undefined;
 }
 
-function faultReply(kind: "throttle" | "server-error"): Reply {
-    return kind === "throttle"
-        ? awsError(400, "ThrottlingException", "Rate exceeded")
-        : awsError(500, "InternalServiceError", "An error occurred on the server side.");
+function faultReply(kind: "throttle" | "server-error" | "access-denied"): Reply {
+    switch (kind) {
+        case "throttle":
+            return awsError(400, "ThrottlingException", "Rate exceeded");
+        case "server-error":
+            return awsError(500, "InternalServiceError", "An error occurred on the server side.");
+        case "access-denied":
+            return awsError(400, "AccessDeniedException", "Secrets Manager cannot invoke the specified Lambda function. Ensure that the function policy grants access to the principal secretsmanager.amazonaws.com.");
+    }
 }
 
 function awsError(status: number, name: string, message: string): Reply {

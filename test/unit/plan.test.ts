@@ -167,6 +167,12 @@ describe("create: adopt or enable", () => {
         assert.deepEqual(rotateCall(plan).rotationRules, { ScheduleExpression: "rate(12 hours)", Duration: "2h" });
     });
 
+    test("a secret with no value yet (no AWSCURRENT) gets rotation turned on but is not rotated now", () => {
+        const plan = planReconcile(desired(), secret({ versions: [] }), { operation: "create" });
+        assert.equal(rotateCall(plan).rotateImmediately, false);
+        assert.match(plan.steps[0]!.why, /no value yet/);
+    });
+
     test("a rotateNowToken at creation is a baseline, not a rotation", () => {
         const plan = planReconcile(desired({ rotateNowToken: "t1" }), enabledSecret(), { operation: "create" });
         assert.deepEqual(plan.steps, []);
