@@ -25,7 +25,8 @@ const MINUTE = 60_000;
 const GRACE_MIN_MS = MINUTE;
 const GRACE_MAX_MS = 30 * 24 * 60 * MINUTE;
 
-const KNOWN_PROPERTIES = [
+/** The properties a declaration may have. */
+export const DECLARED_PROPERTIES = [
     "secretId",
     "enabled",
     "rotationLambdaArn",
@@ -93,8 +94,8 @@ export function validateInputs(raw: unknown, context: { region?: string } = {}):
     const declared: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(raw)) {
         if (key.startsWith("__") || value === undefined) continue;
-        if (!(KNOWN_PROPERTIES as readonly string[]).includes(key)) {
-            fail(key, `is not a property of a rotation state; allowed: ${KNOWN_PROPERTIES.join(", ")}`);
+        if (!(DECLARED_PROPERTIES as readonly string[]).includes(key)) {
+            fail(key, `is not a property of a rotation state; allowed: ${DECLARED_PROPERTIES.join(", ")}`);
             continue;
         }
         declared[key] = value;

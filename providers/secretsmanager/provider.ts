@@ -3,7 +3,7 @@
 // call time by the serialized shim (shim.ts), from the installed package: an upgrade of the
 // package therefore reaches refresh and destroy of resources created by an older version.
 import { SecretsManagerGateway } from "./aws";
-import { parseDurationMs, regionOfSecretArn, sameSecret, validateInputs } from "./inputs";
+import { DECLARED_PROPERTIES, parseDurationMs, regionOfSecretArn, sameSecret, validateInputs } from "./inputs";
 import {
     DEFAULT_PENDING_GRACE_PERIOD,
     DesiredState,
@@ -80,17 +80,9 @@ export async function check(_olds: unknown, news: Record<string, unknown>): Prom
     return { inputs: { ...result.inputs, stagingLabels: HEALTHY }, failures };
 }
 
-const DIFFED: (keyof StoredInputs)[] = [
-    "enabled",
-    "rotationLambdaArn",
-    "schedule",
-    "rotateImmediately",
-    "rotateNowToken",
-    "pendingPolicy",
-    "pendingGracePeriod",
-    "deletionPolicy",
-    "stagingLabels",
-];
+// Everything declared but the secret itself (a different secret is a replacement), plus the
+// provider-owned label health.
+const DIFFED: (keyof StoredInputs)[] = [...DECLARED_PROPERTIES.filter((p) => p !== "secretId"), "stagingLabels"];
 
 export async function diff(
     _id: string,

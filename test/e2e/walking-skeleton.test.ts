@@ -2,25 +2,15 @@
 // moto, through preview -> up -> up --expect-no-changes -> refresh --expect-no-changes -> destroy.
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 
-import { MotoServer, useAwsEnv } from "../support/moto";
 import { TestStack } from "../support/pulumi";
 import { createSecret, describeSecret, labelsOf } from "../support/seed";
+import { useMoto } from "../support/services";
 
 const TYPE = "pulumi-nodejs:dynamic/skeleton:ObservedSecret";
 
-let moto: MotoServer;
-let restoreEnv: () => void;
-
-before(async () => {
-    moto = await MotoServer.start();
-    restoreEnv = useAwsEnv(moto.awsEnv());
-});
-after(async () => {
-    restoreEnv?.();
-    await moto?.stop();
-});
+const local = useMoto();
 
 /** What moto holds for the secret, minus timestamps: it must not change when only observed. */
 async function motoView(secretId: string) {
@@ -35,14 +25,13 @@ async function motoView(secretId: string) {
 }
 
 test("walking skeleton: the full CLI cycle against moto", async (t) => {
-    await moto.reset();
     const secret = await createSecret("skeleton/db-password", "initial-value-1");
     const before = await motoView(secret.arn);
     assert.deepEqual(before.labels, { [secret.versionId]: ["AWSCURRENT"] });
 
     const stack = await TestStack.create({
         program: join(__dirname, "programs", "observed-secret.js"),
-        env: moto.awsEnv(),
+        env: local.moto.awsEnv(),
         config: { "e2e:secretId": secret.name },
     });
     t.after(() => stack.cleanup());

@@ -1,26 +1,16 @@
 // Integration: the real AWS SDK against moto over HTTP, configured only through the standard
 // environment variables. These prove the harness the other tests stand on.
 import assert from "node:assert/strict";
-import { after, before, beforeEach, test } from "node:test";
+import { test } from "node:test";
 
 import { GetFunctionCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { ListSecretsCommand, RotateSecretCommand } from "@aws-sdk/client-secrets-manager";
 
-import { MotoServer, useAwsEnv } from "../support/moto";
+import { MotoServer } from "../support/moto";
 import { createRotationLambda, createSecret, describeSecret, labelsOf, secretsManager } from "../support/seed";
+import { useMoto } from "../support/services";
 
-let moto: MotoServer;
-let restoreEnv: () => void;
-
-before(async () => {
-    moto = await MotoServer.start();
-    restoreEnv = useAwsEnv(moto.awsEnv());
-});
-after(async () => {
-    restoreEnv?.();
-    await moto?.stop();
-});
-beforeEach(() => moto.reset());
+const local = useMoto();
 
 test("the SDK reaches moto through AWS_ENDPOINT_URL and AWS_REGION alone", async () => {
     const secret = await createSecret("harness/one", "value-1");
@@ -34,7 +24,7 @@ test("the service-specific endpoint variable takes precedence, as the SDK docume
     await createSecret("harness/endpoint", "value-1");
     const previous = { general: process.env.AWS_ENDPOINT_URL, specific: process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER };
     process.env.AWS_ENDPOINT_URL = "http://127.0.0.1:9"; // nothing listens on the discard port
-    process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = moto.endpoint;
+    process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = local.moto.endpoint;
     try {
         const listed = await secretsManager().send(new ListSecretsCommand({}));
         assert.deepEqual(listed.SecretList?.map((s) => s.Name), ["harness/endpoint"]);
@@ -67,7 +57,7 @@ test("a seeded rotation Lambda exists and Secrets Manager accepts it for RotateS
 
 test("reset leaves moto empty between tests", async () => {
     await createSecret("harness/short-lived", "value-1");
-    await moto.reset();
+    await local.moto.reset();
     const listed = await secretsManager().send(new ListSecretsCommand({}));
     assert.deepEqual(listed.SecretList ?? [], []);
 });

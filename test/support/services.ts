@@ -5,6 +5,25 @@ import { after, before, beforeEach } from "node:test";
 import { AwsFront } from "./aws-front";
 import { AwsTestEnv, MotoServer, useAwsEnv } from "./moto";
 
+/**
+ * Registers before/after hooks that start moto alone (no front) for the test file, reset it
+ * before each test, and always stop it. The handle is filled in once `before` has run.
+ */
+export function useMoto(): { moto: MotoServer } {
+    const handle = {} as { moto: MotoServer };
+    let restoreEnv: (() => void) | undefined;
+    before(async () => {
+        handle.moto = await MotoServer.start();
+        restoreEnv = useAwsEnv(handle.moto.awsEnv());
+    });
+    after(async () => {
+        restoreEnv?.();
+        await handle.moto?.stop();
+    });
+    beforeEach(() => handle.moto.reset());
+    return handle;
+}
+
 export interface LocalAws {
     moto: MotoServer;
     front: AwsFront;
