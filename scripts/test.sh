@@ -27,5 +27,16 @@ for t in "${tiers[@]}"; do
 done
 [ ${#files[@]} -gt 0 ] || { echo "no test files for tier '$tier'" >&2; exit 1; }
 
-# One run, so one summary; files run in the order given (unit first: fastest feedback).
-exec node --test --test-concurrency=1 --test-timeout=900000 --test-reporter=spec "${files[@]}"
+# One run, so one summary; files run in the order given (unit first: fastest feedback). The spec
+# report goes to the terminal; a TAP copy gives the closing "N passed, N failed" line.
+mkdir -p .work
+tap=.work/last-test-run.tap
+status=0
+node --test --test-concurrency=1 --test-timeout=900000 \
+  --test-reporter=spec --test-reporter-destination=stdout \
+  --test-reporter=tap --test-reporter-destination="$tap" \
+  "${files[@]}" || status=$?
+passed=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$tap" | tail -n1)
+failed=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$tap" | tail -n1)
+echo "tests ($tier): ${passed:-0} passed, ${failed:-0} failed"
+exit "$status"
