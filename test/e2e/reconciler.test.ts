@@ -194,6 +194,67 @@ describe("the reconciler, end to end", () => {
         });
     });
 
+    test("drift: the rotation Lambda changed out of band is detected and put back; reconfigure = 3 calls", async (t) => {
+        const lambda = await createRotationLambda("rotate-a");
+        const intruder = await createRotationLambda("rotate-b");
+        const secret = await createSecret("app/lambda-drift", "value-l");
+        const stack = await newStack(t, [{ secretId: secret.name, rotationLambdaArn: lambda, schedule: { automaticallyAfterDays: 30 }, rotateImmediately: false }]);
+        await withTranscript(t, stack, async () => {
+            await stack.up();
+            await secretsManager().send(
+                new RotateSecretCommand({ SecretId: secret.arn, RotationLambdaARN: intruder, RotationRules: { AutomaticallyAfterDays: 30 }, RotateImmediately: false }),
+            );
+            const drift = await stack.preview(["--refresh", "--diff", "--expect-no-changes"], { expectCode: 7 });
+            assert.match(drift.stdout, /rotationLambdaArn\s*:\s*"[^"]*rotate-b" => "[^"]*rotate-a"/);
+            await stack.refresh();
+            aws.front.clearCalls();
+            await stack.up();
+            assert.deepEqual(operations(), ["DescribeSecret", "RotateSecret", "DescribeSecret"]);
+            assert.equal((await rotationOf(secret.arn)).lambda, lambda);
+            assert.deepEqual(await labelsOf(secret.arn), { [secret.versionId]: ["AWSCURRENT"] }, "no rotation");
+        });
+    });
+
+    test("disable = 3 calls and no version touched; deletionPolicy retain leaves rotation as it is on destroy", async (t) => {
+        const lambda = await createRotationLambda();
+        const secret = await createSecret("app/switched-off", "value-s");
+        const kept = await createSecret("app/kept-on", "value-k");
+        const declare = (enabled: boolean) => [
+            { secretId: secret.name, enabled, rotationLambdaArn: lambda, schedule: { automaticallyAfterDays: 30 }, rotateImmediately: false },
+            { secretId: kept.name, rotationLambdaArn: lambda, schedule: { automaticallyAfterDays: 30 }, rotateImmediately: false, deletionPolicy: "retain" },
+        ];
+        const stack = await newStack(t, declare(true));
+        await withTranscript(t, stack, async () => {
+            await stack.up();
+            stack.writeConfig({ "e2e:rotations": declare(false) });
+            aws.front.clearCalls();
+            await stack.up();
+            assert.deepEqual(operations(), ["DescribeSecret", "CancelRotateSecret", "DescribeSecret"]);
+            assert.equal((await rotationOf(secret.arn)).enabled, false);
+            assert.deepEqual(await labelsOf(secret.arn), { [secret.versionId]: ["AWSCURRENT"] });
+            await stack.up(["--expect-no-changes"]);
+
+            await stack.destroy();
+            assert.equal((await rotationOf(kept.arn)).enabled, true, "retain: destroy leaves rotation on");
+        });
+    });
+
+    test("region: aws:region from the stack configuration is used for a secret declared by name", async (t) => {
+        const lambda = await createRotationLambda();
+        const secret = await createSecret("app/regional", "value-r");
+        const stack = await TestStack.create({
+            program: PROGRAM,
+            env: { ...aws.env, AWS_REGION: "eu-central-1" }, // the SDK's default points elsewhere
+            config: { "aws:region": "us-east-1", "e2e:rotations": [{ secretId: secret.name, rotationLambdaArn: lambda, schedule: { automaticallyAfterDays: 30 }, rotateImmediately: false }] },
+        });
+        t.after(() => stack.cleanup());
+        await withTranscript(t, stack, async () => {
+            await stack.up();
+            assert.equal((await onlyState(stack)).outputs?.region, "us-east-1");
+            assert.equal((await rotationOf(secret.arn)).enabled, true);
+        });
+    });
+
     for (const failAt of ROTATION_STEPS) {
         test(`a rotation that failed at ${failAt}: up quarantines the candidate, AWSCURRENT and its value untouched`, async (t) => {
             const lambda = await createRotationLambda();
