@@ -2,7 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 
 import type { DeletionPolicy, PendingPolicy } from "../providers/secretsmanager/model";
-import { rotationStateProvider } from "../providers/secretsmanager/shim";
+import rotationStateProvider = require("../providers/secretsmanager/shim");
 
 export interface ScheduleArgs {
     /** Rotate every N days, 1..1000. Not together with scheduleExpression. */

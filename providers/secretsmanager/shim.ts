@@ -1,5 +1,5 @@
 // The provider object Pulumi serializes into every resource's state (twice: inputs and outputs).
-// It is deliberately tiny and captures nothing — no client, no environment, no configuration:
+// It is deliberately small and captures nothing — no client, no environment, no configuration:
 // each method loads the implementation from the installed package when it is called. So state
 // stays small, nothing secret can be baked into it, and upgrading the package changes what
 // refresh and destroy run too (they use the copy stored in state).
@@ -14,7 +14,7 @@ function implementation(): typeof import("./provider").handlers {
     return fromProgram("pulumi-secret-rotation/provider").handlers;
 }
 
-export const rotationStateProvider: pulumi.dynamic.ResourceProvider = {
+const rotationStateProvider: pulumi.dynamic.ResourceProvider = {
     async configure(req) {
         return implementation().configure(req);
     },
@@ -37,3 +37,9 @@ export const rotationStateProvider: pulumi.dynamic.ResourceProvider = {
         return implementation().delete(id, props);
     },
 };
+
+// The provider is this module's whole export: when the package is installed (in node_modules),
+// Pulumi serializes the provider as one `require("pulumi-secret-rotation/shim")` instead of its
+// code, which keeps every resource's state small. (Run from this repository itself, the module is
+// not in node_modules and is serialized by value, which works the same, only larger.)
+export = rotationStateProvider;

@@ -97,11 +97,16 @@ test("the packed package works from a fresh project, and an upgrade reaches refr
     const resource = exported.deployment.resources.find((r: { type: string }) => r.type === "pulumi-nodejs:dynamic/secretsmanager:RotationState");
     const serializedProvider = String(resource.inputs.__provider);
     t.diagnostic(`state bytes for one resource: ${Buffer.byteLength(JSON.stringify(resource))} (serialized provider: ${serializedProvider.length} chars, stored twice)`);
+    t.diagnostic(`serialized provider: ${serializedProvider}`);
     // The serialized provider is code only: nothing from the environment or the configuration.
     for (const captured of [aws.env.AWS_ENDPOINT_URL, aws.env.AWS_ENDPOINT_URL_SECRETS_MANAGER, aws.env.AWS_ACCESS_KEY_ID, lambda, root]) {
         assert.ok(!serializedProvider.includes(captured!), `the serialized provider contains ${captured}`);
     }
     assert.equal(resource.outputs.__provider, serializedProvider);
+    // Installed, the provider is stored as a require of the package, not as code: state stays small.
+    assert.match(serializedProvider, /require\("pulumi-secret-rotation\/shim"\)/);
+    const stateBytes = Buffer.byteLength(JSON.stringify(resource));
+    assert.ok(stateBytes <= 3_072, `at most 3 KB of state per resource, got ${stateBytes} bytes`);
 
     // Upgrade: install a newer version whose read() announces itself.
     const v2 = await pack(root, { version: "0.1.1-upgrade", readMarker: "rotation-state provider: upgraded implementation" });
