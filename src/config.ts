@@ -20,13 +20,16 @@ export function readEntries(raw: unknown, key: string): { name: string; args: Se
             throw new Error(`${at}: must be a mapping with at least secretId (got ${JSON.stringify(entry)})`);
         }
         const { name, ...args } = entry as RotationEntry;
-        if (typeof args.secretId !== "string" || args.secretId === "") {
-            throw new Error(`${at}.secretId: is required and must be a non-empty string (got ${JSON.stringify(args.secretId)})`);
-        }
         if (name !== undefined && (typeof name !== "string" || name === "")) {
             throw new Error(`${at}.name: must be a non-empty string (got ${JSON.stringify(name)})`);
         }
-        const resourceName = name ?? (args.secretId.startsWith("arn:") ? secretNameFromArn(args.secretId) : args.secretId);
+        // With a name, the entry goes to the provider as it is, whose check reports every problem
+        // of its values; without one, the name comes from secretId, which must then be usable.
+        if (name === undefined && (typeof args.secretId !== "string" || args.secretId === "")) {
+            throw new Error(`${at}.secretId: is required and must be a non-empty string (got ${JSON.stringify(args.secretId)})`);
+        }
+        const secretId = args.secretId as string;
+        const resourceName = name ?? (secretId.startsWith("arn:") ? secretNameFromArn(secretId) : secretId);
         const earlier = seen.get(resourceName);
         if (earlier !== undefined) {
             throw new Error(`${at}: declares "${resourceName}" again (already at ${key}[${earlier}]); give one of them a distinct name`);
