@@ -121,7 +121,7 @@ export async function create(inputs: StoredInputs): Promise<{ id: string; outs: 
     const desired = desiredFrom(inputs);
     const gateway = new SecretsManagerGateway(regionFor(desired.secretId));
     const observation = await gateway.observe(desired.secretId);
-    const after = await apply(gateway, planReconcile(desired, observation, { operation: "create" }), observation);
+    const after = existing(await apply(gateway, planReconcile(desired, observation, { operation: "create" }), observation));
     return { id: after.arn, outs: outputsFrom(after, inputs, gateway.calls, lastDeclared(inputs)) };
 }
 
@@ -134,7 +134,7 @@ export async function update(
     const gateway = new SecretsManagerGateway(regionFor(olds.arn));
     const observation = await gateway.observe(olds.arn);
     const plan = planReconcile(desired, observation, { operation: "update", previous: olds.declared });
-    const after = await apply(gateway, plan, observation);
+    const after = existing(await apply(gateway, plan, observation));
     return { outs: outputsFrom(after, news, gateway.calls, lastDeclared(news)) };
 }
 
@@ -176,23 +176,33 @@ export async function remove(id: string, props: RotationStateOutputs): Promise<v
     await apply(gateway, plan, observation, /* observeAfter */ false);
 }
 
-/** Runs a plan (or fails with its reason), logging each call, and observes again if anything changed. */
+/**
+ * Runs a plan (or fails with its reason), logging each call, and observes again if anything
+ * changed. Returns the secret as it is afterwards; undefined only for a secret that is gone, which
+ * only a delete plan accepts (a reconcile plan refuses it).
+ */
 async function apply(
     gateway: SecretsManagerGateway,
     plan: Plan,
     observation: Observation,
     observeAfter = true,
-): Promise<ObservedSecret> {
+): Promise<ObservedSecret | undefined> {
     const subject = plan.arn ?? (observation.found ? observation.secret.arn : observation.secretId);
     if (plan.blocked) throw new Error(`secret ${subject}: ${plan.blocked.reason}`);
     for (const note of plan.notes) console.log(`secret ${subject}: ${note}`);
+    if (!observation.found) return undefined;
     for (const step of plan.steps) console.log(`secret ${subject}: ${describeCall(step.call)} — ${step.why}`);
-    await gateway.execute(plan.arn!, plan.steps);
-    if (!observation.found) throw new Error(`secret ${subject} does not exist`);
+    await gateway.execute(observation.secret.arn, plan.steps);
     if (plan.steps.length === 0 || !observeAfter) return observation.secret;
-    const after = await gateway.observe(plan.arn!);
+    const after = await gateway.observe(observation.secret.arn);
     if (!after.found) throw new Error(`secret ${subject} disappeared while its rotation was being reconciled`);
     return after.secret;
+}
+
+/** create and update reconcile a secret that exists: their plans refuse any other. */
+function existing(secret: ObservedSecret | undefined): ObservedSecret {
+    if (!secret) throw new Error("internal error: a reconcile plan accepted a missing secret");
+    return secret;
 }
 
 /** The declaration as the last create/update applied it, from the outputs (destroy has nothing else). */

@@ -330,6 +330,21 @@ describe("the reconciler, end to end", () => {
         });
     });
 
+    test("destroy after the secret is gone is success", async (t) => {
+        const lambda = await createRotationLambda();
+        const secret = await createSecret("app/vanished", "value-vanished");
+        const stack = await newStack(t, [{ secretId: secret.name, rotationLambdaArn: lambda, schedule: { automaticallyAfterDays: 30 }, rotateImmediately: false }]);
+        await withTranscript(t, stack, async () => {
+            await stack.up();
+            await secretsManager().send(new DeleteSecretCommand({ SecretId: secret.arn, ForceDeleteWithoutRecovery: true }));
+            aws.front.clearCalls();
+            const destroyed = await stack.destroy();
+            assert.match(destroyed.stdout, /no longer exists: nothing to clean up/);
+            assert.deepEqual(operations(), ["DescribeSecret"]);
+            assert.deepEqual(await stack.resourcesOfType(TYPE), []);
+        });
+    });
+
     test("AccessDeniedException while a Lambda permission propagates: retried; past the wait, the error names the permission", async (t) => {
         const lambda = await createRotationLambda();
         const secret = await createSecret("app/denied", "value-denied");
