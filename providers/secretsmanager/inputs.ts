@@ -1,5 +1,9 @@
 // Validation of the declared inputs, before any change is made: every problem at once, each
 // naming the property and the rule broken, with the value received. Pure.
+//
+// zod checks each property on its own (types, ranges, formats, unexpected keys), with our wording;
+// the rules that relate properties (the Lambda's region, days XOR expression, the window against
+// the interval) are checked by hand afterwards.
 import { z } from "zod";
 
 import {
@@ -18,12 +22,16 @@ const SECRET_ARN = /^arn:(aws[a-z-]*):secretsmanager:([a-z0-9-]+):(\d{12}):secre
 // Users name secrets with A-Z a-z 0-9 / _ + = . @ -; services that own secrets also use "!"
 // (RDS: rds!db-<id>), and such secrets can be declared too.
 const SECRET_NAME = /^[A-Za-z0-9/_+=.@!-]{1,512}$/;
+const SECRET_NAME_RULE = "1-512 characters of A-Z a-z 0-9 / _ + = . @ ! -";
 const LAMBDA_ARN = /^arn:(aws[a-z-]*):lambda:([a-z0-9-]+):(\d{12}):function:([A-Za-z0-9_-]{1,64})(:[A-Za-z0-9$_-]{1,128})?$/;
+/** Secrets Manager appends "-" and 6 random characters to a secret's name in its (full) ARN. */
 const FULL_ARN_SUFFIX = /-[A-Za-z0-9]{6}$/;
 
 const MINUTE = 60_000;
 const GRACE_MIN_MS = MINUTE;
 const GRACE_MAX_MS = 30 * 24 * 60 * MINUTE;
+const MAX_TOKEN_LENGTH = 256;
+const MAX_WINDOW_HOURS = 24;
 
 /** The properties a declaration may have. */
 export const DECLARED_PROPERTIES = [
@@ -40,8 +48,36 @@ export const DECLARED_PROPERTIES = [
 const SCHEDULE_PROPERTIES = ["automaticallyAfterDays", "scheduleExpression", "duration"] as const;
 
 const isUnknown = (value: unknown) => value === UNKNOWN;
-const shown = (value: unknown) => (typeof value === "string" ? JSON.stringify(value) : value === undefined ? "nothing" : JSON.stringify(value));
-const typeOf = (value: unknown) => (value === null ? "null" : Array.isArray(value) ? "a list" : typeof value);
+const isMapping = (value: unknown): value is Record<string, unknown> =>
+    typeof value === "object" && value !== null && !Array.isArray(value);
+
+/** The kind of value a rule expects: a string received where a string belongs needs no label. */
+type Expected = "string" | "number" | "boolean" | "mapping";
+
+function kindOf(value: unknown): string {
+    if (value === null) return "null";
+    if (Array.isArray(value)) return "a list";
+    if (typeof value === "object") return "a mapping";
+    return typeof value;
+}
+
+/** A value as a failure shows it: JSON, shortened when long, with its kind unless it is the string expected. */
+function received(value: unknown, expected: Expected): string {
+    if (value === undefined) return "nothing";
+    if (value === null) return "null";
+    if (typeof value === "number" && !Number.isFinite(value)) return `number ${value}`;
+    const text =
+        typeof value === "string" && value.length > 80 ? `${JSON.stringify(`${value.slice(0, 60)}…`)} (${value.length} characters)` : JSON.stringify(value) ?? String(value);
+    // Quotes already show a string; for anything else the kind is named, so that `"30"` given
+    // where a number belongs (the usual YAML slip) reads `string "30"`.
+    if (typeof value === "string" && expected === "string") return text;
+    return typeof value === "object" ? kindOf(value) : `${kindOf(value)} ${text}`;
+}
+
+/** zod's error option: every issue of a property reads "<rule> (got <value>)". */
+const rule = (reason: string, expected: Expected) => ({
+    error: (issue: { input?: unknown }) => `${reason} (got ${received(issue.input, expected)})`,
+});
 
 /** `Nm`, `Nh` or `Nd` in milliseconds, or undefined when it is not one. */
 export function parseDurationMs(text: string): number | undefined {
@@ -55,10 +91,14 @@ export function regionOfSecretArn(secretId: string): string | undefined {
     return SECRET_ARN.exec(secretId)?.[2];
 }
 
-/** The secret's name from a full ARN (without the 6-character suffix) or a partial ARN. */
+/**
+ * The secret's name from a full ARN (without the 6-character suffix) or a partial ARN (as given);
+ * anything that is not a secret ARN is returned as it is. A partial ARN whose name itself ends in
+ * "-" and 6 letters or digits cannot be told from a full ARN (AWS advises against such names).
+ */
 export function secretNameFromArn(arn: string): string {
-    const name = SECRET_ARN.exec(arn)?.[4] ?? arn;
-    return name.replace(FULL_ARN_SUFFIX, "");
+    const name = SECRET_ARN.exec(arn)?.[4];
+    return name === undefined ? arn : name.replace(FULL_ARN_SUFFIX, "");
 }
 
 /** Whether `declared` (a name, full ARN or partial ARN) designates the secret known by `arn` and `name`. */
@@ -68,12 +108,130 @@ export function sameSecret(declared: string, known: { arn: string; name: string 
     return FULL_ARN_SUFFIX.test(known.arn) && declared === known.arn.replace(FULL_ARN_SUFFIX, "");
 }
 
-// The structure and the types, with zod; the domain rules are checked below, in our wording.
-const scheduleShape = z.object({
-    automaticallyAfterDays: z.unknown().optional(),
-    scheduleExpression: z.unknown().optional(),
-    duration: z.unknown().optional(),
+// ---- One schema per property: its type and its own rules ----
+
+const ARN_RULE = "must be a Secrets Manager ARN arn:<partition>:secretsmanager:<region>:<12-digit account>:secret:<name>";
+const secretIdSchema = z
+    .string({ error: (issue) => `must be a string (got ${kindOf(issue.input)})` })
+    .min(1, { error: "is required: the secret's name, full ARN or partial ARN" })
+    .superRefine((secretId, ctx) => {
+        if (secretId.startsWith("arn:")) {
+            const m = SECRET_ARN.exec(secretId);
+            if (!m) ctx.addIssue({ code: "custom", message: `${ARN_RULE} (got ${received(secretId, "string")})` });
+            else if (!SECRET_NAME.test(secretNameFromArn(secretId))) {
+                ctx.addIssue({ code: "custom", message: `the secret name in the ARN must be ${SECRET_NAME_RULE} (got ${received(m[4], "string")})` });
+            }
+        } else if (!SECRET_NAME.test(secretId)) {
+            ctx.addIssue({ code: "custom", message: `must be ${SECRET_NAME_RULE}, or an ARN (got ${received(secretId, "string")})` });
+        }
+    });
+
+const BOOLEAN_RULE = "must be true or false";
+const booleanSchema = z.boolean(rule(BOOLEAN_RULE, "boolean"));
+
+const LAMBDA_RULE = "must be a Lambda function ARN arn:<partition>:lambda:<region>:<12-digit account>:function:<name>[:<qualifier>]";
+const lambdaSchema = z.string(rule(LAMBDA_RULE, "string")).regex(LAMBDA_ARN, rule(LAMBDA_RULE, "string"));
+
+const DAYS_RULE = `must be a whole number from 1 to 1000`;
+const daysSchema = z
+    .number(rule(DAYS_RULE, "number"))
+    .int(rule(DAYS_RULE, "number"))
+    .min(1, rule(DAYS_RULE, "number"))
+    .max(1000, rule(DAYS_RULE, "number"));
+
+const expressionSchema = z.string(rule("must be a string: rate(...) or cron(...)", "string")).superRefine((expression, ctx) => {
+    const parsed = parseScheduleExpression(expression);
+    if (typeof parsed === "string") ctx.addIssue({ code: "custom", message: parsed });
 });
+
+const WINDOW_RULE = `must be Nh with N from 1 to ${MAX_WINDOW_HOURS}`;
+const windowSchema = z
+    .string(rule(WINDOW_RULE, "string"))
+    .regex(/^\d+h$/, rule(WINDOW_RULE, "string"))
+    .refine((text) => Number(text.slice(0, -1)) >= 1 && Number(text.slice(0, -1)) <= MAX_WINDOW_HOURS, rule(WINDOW_RULE, "string"));
+
+const SCHEDULE_RULE = "must be a mapping with automaticallyAfterDays or scheduleExpression, and optionally duration";
+const scheduleSchema = z.strictObject(
+    {
+        automaticallyAfterDays: daysSchema.optional(),
+        scheduleExpression: expressionSchema.optional(),
+        duration: windowSchema.optional(),
+    },
+    rule(SCHEDULE_RULE, "mapping"),
+);
+
+const TOKEN_RULE = `must be a non-empty string of at most ${MAX_TOKEN_LENGTH} characters`;
+const tokenSchema = z.string(rule(TOKEN_RULE, "string")).min(1, rule(TOKEN_RULE, "string")).max(MAX_TOKEN_LENGTH, rule(TOKEN_RULE, "string"));
+
+const oneOf = (allowed: readonly string[]) => {
+    const reason = `must be one of ${allowed.join(", ")}`;
+    return z.string(rule(reason, "string")).refine((value) => allowed.includes(value), rule(reason, "string"));
+};
+
+const GRACE_RULE = "must be Nm, Nh or Nd from 1m to 30d";
+const graceSchema = z.string(rule(GRACE_RULE, "string")).refine((text) => {
+    const ms = parseDurationMs(text);
+    return ms !== undefined && ms >= GRACE_MIN_MS && ms <= GRACE_MAX_MS;
+}, rule(GRACE_RULE, "string"));
+
+const declarationSchema = z.strictObject({
+    secretId: secretIdSchema.optional(),
+    enabled: booleanSchema.optional(),
+    rotationLambdaArn: lambdaSchema.optional(),
+    schedule: scheduleSchema.optional(),
+    rotateImmediately: booleanSchema.optional(),
+    rotateNowToken: tokenSchema.optional(),
+    pendingPolicy: oneOf(PENDING_POLICIES).optional(),
+    pendingGracePeriod: graceSchema.optional(),
+    deletionPolicy: oneOf(DELETION_POLICIES).optional(),
+});
+
+/** zod's issues in our terms: the dotted property, and the rule with the value received. */
+function toFailures(issues: readonly z.core.$ZodIssue[]): InputFailure[] {
+    const failures: InputFailure[] = [];
+    for (const issue of issues) {
+        const at = issue.path.join(".");
+        if (issue.code === "unrecognized_keys") {
+            for (const key of issue.keys) {
+                failures.push(
+                    at === ""
+                        ? { property: key, reason: `is not a property of a rotation state; allowed: ${DECLARED_PROPERTIES.join(", ")}` }
+                        : { property: `${at}.${key}`, reason: `is not a schedule property; allowed: ${SCHEDULE_PROPERTIES.join(", ")}` },
+                );
+            }
+        } else if (!failures.some((f) => f.property === at)) {
+            // One failure per property: a value too small and not whole is one broken rule.
+            failures.push({ property: at, reason: issue.message });
+        }
+    }
+    return failures;
+}
+
+/** The declaration without Pulumi's own keys, absent values, and (for validation) unknown values. */
+function split(raw: Record<string, unknown>): { declared: Record<string, unknown>; checked: Record<string, unknown>; unknowns: string[] } {
+    const declared: Record<string, unknown> = {};
+    const checked: Record<string, unknown> = {};
+    const unknowns: string[] = [];
+    const allowed = (key: string, names: readonly string[]) => names.includes(key);
+    for (const [key, value] of Object.entries(raw)) {
+        if (key.startsWith("__") || value === undefined) continue;
+        declared[key] = value;
+        if (isUnknown(value) && allowed(key, DECLARED_PROPERTIES)) {
+            unknowns.push(key);
+        } else if (key === "schedule" && isMapping(value)) {
+            const schedule: Record<string, unknown> = {};
+            for (const [field, fieldValue] of Object.entries(value)) {
+                if (fieldValue === undefined) continue;
+                if (isUnknown(fieldValue) && allowed(field, SCHEDULE_PROPERTIES)) unknowns.push(`schedule.${field}`);
+                else schedule[field] = fieldValue;
+            }
+            checked[key] = schedule;
+        } else {
+            checked[key] = value;
+        }
+    }
+    return { declared, checked, unknowns };
+}
 
 export interface ValidationResult {
     /** The inputs with defaults applied: what Pulumi stores. Unknown values are kept as they are. */
@@ -84,102 +242,46 @@ export interface ValidationResult {
 }
 
 export function validateInputs(raw: unknown, context: { region?: string } = {}): ValidationResult {
-    const failures: InputFailure[] = [];
-    const fail = (property: string, reason: string) => failures.push({ property, reason });
-    let unknowns = false;
-
-    if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
-        return { inputs: { secretId: "" }, failures: [{ property: "secretId", reason: `the declaration must be a mapping (got ${typeOf(raw)})` }] };
+    if (!isMapping(raw)) {
+        return {
+            inputs: { secretId: "" },
+            failures: [{ property: "secretId", reason: `the declaration must be a mapping with at least secretId (got ${received(raw, "mapping")})` }],
+        };
     }
-    const declared: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(raw)) {
-        if (key.startsWith("__") || value === undefined) continue;
-        if (!(DECLARED_PROPERTIES as readonly string[]).includes(key)) {
-            fail(key, `is not a property of a rotation state; allowed: ${DECLARED_PROPERTIES.join(", ")}`);
-            continue;
-        }
-        declared[key] = value;
-    }
-    const known = (key: string) => declared[key] !== undefined && !(isUnknown(declared[key]) && (unknowns = true));
+    const { declared, checked, unknowns } = split(raw);
+    const parsed = declarationSchema.safeParse(checked);
+    const failures = parsed.success ? [] : toFailures(parsed.error.issues);
+    const failed = (property: string) => failures.some((f) => f.property === property);
+    const unknown = (property: string) => unknowns.includes(property);
 
-    // secretId
-    const secretId = declared.secretId;
-    let secretRegion: string | undefined;
-    if (secretId === undefined || secretId === "") {
-        fail("secretId", "is required: the secret's name, full ARN or partial ARN");
-    } else if (known("secretId")) {
-        if (typeof secretId !== "string") {
-            fail("secretId", `must be a string (got ${typeOf(secretId)})`);
-        } else if (secretId.startsWith("arn:")) {
-            const m = SECRET_ARN.exec(secretId);
-            if (!m) fail("secretId", `must be a Secrets Manager ARN arn:<partition>:secretsmanager:<region>:<12-digit account>:secret:<name> (got ${shown(secretId)})`);
-            else if (!SECRET_NAME.test(m[4]!)) fail("secretId", `the secret name in the ARN must be 1-512 characters of A-Z a-z 0-9 / _ + = . @ ! - (got ${shown(m[4])})`);
-            else secretRegion = m[2];
-        } else if (!SECRET_NAME.test(secretId)) {
-            fail("secretId", `must be 1-512 characters of A-Z a-z 0-9 / _ + = . @ ! - , or an ARN (got ${shown(secretId)})`);
+    if (checked.secretId === undefined && !unknown("secretId")) {
+        failures.push({ property: "secretId", reason: "is required: the secret's name, full ARN or partial ARN" });
+    }
+
+    // The rotation function must live in the secret's region. A secret named (not an ARN) is in
+    // the region the provider talks to; a secret not known yet may be anywhere.
+    const lambda = checked.rotationLambdaArn;
+    const secretId = checked.secretId;
+    if (typeof lambda === "string" && typeof secretId === "string" && !failed("rotationLambdaArn") && !failed("secretId")) {
+        const secretRegion = secretId.startsWith("arn:") ? regionOfSecretArn(secretId) : context.region;
+        const lambdaRegion = LAMBDA_ARN.exec(lambda)![2]!;
+        if (secretRegion !== undefined && lambdaRegion !== secretRegion) {
+            failures.push({ property: "rotationLambdaArn", reason: `must be in the secret's region ${secretRegion}; the function is in ${lambdaRegion}` });
         }
     }
 
-    for (const key of ["enabled", "rotateImmediately"] as const) {
-        if (known(key) && typeof declared[key] !== "boolean") fail(key, `must be true or false (got ${typeOf(declared[key])} ${shown(declared[key])})`);
-    }
-
-    const lambda = declared.rotationLambdaArn;
-    if (known("rotationLambdaArn")) {
-        const m = typeof lambda === "string" ? LAMBDA_ARN.exec(lambda) : null;
-        if (!m) {
-            fail("rotationLambdaArn", `must be a Lambda function ARN arn:<partition>:lambda:<region>:<12-digit account>:function:<name>[:<qualifier>] (got ${shown(lambda)})`);
-        } else {
-            const region = secretRegion ?? context.region;
-            if (region && m[2] !== region) {
-                fail("rotationLambdaArn", `must be in the secret's region ${region}; the function is in ${m[2]}`);
-            }
-        }
-    }
-
-    let schedule: Schedule | undefined;
-    if (known("schedule")) {
-        const parsed = scheduleShape.safeParse(declared.schedule);
-        if (!parsed.success || typeof declared.schedule !== "object" || Array.isArray(declared.schedule)) {
-            fail("schedule", `must be a mapping with automaticallyAfterDays or scheduleExpression, and optionally duration (got ${typeOf(declared.schedule)})`);
-        } else {
-            schedule = validateSchedule(declared.schedule as Record<string, unknown>, fail, () => (unknowns = true));
-        }
-    }
-
-    if (known("rotateNowToken")) {
-        const token = declared.rotateNowToken;
-        if (typeof token !== "string" || token.length === 0 || token.length > 256) {
-            fail("rotateNowToken", `must be a non-empty string of at most 256 characters (got ${typeOf(token)} ${shown(token)})`);
-        }
-    }
-    if (known("pendingPolicy") && !(PENDING_POLICIES as readonly unknown[]).includes(declared.pendingPolicy)) {
-        fail("pendingPolicy", `must be one of ${PENDING_POLICIES.join(", ")} (got ${shown(declared.pendingPolicy)})`);
-    }
-    if (known("deletionPolicy") && !(DELETION_POLICIES as readonly unknown[]).includes(declared.deletionPolicy)) {
-        fail("deletionPolicy", `must be one of ${DELETION_POLICIES.join(", ")} (got ${shown(declared.deletionPolicy)})`);
-    }
-    let graceMs = parseDurationMs(DEFAULT_PENDING_GRACE_PERIOD)!;
-    if (known("pendingGracePeriod")) {
-        const text = declared.pendingGracePeriod;
-        const ms = typeof text === "string" ? parseDurationMs(text) : undefined;
-        if (ms === undefined || ms < GRACE_MIN_MS || ms > GRACE_MAX_MS) {
-            fail("pendingGracePeriod", `must be Nm, Nh or Nd from 1m to 30d (got ${shown(text)})`);
-        } else {
-            graceMs = ms;
-        }
-    }
+    const schedule = isMapping(checked.schedule) && !failed("schedule") ? checkSchedule(checked.schedule, failures, unknown) : undefined;
 
     const inputs: RotationStateInputs = {
         ...(declared as Partial<RotationStateInputs>),
-        secretId: (declared.secretId as string) ?? "",
+        secretId: (declared.secretId as string | undefined) ?? "",
         enabled: (declared.enabled as boolean | undefined) ?? true,
         rotateImmediately: (declared.rotateImmediately as boolean | undefined) ?? true,
         pendingPolicy: (declared.pendingPolicy as RotationStateInputs["pendingPolicy"]) ?? "quarantine",
         pendingGracePeriod: (declared.pendingGracePeriod as string | undefined) ?? DEFAULT_PENDING_GRACE_PERIOD,
         deletionPolicy: (declared.deletionPolicy as RotationStateInputs["deletionPolicy"]) ?? "cancel",
     };
-    if (failures.length > 0 || unknowns) return { inputs, failures };
+    if (failures.length > 0 || unknowns.length > 0) return { inputs, failures };
     const desired: DesiredState = {
         secretId: inputs.secretId,
         enabled: inputs.enabled!,
@@ -188,60 +290,46 @@ export function validateInputs(raw: unknown, context: { region?: string } = {}):
         rotateImmediately: inputs.rotateImmediately!,
         ...(inputs.rotateNowToken !== undefined ? { rotateNowToken: inputs.rotateNowToken } : {}),
         pendingPolicy: inputs.pendingPolicy!,
-        pendingGracePeriodMs: graceMs,
+        pendingGracePeriodMs: parseDurationMs(inputs.pendingGracePeriod!)!,
         deletionPolicy: inputs.deletionPolicy!,
     };
     return { inputs, desired, failures };
 }
 
-function validateSchedule(
-    raw: Record<string, unknown>,
-    fail: (property: string, reason: string) => void,
-    sawUnknown: () => void,
+/**
+ * The rules between a schedule's fields, once each field is checked on its own: days XOR an
+ * expression, and a window shorter than the interval. Returns the schedule when it is complete,
+ * valid and known.
+ */
+function checkSchedule(
+    schedule: Record<string, unknown>,
+    failures: InputFailure[],
+    unknown: (property: string) => boolean,
 ): Schedule | undefined {
-    for (const key of Object.keys(raw)) {
-        if (!(SCHEDULE_PROPERTIES as readonly string[]).includes(key) && raw[key] !== undefined) {
-            fail(`schedule.${key}`, `is not a schedule property; allowed: ${SCHEDULE_PROPERTIES.join(", ")}`);
-        }
-    }
-    const { automaticallyAfterDays: days, scheduleExpression: expression, duration } = raw;
-    if ([days, expression, duration].some(isUnknown)) {
-        sawUnknown();
-        return undefined;
-    }
-    let schedule: Schedule | undefined;
+    const { automaticallyAfterDays: days, scheduleExpression: expression, duration } = schedule;
+    const failed = (field: string) => failures.some((f) => f.property === `schedule.${field}`);
+    const hasDays = days !== undefined || unknown("schedule.automaticallyAfterDays");
+    const hasExpression = expression !== undefined || unknown("schedule.scheduleExpression");
+    // An unknown value may still turn out absent, so only two known values conflict.
     if (days !== undefined && expression !== undefined) {
-        fail("schedule", "set automaticallyAfterDays or scheduleExpression, not both: Secrets Manager rejects both together");
+        failures.push({ property: "schedule", reason: "set automaticallyAfterDays or scheduleExpression, not both: Secrets Manager rejects both together" });
         return undefined;
     }
-    if (days !== undefined) {
-        if (typeof days !== "number" || !Number.isInteger(days) || days < 1 || days > 1000) {
-            fail("schedule.automaticallyAfterDays", `must be a whole number from 1 to 1000 (got ${typeOf(days)} ${shown(days)})`);
-        } else {
-            schedule = { kind: "days", days };
-        }
-    } else if (expression !== undefined) {
-        const parsed = typeof expression === "string" ? parseScheduleExpression(expression) : `must be a string (got ${typeOf(expression)})`;
-        if (typeof parsed === "string") fail("schedule.scheduleExpression", parsed);
-        else schedule = { kind: "expression", expression: expression as string };
-    } else {
-        fail("schedule", "needs automaticallyAfterDays or scheduleExpression");
+    if (!hasDays && !hasExpression) {
+        const alone = duration !== undefined || unknown("schedule.duration") ? " (duration is only the window of a rotation)" : "";
+        failures.push({ property: "schedule", reason: `needs automaticallyAfterDays or scheduleExpression${alone}` });
+        return undefined;
     }
-    if (duration !== undefined) {
-        const m = typeof duration === "string" ? /^(\d+)h$/.exec(duration) : null;
-        const hours = m ? Number(m[1]) : NaN;
-        if (!m || hours < 1 || hours > 24) {
-            fail("schedule.duration", `must be Nh with N from 1 to 24 (got ${shown(duration)})`);
-            return undefined;
-        }
-        if (schedule) {
-            const interval = intervalHours(schedule);
-            if (interval !== undefined && hours >= interval) {
-                fail("schedule.duration", `must be shorter than the interval between rotations (${interval}h), got ${duration}`);
-                return undefined;
-            }
-            schedule = { ...schedule, duration: duration as string };
-        }
+    if (failed("automaticallyAfterDays") || failed("scheduleExpression") || failed("duration")) return undefined;
+    if (unknown("schedule.automaticallyAfterDays") || unknown("schedule.scheduleExpression")) return undefined;
+
+    const base: Schedule = days !== undefined ? { kind: "days", days: days as number } : { kind: "expression", expression: expression as string };
+    if (unknown("schedule.duration") || duration === undefined) return base;
+    const windowHours = Number((duration as string).slice(0, -1));
+    const interval = intervalHours(base);
+    if (interval !== undefined && windowHours >= interval) {
+        failures.push({ property: "schedule.duration", reason: `must be shorter than the interval between rotations (${interval}h) (got ${received(duration, "string")})` });
+        return undefined;
     }
-    return schedule;
+    return { ...base, duration: duration as string };
 }

@@ -13,77 +13,162 @@ export interface RotationRules {
 export const MIN_INTERVAL_HOURS = 4;
 export const MAX_DAYS = 1000;
 
-export type ParsedExpression = { kind: "rate"; hours: number } | { kind: "cron"; hoursOfDay: number[] | undefined; normalized: string };
+export type ParsedExpression =
+    | { kind: "rate"; hours: number }
+    | {
+          kind: "cron";
+          /** The hours of the day (UTC) at which it fires, sorted. */
+          hoursOfDay: number[];
+          /** The smallest time between two rotations, when the expression alone tells it. */
+          intervalHours: number | undefined;
+          /** Whitespace collapsed and names upper-cased, for comparing by meaning. */
+          normalized: string;
+      };
 
 const MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
 const WEEKDAYS = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
 
-/** Parses `rate(...)` or `cron(...)`; returns the reason when it is not valid for Secrets Manager. */
+/** The numeric range of a cron field, and the names that stand for its values (first name = low). */
+interface CronField {
+    name: string;
+    low: number;
+    high: number;
+    names?: string[];
+}
+const MINUTES: CronField = { name: "minutes", low: 0, high: 59 };
+const HOURS: CronField = { name: "hours", low: 0, high: 23 };
+const DAY_OF_MONTH: CronField = { name: "day-of-month", low: 1, high: 31 };
+const MONTH: CronField = { name: "month", low: 1, high: 12, names: MONTHS };
+const DAY_OF_WEEK: CronField = { name: "day-of-week", low: 1, high: 7, names: WEEKDAYS };
+const YEAR: CronField = { name: "year", low: 1970, high: 2199 };
+
+const RATE = /^rate\((\d+) (hour|hours|day|days)\)$/;
+const CRON = /^cron\((.*)\)$/;
+
+/**
+ * Parses `rate(N hour|hours|day|days)` or a six-field `cron(...)`; returns the reason when
+ * Secrets Manager would not accept it.
+ */
 export function parseScheduleExpression(expression: string): ParsedExpression | string {
-    const text = expression.trim();
-    const rate = /^rate\(\s*(\d+)\s+(hour|hours|day|days)\s*\)$/i.exec(text);
-    if (rate) {
-        const n = Number(rate[1]);
-        const hours = rate[2]!.toLowerCase().startsWith("day") ? n * 24 : n;
-        if (n < 1) return `rate() needs a positive whole number (got ${n})`;
-        if (hours < MIN_INTERVAL_HOURS) return `must be at least ${MIN_INTERVAL_HOURS} hours apart (got ${expression})`;
-        if (hours > MAX_DAYS * 24) return `must be at most ${MAX_DAYS} days (got ${expression})`;
-        return { kind: "rate", hours };
+    if (expression !== expression.trim()) return `must not start or end with spaces (got ${JSON.stringify(expression)})`;
+    const rate = RATE.exec(expression);
+    if (rate) return parseRate(Number(rate[1]), rate[2]!, expression);
+    const cron = CRON.exec(expression);
+    if (cron) return parseCron(cron[1]!);
+    return `must be rate(N hours|days) or cron(minutes hours day-of-month month day-of-week year) (got ${JSON.stringify(expression)})`;
+}
+
+function parseRate(count: number, unit: string, expression: string): ParsedExpression | string {
+    if (count < 1) return `rate() needs a positive whole number (got ${expression})`;
+    const hours = unit.startsWith("day") ? count * 24 : count;
+    if (hours < MIN_INTERVAL_HOURS) return `must be at least ${MIN_INTERVAL_HOURS} hours apart (got ${expression})`;
+    if (hours > MAX_DAYS * 24) return `must be at most ${MAX_DAYS} days (got ${expression})`;
+    return { kind: "rate", hours };
+}
+
+function parseCron(body: string): ParsedExpression | string {
+    const fields = body.trim() === "" ? [] : body.trim().split(/\s+/);
+    if (fields.length !== 6) {
+        return `cron() needs six fields: minutes hours day-of-month month day-of-week year (got ${fields.length}: ${body.trim()})`;
     }
-    const cron = /^cron\((.*)\)$/i.exec(text);
-    if (!cron) return `must be rate(N hours|days) or cron(minutes hours day-of-month month day-of-week year) (got ${JSON.stringify(expression)})`;
-    const fields = cron[1]!.trim().split(/\s+/);
-    if (fields.length !== 6) return `cron() needs six fields: minutes hours day-of-month month day-of-week year (got ${fields.length})`;
     const [minutes, hours, dayOfMonth, month, dayOfWeek, year] = fields as [string, string, string, string, string, string];
-    if (!/^\d{1,2}$/.test(minutes) || Number(minutes) > 59) {
+
+    // More than one minute value would fire several times within an hour.
+    if (!/^\d{1,2}$/.test(minutes) || Number(minutes) > MINUTES.high) {
         return `cron() minutes must be one value 0-59, since rotation runs at most once every ${MIN_INTERVAL_HOURS} hours (got ${minutes})`;
     }
-    if ((dayOfMonth === "?") === (dayOfWeek === "?")) return `cron() needs "?" in exactly one of day-of-month and day-of-week`;
-    const hoursOfDay = expandField(hours, 0, 23);
-    if (typeof hoursOfDay === "string") return `cron() hours: ${hoursOfDay}`;
+    const hoursOfDay = expandField(hours, HOURS);
+    if (typeof hoursOfDay === "string") return hoursOfDay;
     const gap = smallestGap(hoursOfDay);
-    if (gap < MIN_INTERVAL_HOURS) return `must run at most once every ${MIN_INTERVAL_HOURS} hours; cron() hours ${hours} are ${gap} h apart`;
-    const checks: [string, string, RegExp][] = [
-        ["day-of-month", dayOfMonth, /^(\?|\*|L|LW|\d{1,2}W|[\d,\-/*]+)$/i],
-        ["month", month, new RegExp(`^(\\*|[\\d,\\-/*]+|((${MONTHS.join("|")})([,-](${MONTHS.join("|")}))*))$`, "i")],
-        ["day-of-week", dayOfWeek, new RegExp(`^(\\?|\\*|[1-7]L|[1-7]#[1-5]|L|[\\d,\\-/*]+|((${WEEKDAYS.join("|")})([,-](${WEEKDAYS.join("|")}))*))$`, "i")],
-        ["year", year, /^(\*|(19[7-9]\d|2[01]\d\d)([,-](19[7-9]\d|2[01]\d\d))*)$/],
-    ];
-    for (const [name, value, pattern] of checks) {
-        if (!pattern.test(value)) return `cron() ${name} is not valid (got ${value})`;
+    if (gap < MIN_INTERVAL_HOURS) {
+        return `must run at most once every ${MIN_INTERVAL_HOURS} hours; cron() hours ${hours} are ${gap} h apart`;
     }
-    if (!numbersWithin(dayOfMonth, 1, 31)) return `cron() day-of-month must be within 1-31 (got ${dayOfMonth})`;
-    if (!numbersWithin(month, 1, 12)) return `cron() month must be within 1-12 (got ${month})`;
-    if (!/#/.test(dayOfWeek) && !numbersWithin(dayOfWeek, 1, 7)) return `cron() day-of-week must be within 1-7 (got ${dayOfWeek})`;
-    return { kind: "cron", hoursOfDay, normalized: `cron(${fields.map((f) => f.toUpperCase()).join(" ")})` };
+    if ((dayOfMonth === "?") === (dayOfWeek === "?")) {
+        return `cron() needs "?" in exactly one of day-of-month and day-of-week (got ${dayOfMonth} and ${dayOfWeek})`;
+    }
+    const problem = checkDayOfMonth(dayOfMonth) ?? expandProblem(month, MONTH) ?? checkDayOfWeek(dayOfWeek) ?? checkYear(year);
+    if (problem) return problem;
+
+    // One hour a day: a day apart when it may fire on consecutive days; otherwise at least that,
+    // but the calendar decides how much more.
+    const everyDay = (dayOfMonth === "*" && dayOfWeek === "?") || (dayOfMonth === "?" && dayOfWeek === "*");
+    const intervalHours = hoursOfDay.length > 1 ? gap : everyDay ? 24 : undefined;
+    return { kind: "cron", hoursOfDay, intervalHours, normalized: `cron(${fields.map((f) => f.toUpperCase()).join(" ")})` };
 }
 
-function numbersWithin(field: string, low: number, high: number): boolean {
-    return (field.match(/\d+/g) ?? []).every((n) => {
-        const value = Number(n);
-        // step sizes (after "/") are free; values must be in range
-        return value >= low && value <= high;
-    }) || /\//.test(field);
+function checkDayOfMonth(field: string): string | undefined {
+    if (field === "?" || /^(L|LW)$/i.test(field)) return undefined;
+    const weekday = /^(\d{1,2})W$/i.exec(field);
+    if (weekday) {
+        const day = Number(weekday[1]);
+        return day >= DAY_OF_MONTH.low && day <= DAY_OF_MONTH.high ? undefined : `cron() day-of-month: ${day}W is outside 1-31 (got ${field})`;
+    }
+    return expandProblem(field, DAY_OF_MONTH);
 }
 
-/** Expands a cron field of numbers into its values: `*`, `a`, `a,b`, `a-b`, `*\/n`, `a-b/n`, `a/n`. */
-function expandField(field: string, low: number, high: number): number[] | string {
+function checkDayOfWeek(field: string): string | undefined {
+    if (field === "?" || /^L$/i.test(field)) return undefined;
+    // `5L`: the last Thursday of the month; `MON#2`: its second Monday.
+    const special = /^([A-Z]{3}|\d)(L|#(\d))$/i.exec(field);
+    if (special) {
+        if (typeof singleValue(special[1]!, DAY_OF_WEEK) === "string") return `cron() day-of-week: ${special[1]} is not a day 1-7 or SUN-SAT (got ${field})`;
+        const nth = special[3] === undefined ? 1 : Number(special[3]);
+        return nth >= 1 && nth <= 5 ? undefined : `cron() day-of-week: #${nth} must be #1 to #5 (got ${field})`;
+    }
+    return expandProblem(field, DAY_OF_WEEK);
+}
+
+function checkYear(field: string): string | undefined {
+    return expandProblem(field, YEAR);
+}
+
+function expandProblem(field: string, spec: CronField): string | undefined {
+    const values = expandField(field, spec);
+    return typeof values === "string" ? values : undefined;
+}
+
+/** One number or name of a field, or the reason it is not one. */
+function singleValue(text: string, spec: CronField): number | string {
+    const named = spec.names?.indexOf(text.toUpperCase()) ?? -1;
+    const value = named >= 0 ? spec.low + named : /^\d+$/.test(text) ? Number(text) : NaN;
+    if (Number.isNaN(value)) {
+        const allowed = spec.names ? `${spec.low}-${spec.high} or ${spec.names[0]}-${spec.names[spec.names.length - 1]}` : `${spec.low}-${spec.high}`;
+        return `${text} is not a value ${allowed}`;
+    }
+    if (value < spec.low || value > spec.high) return `${text} is outside ${spec.low}-${spec.high}`;
+    return value;
+}
+
+/**
+ * Expands a cron field into its values: `*`, `a`, `a,b`, `a-b`, `*\/n`, `a/n`, `a-b/n`, with names
+ * where the field has them. Returns the reason when it is not such a field.
+ */
+function expandField(field: string, spec: CronField): number[] | string {
+    const fail = (why: string) => `cron() ${spec.name}: ${why} (got ${field})`;
     const values = new Set<number>();
     for (const part of field.split(",")) {
-        const m = /^(\*|(\d+)(?:-(\d+))?)(?:\/(\d+))?$/.exec(part);
-        if (!m) return `not a list of numbers, ranges or steps (got ${field})`;
+        const m = /^(\*|([A-Za-z0-9]+)(?:-([A-Za-z0-9]+))?)(?:\/(\d+))?$/.exec(part);
+        if (!m) return fail(`${JSON.stringify(part)} is not a value, a range a-b, a step /n or *`);
+        let start = spec.low;
+        let end = spec.high;
+        if (m[1] !== "*") {
+            const first = singleValue(m[2]!, spec);
+            if (typeof first === "string") return fail(first);
+            const last = m[3] === undefined ? (m[4] === undefined ? first : spec.high) : singleValue(m[3], spec);
+            if (typeof last === "string") return fail(last);
+            if (first > last) return fail(`the range ${part} runs backwards`);
+            start = first;
+            end = last;
+        }
         const step = m[4] === undefined ? 1 : Number(m[4]);
-        const start = m[1] === "*" ? low : Number(m[2]);
-        const end = m[1] === "*" ? high : m[3] !== undefined ? Number(m[3]) : m[4] !== undefined ? high : start;
-        if (step < 1 || start < low || end > high || start > end) return `${part} is outside ${low}-${high}`;
-        for (let v = start; v <= end; v += step) values.add(v);
+        if (step < 1) return fail(`the step in ${part} must be at least 1`);
+        for (let value = start; value <= end; value += step) values.add(value);
     }
     return [...values].sort((a, b) => a - b);
 }
 
 /** The smallest gap, in hours, between consecutive firing hours, wrapping around midnight. */
 function smallestGap(hours: number[]): number {
-    if (hours.length === 1) return 24;
     let gap = 24;
     for (let i = 0; i < hours.length; i++) {
         const next = i + 1 < hours.length ? hours[i + 1]! : hours[0]! + 24;
@@ -92,13 +177,16 @@ function smallestGap(hours: number[]): number {
     return gap;
 }
 
-/** The (smallest) interval between rotations in hours, when it can be known. */
+/**
+ * The (smallest) interval between rotations in hours, when it can be known: days × 24, a rate's
+ * hours, a cron's smallest gap between firing hours (24 for once every day). Undefined for an
+ * invalid expression, or a cron firing once on some days only.
+ */
 export function intervalHours(schedule: Schedule): number | undefined {
     if (schedule.kind === "days") return schedule.days * 24;
     const parsed = parseScheduleExpression(schedule.expression);
     if (typeof parsed === "string") return undefined;
-    if (parsed.kind === "rate") return parsed.hours;
-    return parsed.hoursOfDay && parsed.hoursOfDay.length > 1 ? smallestGap(parsed.hoursOfDay) : undefined;
+    return parsed.kind === "rate" ? parsed.hours : parsed.intervalHours;
 }
 
 /** What DescribeSecret's RotationRules mean. An expression wins over days (AWS derives days from rate()). */
@@ -120,13 +208,16 @@ export function rulesFromSchedule(schedule: Schedule): RotationRules {
 
 /** A canonical form for comparing by meaning: `days 30` = `rate(30 days)` = `rate(720 hours)`. */
 function canonical(schedule: Schedule): string {
-    const window = `|${schedule.duration ?? ""}`;
+    const hours = schedule.duration === undefined ? undefined : /^(\d+)h$/.exec(schedule.duration)?.[1];
+    // "2h" and "02h" are the same window; anything else is compared as written.
+    const window = `|${hours !== undefined ? `${Number(hours)}h` : (schedule.duration ?? "")}`;
     if (schedule.kind === "days") return `every ${schedule.days * 24}h${window}`;
     const parsed = parseScheduleExpression(schedule.expression);
     if (typeof parsed === "string") return `raw ${schedule.expression.replace(/\s+/g, " ").trim()}${window}`;
     return parsed.kind === "rate" ? `every ${parsed.hours}h${window}` : `${parsed.normalized}${window}`;
 }
 
+/** Equal by meaning (same interval or same cron, same window); two absent schedules are equal. */
 export function schedulesEqual(a?: Schedule, b?: Schedule): boolean {
     if (!a || !b) return a === b;
     return canonical(a) === canonical(b);
@@ -135,6 +226,6 @@ export function schedulesEqual(a?: Schedule, b?: Schedule): boolean {
 /** A short human description: "every 30 days", "rate(4 hours), window 2h", "none". */
 export function describeSchedule(schedule?: Schedule): string {
     if (!schedule) return "none";
-    const base = schedule.kind === "days" ? `every ${schedule.days} days` : schedule.expression;
+    const base = schedule.kind === "days" ? (schedule.days === 1 ? "every day" : `every ${schedule.days} days`) : schedule.expression;
     return schedule.duration ? `${base}, window ${schedule.duration}` : base;
 }
