@@ -70,9 +70,9 @@ function regionFor(secretId: string): string | undefined {
 export async function check(_olds: unknown, news: Record<string, unknown>): Promise<{ inputs: StoredInputs; failures: InputFailure[] }> {
     const { stagingLabels, ...declared } = news;
     const secretId = typeof declared.secretId === "string" ? declared.secretId : "";
-    const result = validateInputs(declared, {
-        region: regionOfSecretArn(secretId) ? undefined : configuredRegion ?? process.env.AWS_REGION,
-    });
+    // The Lambda must be in the secret's region: the same rule as for the calls, with the SDK's
+    // default region (AWS_REGION) as the last resort.
+    const result = validateInputs(declared, { region: regionFor(secretId) ?? process.env.AWS_REGION });
     const failures = [...result.failures];
     if (stagingLabels !== undefined && stagingLabels !== HEALTHY) {
         failures.push({ property: "stagingLabels", reason: `is set by the provider and cannot be declared (got ${JSON.stringify(stagingLabels)})` });

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 
-import { describeResult, PulumiResult, repoRoot, runProcess } from "../support/pulumi";
+import { describeResult, isolatedPulumiEnv, PulumiResult, repoRoot, runProcess } from "../support/pulumi";
 import { createRotationLambda, createSecret, describeSecret } from "../support/seed";
 import { useLocalAws } from "../support/services";
 
@@ -77,15 +77,7 @@ test("the packed package works from a fresh project, and an upgrade reaches refr
 
     const lambda = await createRotationLambda();
     const secret = await createSecret("packed/db-password", "value-packed");
-    const env: Record<string, string> = {
-        ...Object.fromEntries(Object.entries(base).filter(([k]) => !/^(PULUMI_|AWS_)/.test(k))),
-        ...aws.env,
-        PULUMI_BACKEND_URL: `file://${join(root, "state")}`,
-        PULUMI_HOME: join(root, "pulumi-home"),
-        PULUMI_CONFIG_PASSPHRASE: "",
-        PULUMI_SKIP_UPDATE_CHECK: "true",
-        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-    };
+    const env = isolatedPulumiEnv(join(root, "state"), join(root, "pulumi-home"), aws.env);
     mkdirSync(join(root, "state"));
     const pulumi = (args: string[], expectCode = 0) => run("pulumi", [...args, "--non-interactive", "--color=never"], project, env, expectCode);
     await pulumi(["stack", "init", "dev"]);

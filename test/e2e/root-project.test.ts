@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 
-import { describeResult, PulumiResult, repoRoot, runProcess } from "../support/pulumi";
+import { describeResult, isolatedPulumiEnv, PulumiResult, repoRoot, runProcess } from "../support/pulumi";
 import { createRotationLambda, createSecret, describeSecret } from "../support/seed";
 import { useLocalAws } from "../support/services";
 
@@ -21,15 +21,7 @@ test("the root Pulumi.yaml runs the stack program from the stack configuration: 
         rmSync(stackFile, { force: true });
         rmSync(home, { recursive: true, force: true });
     });
-    const env: Record<string, string> = {
-        ...(Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(PULUMI_|AWS_)/.test(k))) as Record<string, string>),
-        ...aws.env,
-        PULUMI_BACKEND_URL: `file://${home}`,
-        PULUMI_HOME: join(home, ".pulumi"),
-        PULUMI_CONFIG_PASSPHRASE: "",
-        PULUMI_SKIP_UPDATE_CHECK: "true",
-        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-    };
+    const env = isolatedPulumiEnv(home, join(home, ".pulumi"), aws.env);
     const history: PulumiResult[] = [];
     const pulumi = async (...args: string[]) => {
         const result = await runProcess("pulumi", [...args, "--stack", stack, "--non-interactive", "--color=never"], repoRoot(), env, 300_000);

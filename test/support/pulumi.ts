@@ -80,17 +80,7 @@ export class TestStack {
         writeFileSync(join(projectDir, "package.json"), JSON.stringify({ name: project, private: true }) + "\n");
         writeFileSync(join(projectDir, "index.js"), `module.exports = require(${JSON.stringify(resolve(options.program))});\n`);
 
-        const env: Record<string, string> = {
-            ...inheritedEnv(),
-            ...options.env,
-            PULUMI_HOME: homeDir,
-            PULUMI_BACKEND_URL: `file://${stateDir}`,
-            PULUMI_CONFIG_PASSPHRASE: "",
-            PULUMI_SKIP_UPDATE_CHECK: "true",
-            PULUMI_SKIP_CONFIRMATIONS: "true",
-            // Tests must never reach for a plugin download: everything they need is local.
-            PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-        };
+        const env = isolatedPulumiEnv(stateDir, homeDir, options.env);
         const stack = new TestStack(root, projectDir, options.stack ?? "test", env);
         await stack.run(["stack", "init", stack.stack]);
         if (options.config) stack.writeConfig(options.config);
@@ -170,15 +160,27 @@ export interface StackDeployment {
     deployment: { resources?: StateResource[]; pending_operations?: unknown[] };
 }
 
-// The test process's environment minus what would point pulumi or the SDK somewhere else.
-function inheritedEnv(): Record<string, string> {
+/**
+ * The environment for a pulumi command in a test: this process's, minus anything that would point
+ * pulumi or the AWS SDK somewhere else, plus `extra` (the AWS variables, usually), a file backend
+ * in `stateDir`, a private PULUMI_HOME, an empty passphrase, and no plugin downloads (everything
+ * a test needs is local).
+ */
+export function isolatedPulumiEnv(stateDir: string, homeDir: string, extra: Record<string, string> = {}): Record<string, string> {
     const env: Record<string, string> = {};
     for (const [name, value] of Object.entries(process.env)) {
-        if (value === undefined) continue;
-        if (/^(PULUMI_|AWS_)/.test(name)) continue;
-        env[name] = value;
+        if (value !== undefined && !/^(PULUMI_|AWS_)/.test(name)) env[name] = value;
     }
-    return env;
+    return {
+        ...env,
+        ...extra,
+        PULUMI_HOME: homeDir,
+        PULUMI_BACKEND_URL: `file://${stateDir}`,
+        PULUMI_CONFIG_PASSPHRASE: "",
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+        PULUMI_SKIP_CONFIRMATIONS: "true",
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    };
 }
 
 export function runProcess(
