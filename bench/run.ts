@@ -1,0 +1,359 @@
+// `npm run bench [-- --full | --sizes 10,100]`: the reconciler against its floors, with the real
+// pulumi CLI and moto (behind the AWS front, whose call log counts the API calls). For each size N
+// it seeds N secrets, then measures, in this order:
+//   API floor     the same work made directly with the SDK at the engine's concurrency;
+//   engine floor  the same N resources through a no-op dynamic provider (no AWS calls);
+//   this package  first up (enable all), no-op up, preview --refresh, refresh, up of a second
+//                 stack adopting the same secrets, destroy.
+// It prints a table, writes JSON (schema in BENCHMARKS.md) to bench/results/latest.json, and exits
+// 1 when a deterministic target (API call counts, state bytes) fails. Timings are only reported.
+import { randomBytes } from "node:crypto";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, totalmem, tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+
+import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import Table from "cli-table3";
+
+import { AwsFront } from "../test/support/aws-front";
+import { MotoServer, useAwsEnv } from "../test/support/moto";
+import { repoRoot, runProcess } from "../test/support/pulumi";
+import { createRotationLambda } from "../test/support/seed";
+import { mapConcurrently, runApiFloor } from "./api-floor";
+import { BenchProject, createBenchProject, createByValueVariant, FLOOR_TYPE, initStack, pulumi, ROTATION_TYPE } from "./project";
+import { ProcessSampler } from "./processes";
+import {
+    API_FLOOR_WORK,
+    evaluateTargets,
+    failedDeterministic,
+    SizeResult,
+    StepMeasurement,
+    StepName,
+    STEP_LABELS,
+    STEPS,
+    ProfileRun,
+    ProfileVariant,
+    TargetResult,
+} from "./targets";
+
+export const RESULTS_SCHEMA_VERSION = 1;
+const MODES = { quick: [10, 100], full: [10, 100, 1000] } as const;
+
+interface BenchResults {
+    schemaVersion: number;
+    mode: string;
+    startedAt: string;
+    durationSeconds: number;
+    machine: { cpus: number; cpuModel: string; memoryGiB: number; platform: string; node: string; pulumi: string };
+    parallelism: number;
+    sizes: SizeResult[];
+    targets: TargetResult[];
+}
+
+function options() {
+    const { values } = parseArgs({
+        options: {
+            full: { type: "boolean", default: false },
+            quick: { type: "boolean", default: false },
+            sizes: { type: "string" },
+            profile: { type: "boolean", default: false },
+            out: { type: "string", default: join(repoRoot(), "bench", "results", "latest.json") },
+        },
+    });
+    if (values.full && values.quick) throw new Error("--full and --quick: choose one");
+    const mode = values.sizes ? "custom" : values.full ? "full" : "quick";
+    const sizes = values.sizes
+        ? values.sizes.split(",").map((s) => {
+              const n = Number(s);
+              if (!Number.isInteger(n) || n < 1) throw new Error(`--sizes: "${s}" is not a whole number of secrets ≥ 1`);
+              return n;
+          })
+        : [...MODES[mode as "quick" | "full"]];
+    // The profile (three more first ups) runs at the largest size, in full mode or when asked.
+    return { mode, sizes, profile: values.profile || mode === "full", out: resolve(values.out!) };
+}
+
+const log = (message: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+
+async function seedSecrets(prefix: string, count: number): Promise<string[]> {
+    const client = new SecretsManagerClient({});
+    const names = Array.from({ length: count }, (_, i) => `${prefix}/secret-${i}`);
+    // Values are random and never printed: the benchmark, like the provider, has no use for them.
+    await mapConcurrently(names, 16, (name) =>
+        client.send(new CreateSecretCommand({ Name: name, SecretString: randomBytes(24).toString("base64") })),
+    );
+    client.destroy();
+    return names;
+}
+
+async function measureStep(front: AwsFront, project: BenchProject, run: () => Promise<unknown>): Promise<StepMeasurement> {
+    front.clearCalls();
+    const sampler = ProcessSampler.start(project.env.PULUMI_BACKEND_URL!);
+    const started = performance.now();
+    await run();
+    const wallSeconds = Math.round((performance.now() - started) / 10) / 100;
+    return { wallSeconds, apiCalls: front.callCounts(), ...(sampler?.stop() ?? {}) };
+}
+
+const STEP_ARGS: Record<Exclude<StepName, "adopt">, string[]> = {
+    up: ["up", "--yes", "--skip-preview"],
+    "up-noop": ["up", "--yes", "--skip-preview"],
+    "preview-refresh": ["preview", "--refresh"],
+    refresh: ["refresh", "--yes", "--skip-preview"],
+    destroy: ["destroy", "--yes", "--skip-preview"],
+};
+
+async function resourceBytes(
+    project: BenchProject,
+    stack: string,
+    type: string,
+): Promise<{ perResource: number; checkpoint: number; sample: unknown }> {
+    const exported = (await pulumi(project, ["stack", "export", "--stack", stack])).stdout;
+    const resources = (JSON.parse(exported).deployment.resources ?? []).filter((r: { type: string }) => r.type === type);
+    const bytes = resources.reduce((sum: number, r: unknown) => sum + Buffer.byteLength(JSON.stringify(r)), 0);
+    return {
+        perResource: resources.length ? Math.round(bytes / resources.length) : 0,
+        checkpoint: Buffer.byteLength(exported),
+        sample: resources[0],
+    };
+}
+
+/**
+ * The first up again, under variants that isolate what dominates it: the provider stored by value
+ * (state as before the shim fix) and the engine's intermediate checkpoints skipped
+ * (PULUMI_SKIP_CHECKPOINTS). Each variant runs on a stack of its own, which is then forgotten and
+ * the secrets put back as seeded.
+ */
+async function profileFirstUp(
+    n: number,
+    front: AwsFront,
+    project: BenchProject,
+    byValue: BenchProject,
+    config: Record<string, string>,
+    secretIds: string[],
+): Promise<ProfileRun[]> {
+    const variants: [ProfileVariant, BenchProject][] = [
+        ["installed", project],
+        ["provider-by-value", byValue],
+        ["skip-checkpoints", { ...project, env: { ...project.env, PULUMI_SKIP_CHECKPOINTS: "true" } }],
+    ];
+    const runs: ProfileRun[] = [];
+    for (const [variant, variantProject] of variants) {
+        const stack = `profile-${variant}-${n}`;
+        await initStack(variantProject, stack, { ...config, mode: "rotation" });
+        const measured = await measureStep(front, variantProject, () => pulumi(variantProject, [...STEP_ARGS.up, "--stack", stack]));
+        const bytes = await resourceBytes(variantProject, stack, ROTATION_TYPE);
+        log(`N=${n}: profile ${variant}: ${measured.wallSeconds} s, ${bytes.perResource} B per resource`);
+        runs.push({
+            variant,
+            wallSeconds: measured.wallSeconds,
+            cpuSeconds: measured.cpuSeconds,
+            stateBytesPerResource: bytes.perResource,
+            checkpointBytes: bytes.checkpoint,
+        });
+        await pulumi(variantProject, ["stack", "rm", "--yes", "--force", "--stack", stack]);
+        await runApiFloor("disable", secretIds, { concurrency: project.parallelism, lambdaArn: config.lambda! });
+    }
+    return runs;
+}
+
+async function measureSize(
+    n: number,
+    moto: MotoServer,
+    front: AwsFront,
+    project: BenchProject,
+    byValue: BenchProject | undefined,
+): Promise<SizeResult> {
+    await moto.reset();
+    front.reset();
+    const lambda = await createRotationLambda(`bench-rotator-${n}`);
+    const prefix = `bench-${n}`;
+    log(`N=${n}: seeding ${n} secrets`);
+    const secretIds = await seedSecrets(prefix, n);
+    const config = { count: String(n), prefix, lambda };
+
+    log(`N=${n}: API floor`);
+    const apiFloor = {} as Record<StepName, StepMeasurement>;
+    for (const step of STEPS) {
+        const work = API_FLOOR_WORK[step];
+        apiFloor[step] =
+            work === "none"
+                ? { wallSeconds: 0, apiCalls: {} }
+                : await measureStep(front, project, () => runApiFloor(work, secretIds, { concurrency: project.parallelism, lambdaArn: lambda }));
+        // The floor's enable leaves rotation on; put the secrets back as seeded for the stacks.
+        if (step === "up") await runApiFloor("disable", secretIds, { concurrency: project.parallelism, lambdaArn: lambda });
+    }
+
+    log(`N=${n}: engine floor (no-op dynamic resources)`);
+    const floorStack = `floor-${n}`;
+    await initStack(project, floorStack, { ...config, mode: "floor" });
+    const engineFloor = {} as Record<StepName, StepMeasurement>;
+    let floorBytes = 0;
+    for (const step of STEPS) {
+        if (step === "adopt") continue;
+        engineFloor[step] = await measureStep(front, project, () => pulumi(project, [...STEP_ARGS[step], "--stack", floorStack]));
+        if (step === "up") floorBytes = (await resourceBytes(project, floorStack, FLOOR_TYPE)).perResource;
+    }
+    // Adopting is N creates for the engine, the same work as its first up.
+    engineFloor.adopt = engineFloor.up;
+    await pulumi(project, ["stack", "rm", "--yes", "--stack", floorStack]);
+
+    log(`N=${n}: this package`);
+    const stack = `rotation-${n}`;
+    await initStack(project, stack, { ...config, mode: "rotation" });
+    const real = {} as Record<StepName, StepMeasurement>;
+    let bytes: { perResource: number; checkpoint: number; sample?: unknown } = { perResource: 0, checkpoint: 0 };
+    for (const step of STEPS) {
+        if (step === "adopt") {
+            const adoptStack = `adopt-${n}`;
+            await initStack(project, adoptStack, { ...config, mode: "rotation" });
+            real.adopt = await measureStep(front, project, () => pulumi(project, [...STEP_ARGS.up, "--stack", adoptStack]));
+            // Forget the second stack without destroying: the secrets stay as the first stack has them.
+            await pulumi(project, ["stack", "rm", "--yes", "--force", "--stack", adoptStack]);
+        } else {
+            real[step] = await measureStep(front, project, () => pulumi(project, [...STEP_ARGS[step], "--stack", stack]));
+        }
+        log(`N=${n}: ${STEP_LABELS[step]}: ${real[step].wallSeconds} s`);
+        if (step === "up") bytes = await resourceBytes(project, stack, ROTATION_TYPE);
+    }
+    await pulumi(project, ["stack", "rm", "--yes", "--stack", stack]);
+    const profile = byValue ? await profileFirstUp(n, front, project, byValue, config, secretIds) : undefined;
+    return {
+        secrets: n,
+        real,
+        engineFloor,
+        apiFloor,
+        stateBytesPerResource: bytes.perResource,
+        floorStateBytesPerResource: floorBytes,
+        checkpointBytes: bytes.checkpoint,
+        sampleResourceState: bytes.sample,
+        ...(profile ? { profile } : {}),
+    };
+}
+
+const fmtCalls = (calls: Record<string, number>) =>
+    Object.entries(calls)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([op, n]) => `${op.replace("Secret", "").replace("Version", "V")} ${n}`)
+        .join(", ") || "0";
+
+export function renderTable(results: BenchResults): string {
+    const table = new Table({
+        head: ["N", "step", "this package (s)", "engine floor (s)", "API floor (s)", "ratio to floors", "API calls", "provider RSS MiB (floor)"],
+        style: { head: [], border: [] },
+    });
+    for (const size of results.sizes) {
+        for (const step of STEPS) {
+            const real = size.real[step];
+            const floors = size.engineFloor[step].wallSeconds + size.apiFloor[step].wallSeconds;
+            table.push([
+                String(size.secrets),
+                STEP_LABELS[step],
+                real.wallSeconds.toFixed(2),
+                size.engineFloor[step].wallSeconds.toFixed(2),
+                size.apiFloor[step].wallSeconds.toFixed(2),
+                (real.wallSeconds / floors).toFixed(2),
+                fmtCalls(real.apiCalls),
+                `${real.providerPeakRssMiB?.toFixed(0) ?? "-"} (${size.engineFloor[step].providerPeakRssMiB?.toFixed(0) ?? "-"})`,
+            ]);
+        }
+        table.push([
+            String(size.secrets),
+            "state per resource",
+            `${size.stateBytesPerResource} B`,
+            `${size.floorStateBytesPerResource} B`,
+            "",
+            "",
+            `checkpoint ${(size.checkpointBytes / 1024).toFixed(0)} KiB`,
+            "",
+        ]);
+    }
+    const targets = new Table({ head: ["target", "result", "measured"], style: { head: [], border: [] } });
+    for (const t of results.targets) {
+        targets.push([t.description, t.measured ? (t.pass ? "pass" : t.deterministic ? "FAIL" : "miss") : "n/a", t.detail]);
+    }
+    const profiled = results.sizes.filter((s) => s.profile);
+    let profileTable = "";
+    if (profiled.length > 0) {
+        const p = new Table({
+            head: ["N", "first up, variant", "wall (s)", "CPU s: engine", "program", "provider", "state per resource", "checkpoint"],
+            style: { head: [], border: [] },
+        });
+        for (const size of profiled) {
+            for (const run of size.profile!) {
+                p.push([
+                    String(size.secrets),
+                    run.variant,
+                    run.wallSeconds.toFixed(1),
+                    String(run.cpuSeconds?.engine ?? "-"),
+                    String(run.cpuSeconds?.program ?? "-"),
+                    String(run.cpuSeconds?.provider ?? "-"),
+                    `${run.stateBytesPerResource} B`,
+                    `${(run.checkpointBytes / 1024).toFixed(0)} KiB`,
+                ]);
+            }
+        }
+        profileTable = `\n${p.toString()}`;
+    }
+    return `${table.toString()}\n${targets.toString()}${profileTable}`;
+}
+
+async function main(): Promise<number> {
+    const { mode, sizes, profile, out } = options();
+    const startedAt = new Date();
+    const root = mkdtempSync(join(tmpdir(), "psr-bench-"));
+    const moto = await MotoServer.start();
+    const front = await AwsFront.start(moto.endpoint);
+    const env = { ...moto.awsEnv(), AWS_ENDPOINT_URL_SECRETS_MANAGER: front.endpoint };
+    const restoreEnv = useAwsEnv(env);
+    try {
+        log(`mode ${mode}: N ∈ {${sizes.join(", ")}}; packing and installing the package into a fresh project`);
+        const project = await createBenchProject(root, { ...env });
+        const measured: SizeResult[] = [];
+        const largest = Math.max(...sizes);
+        const byValue = profile ? createByValueVariant(project, root) : undefined;
+        for (const n of sizes) measured.push(await measureSize(n, moto, front, project, n === largest ? byValue : undefined));
+        const pulumiVersion = (await runProcess("pulumi", ["version"], root, project.env, 60_000)).stdout.trim();
+        const results: BenchResults = {
+            schemaVersion: RESULTS_SCHEMA_VERSION,
+            mode,
+            startedAt: startedAt.toISOString(),
+            durationSeconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
+            machine: {
+                cpus: cpus().length,
+                cpuModel: cpus()[0]?.model ?? "unknown",
+                memoryGiB: Math.round(totalmem() / 2 ** 30),
+                platform: `${process.platform}-${process.arch}`,
+                node: process.version,
+                pulumi: pulumiVersion,
+            },
+            parallelism: project.parallelism,
+            sizes: measured,
+            targets: evaluateTargets(measured),
+        };
+        mkdirSync(dirname(out), { recursive: true });
+        writeFileSync(out, JSON.stringify(results, null, 2) + "\n");
+        console.log(renderTable(results));
+        const failed = failedDeterministic(results.targets);
+        console.log(`bench (${mode}): ${results.targets.filter((t) => t.pass).length} targets met, ${failed.length} deterministic failed, ` +
+            `${results.targets.filter((t) => !t.deterministic && t.measured && !t.pass).length} timing/memory missed; ` +
+            `${results.durationSeconds} s; results in ${out}`);
+        return failed.length === 0 ? 0 : 1;
+    } finally {
+        restoreEnv();
+        await front.stop();
+        await moto.stop();
+        if (!process.env.KEEP_TEST_DIRS) rmSync(root, { recursive: true, force: true });
+    }
+}
+
+if (require.main === module) {
+    main().then(
+        (code) => process.exit(code),
+        (error: unknown) => {
+            console.error(error instanceof Error ? error.message : error);
+            process.exit(2);
+        },
+    );
+}

@@ -1,0 +1,73 @@
+// Unit: the benchmark's targets (bench/targets.ts) judge measurements as the issue states them.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import { evaluateTargets, failedDeterministic, SizeResult, StepMeasurement, StepName, STEPS } from "../../bench/targets";
+
+function steps(make: (step: StepName) => StepMeasurement): Record<StepName, StepMeasurement> {
+    return Object.fromEntries(STEPS.map((s) => [s, make(s)])) as Record<StepName, StepMeasurement>;
+}
+
+/** A size whose provider made exactly the calls the targets allow, at the given speeds. */
+function size(n: number, opts: { upSeconds?: number; engineUp?: number; apiUp?: number; rss?: number; bytes?: number } = {}): SizeResult {
+    const ideal: Record<StepName, Record<string, number>> = {
+        up: { DescribeSecret: 2 * n, RotateSecret: n },
+        "up-noop": {},
+        "preview-refresh": { DescribeSecret: n },
+        refresh: { DescribeSecret: n },
+        adopt: { DescribeSecret: n },
+        destroy: { DescribeSecret: n, CancelRotateSecret: n },
+    };
+    return {
+        secrets: n,
+        real: steps((s) => ({ wallSeconds: s === "up" ? (opts.upSeconds ?? 1) : 1, apiCalls: ideal[s], providerPeakRssMiB: opts.rss ?? 150 })),
+        engineFloor: steps((s) => ({ wallSeconds: s === "up" ? (opts.engineUp ?? 1) : 1, apiCalls: {} })),
+        apiFloor: steps((s) => ({ wallSeconds: s === "up" ? (opts.apiUp ?? 0) : 0, apiCalls: {} })),
+        stateBytesPerResource: opts.bytes ?? 2900,
+        floorStateBytesPerResource: 1900,
+        checkpointBytes: 1,
+    };
+}
+
+const byId = (sizes: SizeResult[]) => Object.fromEntries(evaluateTargets(sizes).map((t) => [t.id, t]));
+
+test("calls and bytes at their limits pass; one call or byte more fails deterministically", () => {
+    assert.deepEqual(failedDeterministic(evaluateTargets([size(10), size(100)])), []);
+
+    const noisy = size(10);
+    noisy.real["up-noop"].apiCalls = { DescribeSecret: 1 };
+    noisy.real.refresh.apiCalls = { DescribeSecret: 10, ListSecretVersionIds: 1 };
+    noisy.real["preview-refresh"].apiCalls = { DescribeSecret: 11 };
+    noisy.real.adopt.apiCalls = { DescribeSecret: 10, RotateSecret: 1 };
+    noisy.real.up.apiCalls = { DescribeSecret: 21, RotateSecret: 10 };
+    noisy.stateBytesPerResource = 3073;
+    const failed = failedDeterministic(evaluateTargets([noisy])).map((t) => t.id);
+    assert.deepEqual(failed.sort(), ["adopt-calls@10", "enable-calls@10", "noop-up-calls@10", "preview-refresh-calls@10", "refresh-calls@10", "state-bytes@10"]);
+});
+
+test("enabling must rotate each secret exactly once, even within 3 calls per secret", () => {
+    const twice = size(10);
+    twice.real.up.apiCalls = { DescribeSecret: 10, RotateSecret: 20 };
+    assert.equal(byId([twice])["enable-calls@10"]!.pass, false);
+});
+
+test("first up at N=100 is held to 1.3 × (engine floor + API floor), reported but not deterministic", () => {
+    assert.equal(byId([size(100, { upSeconds: 13, engineUp: 8, apiUp: 2 })])["first-up-vs-floors@100"]!.pass, true);
+    const slow = byId([size(100, { upSeconds: 13.1, engineUp: 8, apiUp: 2 })])["first-up-vs-floors@100"]!;
+    assert.equal(slow.pass, false);
+    assert.equal(slow.deterministic, false);
+    assert.match(slow.detail, /1\.31 ×/);
+});
+
+test("time per secret at N=1000 may be at most 1.2 × that at N=100", () => {
+    assert.equal(byId([size(100, { upSeconds: 10 }), size(1000, { upSeconds: 120 })])["scaling@1000"]!.pass, true);
+    assert.equal(byId([size(100, { upSeconds: 10 }), size(1000, { upSeconds: 121 })])["scaling@1000"]!.pass, false);
+});
+
+test("provider RSS at N=1000 must stay under 300 MB; sizes not run are reported as not measured", () => {
+    assert.equal(byId([size(1000, { rss: 299 })])["provider-rss@1000"]!.pass, true);
+    assert.equal(byId([size(1000, { rss: 300 })])["provider-rss@1000"]!.pass, false);
+    const quick = byId([size(10), size(100)]);
+    for (const id of ["scaling@1000", "provider-rss@1000"]) assert.equal(quick[id]!.measured, false, id);
+    assert.equal(quick["first-up-vs-floors@100"]!.measured, true);
+});
