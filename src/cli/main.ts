@@ -44,6 +44,7 @@ interface ReviewFlags {
     pendingLongRunning: number;
     concurrency: number;
     progress: boolean;
+    fromState?: boolean;
 }
 
 export function program(): Command {
@@ -66,6 +67,7 @@ export function program(): Command {
         )
         .option("--pending-long-running <duration>", "pending-long-running: report a rotation in progress for longer than this (Nm, Nh, Nd)", duration("--pending-long-running"), DEFAULT_THRESHOLDS.pendingLongRunningMs)
         .option("--concurrency <n>", "secrets observed at once (DescribeSecret's quota is 10,000/s)", wholeNumber("--concurrency", 1, 256), 16)
+        .option("--from-state", "skip the preview: review the declarations the last `up` recorded (faster, no program run; a pull request's changes are not seen)")
         .option("--no-progress", "no progress bar, even on a terminal")
         .action(async (flags: ReviewFlags) => {
             process.exitCode = await runReview(flags);
@@ -78,8 +80,8 @@ async function runReview(flags: ReviewFlags): Promise<number> {
     const snapshots: StackSnapshot[] = [];
     try {
         for (const stack of flags.stack) {
-            if (interactive) process.stderr.write(`previewing stack ${stack} (no refresh, no change)…\n`);
-            snapshots.push(await readStack(stack, flags.cwd));
+            if (interactive) process.stderr.write(flags.fromState ? `reading stack ${stack}…\n` : `previewing stack ${stack} (no refresh, no change)…\n`);
+            snapshots.push(await readStack(stack, flags.cwd, { fromState: flags.fromState === true }));
         }
         const total = snapshots.reduce((n, s) => n + s.resources.length, 0);
         const bar = interactive ? new SingleBar({ format: "observing secrets [{bar}] {value}/{total}", stream: process.stderr, clearOnComplete: true }) : undefined;

@@ -136,9 +136,13 @@ async function reviewResource(
         if (resource.inputs) {
             const { stagingLabels: _providerOwned, ...declared } = resource.inputs;
             const validated = validateInputs(declared, { region });
-            if (!validated.desired) {
+            if (validated.failures.length > 0) {
                 const problems = validated.failures.map((f) => `${f.property}: ${f.reason}`).join("; ");
-                return { ...base, error: `the declaration cannot be planned: ${problems || "some values are only known during up"}` };
+                return { ...base, error: `the declaration is invalid: ${problems}` };
+            }
+            if (!validated.desired) {
+                // E.g. the ARN of a secret the same up creates: the plan is only decided during up.
+                return { ...base, plan: { calls: [], notes: ["some declared values are only known during up (e.g. a secret created by the same up): its calls are decided then"] } };
             }
             desired = validated.desired;
         }

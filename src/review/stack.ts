@@ -37,7 +37,13 @@ const STEP_OF: Partial<Record<OpType, StepKind>> = {
     "delete-replaced": "replace",
 };
 
-export async function readStack(stackName: string, workDir: string): Promise<StackSnapshot> {
+/**
+ * `fromState`: skip the preview and take the declarations the last `up` recorded (each resource's
+ * stored inputs, step "same"): no program run, so it is faster and needs no project dependencies,
+ * but a pending change of the declarations (a pull request's) is not seen. For scheduled drift
+ * and health jobs.
+ */
+export async function readStack(stackName: string, workDir: string, options: { fromState?: boolean } = {}): Promise<StackSnapshot> {
     const stack = await LocalWorkspace.selectStack({ stackName, workDir });
     const declared = new Map<string, { step: StepKind; inputs?: Record<string, unknown> }>();
     const onEvent = (event: EngineEvent) => {
@@ -49,11 +55,14 @@ export async function readStack(stackName: string, workDir: string): Promise<Sta
         // A replacement shows as several steps; the new inputs are on the one that has them.
         declared.set(meta.urn, { step: earlier?.step === "replace" ? "replace" : step, inputs: meta.new?.inputs ?? earlier?.inputs });
     };
-    await stack.preview({ onEvent, refresh: false, color: "never" });
+    if (!options.fromState) await stack.preview({ onEvent, refresh: false, color: "never" });
     const exported = await stack.exportStack();
     const recorded = new Map<string, { id: string; outputs: Record<string, unknown> }>();
-    for (const resource of (exported.deployment?.resources ?? []) as { urn: string; type: string; id?: string; outputs?: Record<string, unknown> }[]) {
-        if (resource.type === ROTATION_STATE_TYPE && resource.id) recorded.set(resource.urn, { id: resource.id, outputs: resource.outputs ?? {} });
+    type Stored = { urn: string; type: string; id?: string; inputs?: Record<string, unknown>; outputs?: Record<string, unknown> };
+    for (const resource of (exported.deployment?.resources ?? []) as Stored[]) {
+        if (resource.type !== ROTATION_STATE_TYPE || !resource.id) continue;
+        recorded.set(resource.urn, { id: resource.id, outputs: resource.outputs ?? {} });
+        if (options.fromState) declared.set(resource.urn, { step: "same", inputs: resource.inputs ?? {} });
     }
     const urns = new Set([...declared.keys(), ...recorded.keys()]);
     const resources = [...urns].sort().map((urn): StackResource => {

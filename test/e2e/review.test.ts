@@ -172,6 +172,14 @@ describe("review: what up will do, drift and health", () => {
             assert.deepEqual([missing.step, missing.live.exists, codes(missing)], ["create", false, ["secret-missing"]]);
             assert.match(missing.plan.blocked ?? "", /does not exist/);
 
+            // --from-state: no preview, the declarations of the last up: the pull request's change
+            // and new declaration are not seen; drift and findings are.
+            const fromState = parseReport(await reviewCli(stack, ["--stack", stack.stack, "--format", "json", "--from-state"], 6));
+            const prFromState = fromState.stacks[0]!.secrets.find((s) => s.resource === "app-pr")!;
+            assert.deepEqual([prFromState.step, prFromState.declared?.schedule, prFromState.plan.calls], ["same", { automaticallyAfterDays: 30 }, []]);
+            assert.equal(fromState.stacks[0]!.secrets.some((s) => s.resource === "app-missing"), false);
+            assert.deepEqual([fromState.summary.drifted, fromState.summary.findings], [4, 7]);
+
             // Markdown, for a pull request comment.
             const md = (await reviewCli(stack, ["--stack", stack.stack, "--format", "markdown"], 6)).stdout;
             assert.match(md, /^### Secret rotation review/);
