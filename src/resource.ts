@@ -1,7 +1,9 @@
 // SecretRotationState: the rotation state one secret should have, reconciled by `pulumi up`.
 import * as pulumi from "@pulumi/pulumi";
 
+import { assessHealth, DEFAULT_THRESHOLDS, FindingCode, healthFactsFromOutputs, RecordedRotationState } from "../providers/secretsmanager/health";
 import type { DeletionPolicy, PendingPolicy } from "../providers/secretsmanager/model";
+import { HEALTHY } from "../providers/secretsmanager/plan";
 import rotationStateProvider = require("../providers/secretsmanager/shim");
 
 export interface ScheduleArgs {
@@ -60,6 +62,8 @@ export class SecretRotationState extends pulumi.dynamic.Resource {
     declare readonly owningService: pulumi.Output<string | undefined>;
     /** The Secrets Manager calls the last operation made, in order. */
     declare readonly apiCalls: pulumi.Output<string[]>;
+    /** What the last up declared (enabled, and the Lambda and schedule when declared). */
+    declare readonly declared: pulumi.Output<{ enabled: boolean } | undefined>;
 
     constructor(name: string, args: SecretRotationStateArgs, opts?: pulumi.CustomResourceOptions) {
         const outputs = {
@@ -77,7 +81,39 @@ export class SecretRotationState extends pulumi.dynamic.Resource {
             quarantinedVersionIds: undefined,
             owningService: undefined,
             apiCalls: undefined,
+            declared: undefined,
         };
         super(rotationStateProvider, name, { ...outputs, ...args }, opts, "secretsmanager", "RotationState");
+        warnOfHealthFindings(this);
     }
+}
+
+/**
+ * Rotation health findings (health.ts, the rules of the review command) as warnings on this
+ * resource in `pulumi preview` and `up`, judged from the recorded outputs: no AWS call, so they are
+ * as fresh as the last up or refresh — run `pulumi preview --refresh` to judge the live state.
+ * The outputs are only known for a resource the step leaves as it is (unknown while it is being
+ * created or updated, when the diff shows what will change instead).
+ */
+function warnOfHealthFindings(state: SecretRotationState): void {
+    // During a preview an output the state does not have (e.g. no pending version) is *unknown*,
+    // and one unknown output keeps an apply from running. So each rule is judged from exactly the
+    // outputs it needs; where those are absent there is nothing to judge anyway.
+    const judge = (codes: FindingCode[], recorded: Partial<RecordedRotationState> & { name: string }, declared?: { enabled: boolean }) => {
+        const now = new Date().toISOString();
+        const facts = healthFactsFromOutputs({ rotationEnabled: true, stagingLabels: HEALTHY, ...withoutUndefined(recorded) }, now);
+        for (const finding of assessHealth(facts, { now, thresholds: DEFAULT_THRESHOLDS, rotationExpected: declared?.enabled !== false })) {
+            if (codes.includes(finding.code)) void pulumi.log.warn(`[${finding.code}] ${finding.message}`, state);
+        }
+    };
+    const { name, rotationEnabled, schedule, lastRotatedDate, nextRotationDate, stagingLabels, pendingVersionId, pendingCreatedDate, declared } = state;
+    pulumi.output({ name, rotationEnabled, declared }).apply(({ declared: d, ...o }) => judge(["rotation-disabled"], o, d));
+    pulumi.output({ name, rotationEnabled, schedule }).apply((o) => judge(["interval-too-long"], o));
+    pulumi.output({ name, lastRotatedDate, declared }).apply(({ declared: d, ...o }) => judge(["not-rotated-recently"], o, d));
+    pulumi.output({ name, rotationEnabled, schedule, nextRotationDate }).apply((o) => judge(["missed-scheduled-rotation"], o));
+    pulumi.output({ name, stagingLabels, pendingVersionId, pendingCreatedDate }).apply((o) => judge(["pending-stranded", "pending-long-running"], o));
+}
+
+function withoutUndefined<T extends object>(value: T): T {
+    return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined && v !== null)) as T;
 }

@@ -7,8 +7,10 @@ import {
     CancelRotateSecretCommand,
     DescribeSecretCommand,
     DescribeSecretCommandOutput,
+    ListSecretsCommand,
     ListSecretVersionIdsCommand,
     RotateSecretCommand,
+    SecretListEntry,
     SecretsManagerClient,
     UpdateSecretVersionStageCommand,
 } from "@aws-sdk/client-secrets-manager";
@@ -79,31 +81,39 @@ export class SecretsManagerGateway {
             if (errorName(error) === "ResourceNotFoundException") return { found: false, secretId, region };
             throw callError("DescribeSecret", secretId, error);
         }
-        const observedAt = new Date().toISOString();
-        const versions: ObservedVersion[] = Object.entries(described.VersionIdsToStages ?? {}).map(([versionId, labels]) => ({
-            versionId,
-            labels: [...labels],
-        }));
-        const pending = versions.find((v) => v.labels.includes(AWSPENDING));
-        if (pending && !pending.labels.includes(AWSCURRENT)) {
-            await this.addCreationDates(described.ARN!, versions);
-        }
-        const secret: ObservedSecret = {
-            arn: described.ARN!,
-            name: described.Name!,
-            region,
-            deletedDate: toIso(described.DeletedDate),
-            owningService: described.OwningService,
-            primaryRegion: described.PrimaryRegion,
-            rotationEnabled: described.RotationEnabled === true,
-            rotationLambdaArn: described.RotationLambdaARN || undefined,
-            schedule: scheduleFromRules(described.RotationRules),
-            lastRotatedDate: toIso(described.LastRotatedDate),
-            nextRotationDate: toIso(described.NextRotationDate),
-            versions,
-            observedAt,
-        };
+        const secret = observedSecretFrom(described, described.VersionIdsToStages, region, new Date().toISOString());
+        await this.datePendingVersion(secret);
         return { found: true, secret };
+    }
+
+    /**
+     * Every secret of the region (ListSecrets, paginated; secrets scheduled for deletion
+     * included), observed as observe() would: each entry already has the labels, so the only other
+     * call is ListSecretVersionIds where AWSPENDING is on a version other than AWSCURRENT.
+     */
+    async listSecrets(onPage?: (seen: number) => void): Promise<ObservedSecret[]> {
+        const region = await this.resolvedRegion();
+        const secrets: ObservedSecret[] = [];
+        let nextToken: string | undefined;
+        do {
+            const page = await this.client("ListSecrets")
+                .send(new ListSecretsCommand({ MaxResults: 100, NextToken: nextToken, IncludePlannedDeletion: true }))
+                .catch((error) => {
+                    throw callError("ListSecrets", region, error);
+                });
+            const observedAt = new Date().toISOString();
+            for (const entry of page.SecretList ?? []) secrets.push(observedSecretFrom(entry, entry.SecretVersionsToStages, region, observedAt));
+            nextToken = page.NextToken;
+            onPage?.(secrets.length);
+        } while (nextToken);
+        for (const secret of secrets) await this.datePendingVersion(secret);
+        return secrets;
+    }
+
+    /** A pending version's age is only in ListSecretVersionIds: asked only when AWSPENDING is on a version other than AWSCURRENT. */
+    private async datePendingVersion(secret: ObservedSecret): Promise<void> {
+        const pending = secret.versions.find((v) => v.labels.includes(AWSPENDING));
+        if (pending && !pending.labels.includes(AWSCURRENT)) await this.addCreationDates(secret.arn, secret.versions);
     }
 
     private async addCreationDates(arn: string, versions: ObservedVersion[]): Promise<void> {
@@ -184,6 +194,32 @@ export class SecretsManagerGateway {
             }
         }
     }
+}
+
+/** DescribeSecret's answer, or a ListSecrets entry (the same fields, the labels under another name), as an observation. */
+function observedSecretFrom(
+    described: SecretListEntry | DescribeSecretCommandOutput,
+    versionsToStages: Record<string, string[]> | undefined,
+    region: string,
+    observedAt: string,
+): ObservedSecret {
+    const versions: ObservedVersion[] = Object.entries(versionsToStages ?? {}).map(([versionId, labels]) => ({ versionId, labels: [...labels] }));
+    return {
+        arn: described.ARN!,
+        name: described.Name!,
+        region,
+        deletedDate: toIso(described.DeletedDate),
+        owningService: described.OwningService,
+        primaryRegion: described.PrimaryRegion,
+        rotationEnabled: described.RotationEnabled === true,
+        rotationLambdaArn: described.RotationLambdaARN || undefined,
+        schedule: scheduleFromRules(described.RotationRules),
+        lastRotatedDate: toIso(described.LastRotatedDate),
+        nextRotationDate: toIso(described.NextRotationDate),
+        createdDate: toIso(described.CreatedDate),
+        versions,
+        observedAt,
+    };
 }
 
 function permissionWaitFromEnv(): number {

@@ -100,6 +100,8 @@ export interface ObservedSecret {
     schedule?: Schedule;
     lastRotatedDate?: string;
     nextRotationDate?: string;
+    /** When the secret was created (health counts a never-rotated secret's age from it). */
+    createdDate?: string;
     versions: ObservedVersion[];
     /** ISO time of the observation: ages are measured from it, so the plan stays pure. */
     observedAt: string;

@@ -16,7 +16,7 @@ import {
     UNKNOWN,
 } from "./model";
 import { analyzeLabels, describeCall, HEALTHY, labelHealth, Plan, planDelete, planReconcile } from "./plan";
-import { schedulesEqual } from "./schedule";
+import { scheduleFromInput, schedulesEqual } from "./schedule";
 
 /** Inputs as stored by Pulumi: the declaration plus the provider-owned label health. */
 export interface StoredInputs extends RotationStateInputs {
@@ -108,7 +108,7 @@ function propertyChanged(key: keyof StoredInputs, olds: Partial<RotationStateOut
             return (
                 news.enabled !== false &&
                 news.schedule !== undefined &&
-                !schedulesEqual(toSchedule(news.schedule), toSchedule(olds.schedule))
+                !schedulesEqual(scheduleFromInput(news.schedule), scheduleFromInput(olds.schedule))
             );
         case "stagingLabels":
             return (olds.stagingLabels ?? HEALTHY) !== HEALTHY;
@@ -206,7 +206,7 @@ function existing(secret: ObservedSecret | undefined): ObservedSecret {
 }
 
 /** The declaration as the last create/update applied it, from the outputs (destroy has nothing else). */
-function declarationFrom(props: RotationStateOutputs): RotationStateInputs {
+export function declarationFrom(props: RotationStateOutputs): RotationStateInputs {
     return stripUndefined({
         secretId: props.secretId,
         ...(props.declared ?? { enabled: props.enabled }),
@@ -218,7 +218,7 @@ function declarationFrom(props: RotationStateOutputs): RotationStateInputs {
     });
 }
 
-function desiredFrom(inputs: Partial<StoredInputs>): DesiredState {
+export function desiredFrom(inputs: Partial<StoredInputs>): DesiredState {
     const { stagingLabels: _ignored, ...declared } = inputs;
     const result = validateInputs(declared);
     if (!result.desired) {
@@ -237,18 +237,10 @@ function lastDeclared(inputs: StoredInputs): LastDeclared {
     });
 }
 
-function toScheduleInput(schedule: Schedule | undefined): ScheduleInput | undefined {
+export function toScheduleInput(schedule: Schedule | undefined): ScheduleInput | undefined {
     if (!schedule) return undefined;
     const base = schedule.kind === "days" ? { automaticallyAfterDays: schedule.days } : { scheduleExpression: schedule.expression };
     return schedule.duration ? { ...base, duration: schedule.duration } : base;
-}
-
-function toSchedule(input: ScheduleInput | undefined): Schedule | undefined {
-    if (!input) return undefined;
-    const duration = input.duration ? { duration: input.duration } : {};
-    if (input.scheduleExpression !== undefined) return { kind: "expression", expression: input.scheduleExpression, ...duration };
-    if (input.automaticallyAfterDays !== undefined) return { kind: "days", days: input.automaticallyAfterDays, ...duration };
-    return undefined;
 }
 
 function outputsFrom(

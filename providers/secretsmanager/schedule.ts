@@ -1,7 +1,7 @@
 // Rotation schedules: Secrets Manager's RotationRules (AutomaticallyAfterDays XOR
 // ScheduleExpression, plus a Duration window) as a value that can be validated, compared by
 // meaning and described. Pure.
-import { Schedule } from "./model";
+import { Schedule, ScheduleInput } from "./model";
 
 export interface RotationRules {
     AutomaticallyAfterDays?: number;
@@ -195,6 +195,15 @@ export function scheduleFromRules(rules?: RotationRules): Schedule | undefined {
     const duration = rules.Duration ? { duration: rules.Duration } : {};
     if (rules.ScheduleExpression) return { kind: "expression", expression: rules.ScheduleExpression, ...duration };
     if (rules.AutomaticallyAfterDays) return { kind: "days", days: rules.AutomaticallyAfterDays, ...duration };
+    return undefined;
+}
+
+/** A schedule as declared (or as a resource's outputs record it) in its validated form. */
+export function scheduleFromInput(input: ScheduleInput | undefined): Schedule | undefined {
+    if (!input) return undefined;
+    const duration = input.duration ? { duration: input.duration } : {};
+    if (input.scheduleExpression !== undefined) return { kind: "expression", expression: input.scheduleExpression, ...duration };
+    if (input.automaticallyAfterDays !== undefined) return { kind: "days", days: input.automaticallyAfterDays, ...duration };
     return undefined;
 }
 

@@ -85,6 +85,14 @@ test("the packed package works from a fresh project, and an upgrade reaches refr
     await pulumi(["config", "set", "--plaintext", "lambda", lambda]);
     await pulumi(["up", "--yes", "--skip-preview"]);
     assert.equal((await describeSecret(secret.arn)).RotationEnabled, true);
+
+    // The package's bin, as installed: the review of this stack (read-only) finds the one secret.
+    const review = await run(join(project, "node_modules", ".bin", "pulumi-secret-rotation"), ["review", "--stack", "dev", "--format", "json"], project, env, 0);
+    const report = JSON.parse(review.stdout);
+    assert.deepEqual(
+        report.stacks[0].secrets.map((s: { secretId: string; step: string; live: { arn: string } }) => [s.secretId, s.step, s.live.arn]),
+        [[secret.name, "same", secret.arn]],
+    );
     const exported = JSON.parse((await pulumi(["stack", "export"])).stdout);
     const resource = exported.deployment.resources.find((r: { type: string }) => r.type === "pulumi-nodejs:dynamic/secretsmanager:RotationState");
     const serializedProvider = String(resource.inputs.__provider);

@@ -751,3 +751,23 @@ test("reset() forgets the shadow state, the recorded dates, the faults and the l
     assert.equal(described.RotationRules?.ScheduleExpression, undefined);
     await secretsManager().send(new CancelRotateSecretCommand({ SecretId: secret.arn }));
 });
+
+test("setSecretDates: DescribeSecret and ListSecrets report the dates a test set (elapsed time); reset() forgets them", async () => {
+    const lambdaArn = await createRotationLambda();
+    const secret = await createSecret("dates/one", "value-1");
+    await rotate(secretsManager(), { SecretId: secret.arn, RotationLambdaARN: lambdaArn, RotationRules: { AutomaticallyAfterDays: 7 }, RotateImmediately: false });
+    const created = new Date("2026-01-02T03:04:05.000Z");
+    const rotated = new Date("2026-02-03T04:05:06.000Z");
+    const next = new Date("2026-02-10T04:05:06.000Z");
+    front.setSecretDates(secret.arn, { createdDate: created, lastRotatedDate: rotated, nextRotationDate: next });
+
+    const described = await describeSecret(secret.arn);
+    assert.deepEqual([described.CreatedDate, described.LastRotatedDate, described.NextRotationDate], [created, rotated, next]);
+    const listed = (await secretsManager().send(new ListSecretsCommand({}))).SecretList?.find((s) => s.ARN === secret.arn);
+    assert.deepEqual([listed?.CreatedDate, listed?.LastRotatedDate, listed?.NextRotationDate], [created, rotated, next]);
+    const viaMoto = await direct().send(new DescribeSecretCommand({ SecretId: secret.arn }));
+    assert.notDeepEqual(viaMoto.LastRotatedDate, rotated, "moto itself keeps its own dates");
+
+    front.reset();
+    assert.notDeepEqual((await describeSecret(secret.arn)).CreatedDate, created);
+});

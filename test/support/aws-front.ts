@@ -103,6 +103,14 @@ interface Reply {
     pageError?: boolean;
 }
 
+/** Dates a test sets on a secret to stand for elapsed time (see AwsFront.setSecretDates). */
+export interface SecretDates {
+    createdDate?: Date;
+    lastRotatedDate?: Date;
+    /** Only shown while rotation is on (AWS reports none otherwise). */
+    nextRotationDate?: Date;
+}
+
 export interface RotationRules {
     AutomaticallyAfterDays?: number;
     ScheduleExpression?: string;
@@ -136,6 +144,7 @@ export class AwsFront {
     private readonly log: CallRecord[] = [];
     private readonly shadows = new Map<string, RotationShadow>();
     private readonly versionDates = new Map<string, Date>();
+    private readonly secretDates = new Map<string, SecretDates>();
     private scripted: ScriptedFault[] = [];
     private random?: { options: RandomFaults; next: () => number };
     // RotateSecret, CancelRotateSecret and UpdateSecretVersionStage read moto's state and then
@@ -187,6 +196,7 @@ export class AwsFront {
     reset(): void {
         this.shadows.clear();
         this.versionDates.clear();
+        this.secretDates.clear();
         this.clearFaults();
         this.clearCalls();
     }
@@ -245,6 +255,15 @@ export class AwsFront {
     versionCreatedDate(versionId: string): Date | undefined {
         const date = this.versionDates.get(versionId);
         return date && new Date(date.getTime());
+    }
+
+    /**
+     * Makes a secret look as if time had passed: DescribeSecret and ListSecrets report these dates
+     * (by ARN) instead of moto's, e.g. a LastRotatedDate months ago or a NextRotationDate that has
+     * gone by without a rotation. moto has no clock to advance; this is the test's stand-in for it.
+     */
+    setSecretDates(arn: string, dates: SecretDates): void {
+        this.secretDates.set(arn, { ...this.secretDates.get(arn), ...dates });
     }
 
     // ---- request handling ----
@@ -598,6 +617,12 @@ export class AwsFront {
                 delete entry.NextRotationDate;
             }
         }
+
+        // A test's elapsed time (setSecretDates), applied last so it wins over moto and the shadow.
+        const dates = typeof entry.ARN === "string" ? this.secretDates.get(entry.ARN) : undefined;
+        if (dates?.createdDate) entry.CreatedDate = epochSeconds(dates.createdDate);
+        if (dates?.lastRotatedDate) entry.LastRotatedDate = epochSeconds(dates.lastRotatedDate);
+        if (dates?.nextRotationDate && entry.NextRotationDate != null) entry.NextRotationDate = epochSeconds(dates.nextRotationDate);
 
         const versions = entry[versionsKey];
         if (!isObject(versions)) return;

@@ -59,7 +59,8 @@ export class TestStack {
         readonly root: string,
         readonly projectDir: string,
         readonly stack: string,
-        private readonly env: Record<string, string>,
+        /** The environment of every pulumi command of this stack (file backend, private home, AWS variables). */
+        readonly env: Record<string, string>,
     ) {}
 
     static async create(options: ProjectOptions): Promise<TestStack> {

@@ -1,0 +1,115 @@
+#!/usr/bin/env node
+// `pulumi-secret-rotation review`: what `pulumi up` will do to each declared secret, the drift
+// since the last `up`, and rotation health — read-only, for pull requests and scheduled CI jobs.
+// Exit codes (README, "Review, drift and health in CI"): 0 clean, 1 error, 2 drift, 4 findings,
+// 6 drift and findings.
+import { SingleBar } from "cli-progress";
+import { Command, InvalidArgumentError, Option } from "commander";
+
+import { DEFAULT_THRESHOLDS } from "../../providers/secretsmanager/health";
+import { parseDurationMs } from "../../providers/secretsmanager/inputs";
+import { EXIT_CODES } from "../review/report";
+import { render, REPORT_FORMATS, ReportFormat } from "../review/render";
+import { review } from "../review/review";
+import { readStack, StackSnapshot } from "../review/stack";
+
+function wholeNumber(option: string, min: number, max: number) {
+    return (text: string): number => {
+        const value = Number(text);
+        if (!/^\d+$/.test(text) || value < min || value > max) {
+            throw new InvalidArgumentError(`${option} must be a whole number from ${min} to ${max} (got ${JSON.stringify(text)})`);
+        }
+        return value;
+    };
+}
+
+function duration(option: string) {
+    return (text: string): number => {
+        const ms = parseDurationMs(text);
+        if (ms === undefined || ms === 0) throw new InvalidArgumentError(`${option} must be Nm, Nh or Nd with N > 0, e.g. 1h (got ${JSON.stringify(text)})`);
+        return ms;
+    };
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+interface ReviewFlags {
+    stack: string[];
+    cwd: string;
+    format: ReportFormat;
+    all?: boolean;
+    region?: string;
+    maxIntervalDays: number;
+    maxDaysSinceRotation: number;
+    pendingLongRunning: number;
+    concurrency: number;
+    progress: boolean;
+    fromState?: boolean;
+}
+
+export function program(): Command {
+    const cli = new Command("pulumi-secret-rotation").description("Review, drift and health of AWS Secrets Manager rotation declared with pulumi-secret-rotation");
+    cli.command("review")
+        .description(
+            "per declared secret: declared vs live, staging labels, the calls `pulumi up` will make and why, drift since the last up, and health findings. Read-only.",
+        )
+        .requiredOption("-s, --stack <name>", "stack to review (repeat for several stacks of the project)", collect)
+        .option("-C, --cwd <dir>", "the Pulumi project's directory", process.cwd())
+        .addOption(new Option("-f, --format <format>", "output format").choices(REPORT_FORMATS as string[]).default("table"))
+        .option("--all", "also list every secret of the region (ListSecrets) and report those whose rotation no reviewed stack declares")
+        .option("--region <region>", "region for --all (default: the stack's aws:region, else AWS_REGION)")
+        .option("--max-interval-days <days>", "interval-too-long: the longest allowed rotation interval", wholeNumber("--max-interval-days", 1, 1000), DEFAULT_THRESHOLDS.maxIntervalDays)
+        .option(
+            "--max-days-since-rotation <days>",
+            "not-rotated-recently: a secret must have rotated within this many days",
+            wholeNumber("--max-days-since-rotation", 1, 100_000),
+            DEFAULT_THRESHOLDS.maxDaysSinceRotation,
+        )
+        .option("--pending-long-running <duration>", "pending-long-running: report a rotation in progress for longer than this (Nm, Nh, Nd)", duration("--pending-long-running"), DEFAULT_THRESHOLDS.pendingLongRunningMs)
+        .option("--concurrency <n>", "secrets observed at once (DescribeSecret's quota is 10,000/s)", wholeNumber("--concurrency", 1, 256), 16)
+        .option("--from-state", "skip the preview: review the declarations the last `up` recorded (faster, no program run; a pull request's changes are not seen)")
+        .option("--no-progress", "no progress bar, even on a terminal")
+        .action(async (flags: ReviewFlags) => {
+            process.exitCode = await runReview(flags);
+        });
+    return cli;
+}
+
+async function runReview(flags: ReviewFlags): Promise<number> {
+    const interactive = process.stderr.isTTY === true && flags.progress;
+    const snapshots: StackSnapshot[] = [];
+    try {
+        for (const stack of flags.stack) {
+            if (interactive) process.stderr.write(flags.fromState ? `reading stack ${stack}…\n` : `previewing stack ${stack} (no refresh, no change)…\n`);
+            snapshots.push(await readStack(stack, flags.cwd, { fromState: flags.fromState === true }));
+        }
+        const total = snapshots.reduce((n, s) => n + s.resources.length, 0);
+        const bar = interactive ? new SingleBar({ format: "observing secrets [{bar}] {value}/{total}", stream: process.stderr, clearOnComplete: true }) : undefined;
+        bar?.start(total, 0);
+        const report = await review(snapshots, {
+            thresholds: { maxIntervalDays: flags.maxIntervalDays, maxDaysSinceRotation: flags.maxDaysSinceRotation, pendingLongRunningMs: flags.pendingLongRunning },
+            concurrency: flags.concurrency,
+            ...(flags.all ? { inventoryRegion: flags.region ?? true } : {}),
+            ...(bar ? { onProgress: (done: number) => bar.update(done) } : {}),
+        });
+        bar?.stop();
+        process.stdout.write(render(report, flags.format) + "\n");
+        return report.exitCode;
+    } catch (error) {
+        process.stderr.write(`error: ${(error as Error).message}\n`);
+        return EXIT_CODES.error;
+    }
+}
+
+if (require.main === module) {
+    program()
+        .exitOverride((error) => {
+            // Usage errors (bad or missing options) are errors too: exit code 1, documented.
+            process.exit(error.exitCode === 0 ? 0 : EXIT_CODES.error);
+        })
+        .parseAsync(process.argv)
+        .catch((error: Error) => {
+            process.stderr.write(`error: ${error.message}\n`);
+            process.exit(EXIT_CODES.error);
+        });
+}

@@ -1,0 +1,108 @@
+// The review report: plain data, the same for the table, the Markdown and the JSON. The JSON is
+// this shape as is; its schema is schemas/review-report.v1.json (bump REPORT_SCHEMA_VERSION and
+// add a new file for any change that is not a pure addition of optional fields).
+import type { FindingCode } from "../../providers/secretsmanager/health";
+import type { ScheduleInput } from "../../providers/secretsmanager/model";
+
+export const REPORT_SCHEMA_VERSION = 1;
+
+/**
+ * Exit codes of `pulumi-secret-rotation review`. Drift and findings are bits, so a CI step can
+ * test either one: 6 = both. An error wins over both.
+ */
+export const EXIT_CODES = { clean: 0, error: 1, drift: 2, findings: 4, driftAndFindings: 6 } as const;
+
+/** What the engine's preview says `pulumi up` will do with the resource. */
+export type StepKind = "create" | "update" | "same" | "delete" | "replace";
+
+export interface RotationConfig {
+    enabled: boolean;
+    rotationLambdaArn?: string;
+    schedule?: ScheduleInput;
+}
+
+export interface LiveState extends RotationConfig {
+    exists: boolean;
+    arn?: string;
+    lastRotatedDate?: string;
+    nextRotationDate?: string;
+    deletedDate?: string;
+    owningService?: string;
+}
+
+export interface LabelEntry {
+    /** AWSCURRENT, AWSPENDING, AWSPREVIOUS or QUARANTINED-<versionId>. */
+    label: string;
+    versionId: string;
+    /** Known for a pending version on a version of its own (ListSecretVersionIds), else absent. */
+    createdDate?: string;
+    ageHours?: number;
+}
+
+export interface PlannedCall {
+    api: string;
+    /** The call with its arguments, as `up` logs it. */
+    call: string;
+    why: string;
+}
+
+export interface DriftEntry {
+    /** The resource's property: enabled, rotationLambdaArn, schedule, stagingLabels, or secret (gone). */
+    property: string;
+    /** The value recorded by the last `up` or refresh. */
+    recorded: unknown;
+    live: unknown;
+}
+
+export interface FindingEntry {
+    code: FindingCode;
+    message: string;
+}
+
+export interface SecretReview {
+    /** The resource's name in the stack. */
+    resource: string;
+    urn: string;
+    secretId: string;
+    region?: string;
+    step: StepKind;
+    /** The declaration (null for a resource the program no longer declares, i.e. to be destroyed). */
+    declared: RotationConfig | null;
+    live: LiveState;
+    labels: LabelEntry[];
+    /** The mutating calls `pulumi up --refresh` will make, in order (observing calls are not listed). */
+    plan: { calls: PlannedCall[]; blocked?: string; notes: string[] };
+    drift: DriftEntry[];
+    findings: FindingEntry[];
+    /** Set when the secret could not be reviewed (e.g. an AWS error); the rest is then partial. */
+    error?: string;
+}
+
+export interface StackReview {
+    stack: string;
+    secrets: SecretReview[];
+}
+
+export interface InventoryEntry {
+    arn: string;
+    name: string;
+    live: LiveState;
+    labels: LabelEntry[];
+    findings: FindingEntry[];
+}
+
+export interface ReviewReport {
+    schemaVersion: typeof REPORT_SCHEMA_VERSION;
+    generatedAt: string;
+    thresholds: { maxIntervalDays: number; maxDaysSinceRotation: number; pendingLongRunningMinutes: number };
+    stacks: StackReview[];
+    /** `--all`: the region's secrets whose rotation no reviewed stack declares. */
+    inventory?: { region: string; secretsListed: number; undeclared: InventoryEntry[] };
+    summary: { secrets: number; plannedCalls: number; drifted: number; findings: number; errors: number; undeclared: number };
+    exitCode: number;
+}
+
+export function exitCodeFor(summary: ReviewReport["summary"]): number {
+    if (summary.errors > 0) return EXIT_CODES.error;
+    return (summary.drifted > 0 ? EXIT_CODES.drift : 0) | (summary.findings > 0 ? EXIT_CODES.findings : 0);
+}

@@ -1,0 +1,268 @@
+// The review: per declared secret, one observation (SecretsManagerGateway.observe: one
+// DescribeSecret, plus ListSecretVersionIds only for a pending version of its own), then the very
+// plan `up` would run (plan.ts), the drift since the last `up` or refresh, and the health
+// findings (health.ts). Nothing here decides rotation semantics: it only asks plan.ts and health.ts.
+import { SecretsManagerGateway } from "../../providers/secretsmanager/aws";
+import { assessHealth, HealthThresholds, healthFactsFromObservation } from "../../providers/secretsmanager/health";
+import { parseDurationMs, regionOfSecretArn, validateInputs } from "../../providers/secretsmanager/inputs";
+import {
+    AWSCURRENT,
+    AWSPENDING,
+    AWSPREVIOUS,
+    DEFAULT_PENDING_GRACE_PERIOD,
+    DesiredState,
+    Observation,
+    ObservedSecret,
+    QUARANTINE_LABEL_PREFIX,
+} from "../../providers/secretsmanager/model";
+import { analyzeLabels, describeCall, labelHealth, Plan, planDelete, planReconcile } from "../../providers/secretsmanager/plan";
+import { declarationFrom, desiredFrom, LastDeclared, RotationStateOutputs, toScheduleInput } from "../../providers/secretsmanager/provider";
+import {
+    DriftEntry,
+    exitCodeFor,
+    InventoryEntry,
+    LabelEntry,
+    LiveState,
+    REPORT_SCHEMA_VERSION,
+    ReviewReport,
+    SecretReview,
+    StackReview,
+} from "./report";
+import { StackResource, StackSnapshot } from "./stack";
+
+export interface ReviewOptions {
+    thresholds: HealthThresholds;
+    /** How many secrets are observed at once. DescribeSecret's quota is 10,000 requests/s per region. */
+    concurrency: number;
+    /** `--all`: also list the region's secrets (ListSecrets) and report those no stack declares. */
+    inventoryRegion?: string | true;
+    /** Called after each secret is reviewed, with (done, total). */
+    onProgress?: (done: number, total: number) => void;
+    now?: () => Date;
+}
+
+const DEFAULT_GRACE_MS = parseDurationMs(DEFAULT_PENDING_GRACE_PERIOD)!;
+const REPAIRED_ONLY_WITH_REFRESH =
+    "plain `pulumi up` makes none of these calls (it compares the declaration with the recorded state, which does not show this drift); `pulumi up --refresh` makes them";
+
+export async function review(snapshots: StackSnapshot[], options: ReviewOptions): Promise<ReviewReport> {
+    const now = options.now ?? (() => new Date());
+    const jobs = snapshots.flatMap((snapshot) => snapshot.resources.map((resource) => ({ snapshot, resource })));
+    let done = 0;
+    const reviews = await mapConcurrently(jobs, options.concurrency, async ({ snapshot, resource }) => {
+        const result = await reviewResource(resource, snapshot, options.thresholds, now);
+        options.onProgress?.(++done, jobs.length);
+        return result;
+    });
+    const stacks: StackReview[] = snapshots.map((snapshot) => ({
+        stack: snapshot.stack,
+        secrets: reviews.filter((_, i) => jobs[i]!.snapshot === snapshot),
+    }));
+
+    let inventory: ReviewReport["inventory"];
+    if (options.inventoryRegion !== undefined) {
+        const region = options.inventoryRegion === true ? snapshots.find((s) => s.region)?.region : options.inventoryRegion;
+        const gateway = new SecretsManagerGateway(region);
+        const listed = await gateway.listSecrets();
+        const declared = new Set(reviews.flatMap((r) => [r.live.arn, r.secretId]).filter((a): a is string => a !== undefined));
+        const undeclared = listed
+            .filter((secret) => !declared.has(secret.arn))
+            .map((secret): InventoryEntry => ({
+                arn: secret.arn,
+                name: secret.name,
+                live: liveOf({ found: true, secret }),
+                labels: labelsOf(secret),
+                findings: assessHealth(healthFactsFromObservation({ found: true, secret }, DEFAULT_GRACE_MS), {
+                    now: now().toISOString(),
+                    thresholds: options.thresholds,
+                    rotationExpected: true,
+                }),
+            }));
+        inventory = { region: await gateway.resolvedRegion(), secretsListed: listed.length, undeclared };
+    }
+
+    const all = stacks.flatMap((s) => s.secrets);
+    const summary = {
+        secrets: all.length,
+        plannedCalls: all.reduce((n, s) => n + s.plan.calls.length, 0),
+        drifted: all.filter((s) => s.drift.length > 0).length,
+        findings: all.reduce((n, s) => n + s.findings.length, 0) + (inventory?.undeclared.reduce((n, s) => n + s.findings.length, 0) ?? 0),
+        errors: all.filter((s) => s.error !== undefined).length,
+        undeclared: inventory?.undeclared.length ?? 0,
+    };
+    return {
+        schemaVersion: REPORT_SCHEMA_VERSION,
+        generatedAt: now().toISOString(),
+        thresholds: {
+            maxIntervalDays: options.thresholds.maxIntervalDays,
+            maxDaysSinceRotation: options.thresholds.maxDaysSinceRotation,
+            pendingLongRunningMinutes: Math.round(options.thresholds.pendingLongRunningMs / 60_000),
+        },
+        stacks,
+        ...(inventory ? { inventory } : {}),
+        summary,
+        exitCode: exitCodeFor(summary),
+    };
+}
+
+async function reviewResource(
+    resource: StackResource,
+    snapshot: StackSnapshot,
+    thresholds: HealthThresholds,
+    now: () => Date,
+): Promise<SecretReview> {
+    const recorded = resource.recorded?.outputs as Partial<RotationStateOutputs> | undefined;
+    const declaredSecretId = typeof resource.inputs?.secretId === "string" ? resource.inputs.secretId : undefined;
+    const secretId = declaredSecretId ?? recorded?.secretId ?? resource.recorded?.id ?? "";
+    // The secret `up` acts on: the recorded one for an existing resource (update uses its ARN),
+    // the declared one for a resource to create or replace.
+    const target = resource.step === "create" || resource.step === "replace" || !resource.recorded ? secretId : resource.recorded.id;
+    const region = regionOfSecretArn(target) ?? snapshot.region;
+    const base: SecretReview = {
+        resource: resource.name,
+        urn: resource.urn,
+        secretId,
+        ...(region ? { region } : {}),
+        step: resource.step,
+        declared: resource.inputs ? declaredConfig(resource.inputs) : null,
+        live: { exists: false, enabled: false },
+        labels: [],
+        plan: { calls: [], notes: [] },
+        drift: [],
+        findings: [],
+    };
+    try {
+        let desired: DesiredState | undefined;
+        if (resource.inputs) {
+            const { stagingLabels: _providerOwned, ...declared } = resource.inputs;
+            const validated = validateInputs(declared, { region });
+            if (validated.failures.length > 0) {
+                const problems = validated.failures.map((f) => `${f.property}: ${f.reason}`).join("; ");
+                return { ...base, error: `the declaration is invalid: ${problems}` };
+            }
+            if (!validated.desired) {
+                // E.g. the ARN of a secret the same up creates: the plan is only decided during up.
+                return { ...base, plan: { calls: [], notes: ["some declared values are only known during up (e.g. a secret created by the same up): its calls are decided then"] } };
+            }
+            desired = validated.desired;
+        }
+        const gateway = new SecretsManagerGateway(region);
+        const observation = await gateway.observe(target);
+        const graceMs = desired?.pendingGracePeriodMs ?? parseDurationMs(recorded?.pendingGracePeriod ?? "") ?? DEFAULT_GRACE_MS;
+        const plan = planFor(resource, desired, observation, recorded);
+        const calls = plan.blocked ? [] : plan.steps.map((s) => ({ api: s.call.api, call: describeCall(s.call), why: s.why }));
+        const notes = [...plan.notes];
+        if (resource.step === "same" && calls.length > 0) notes.push(REPAIRED_ONLY_WITH_REFRESH);
+        if (resource.step === "replace" && recorded?.arn) notes.push(`replaces the declaration of ${recorded.arn}, whose destroy then runs its deletionPolicy`);
+        return {
+            ...base,
+            live: liveOf(observation),
+            labels: observation.found ? labelsOf(observation.secret) : [],
+            plan: { calls, ...(plan.blocked ? { blocked: plan.blocked.reason } : {}), notes },
+            drift: recorded && resource.step !== "create" && resource.step !== "replace" ? driftOf(recorded, observation, graceMs) : [],
+            findings: assessHealth(healthFactsFromObservation(observation, graceMs), {
+                now: now().toISOString(),
+                thresholds,
+                rotationExpected: resource.step !== "delete" && (desired?.enabled ?? true),
+            }),
+        };
+    } catch (error) {
+        return { ...base, error: (error as Error).message };
+    }
+}
+
+/** The plan the provider will run for this step: the same functions, the same arguments. */
+function planFor(
+    resource: StackResource,
+    desired: DesiredState | undefined,
+    observation: Observation,
+    recorded: Partial<RotationStateOutputs> | undefined,
+): Plan {
+    if (resource.step === "delete" || !desired) {
+        return planDelete(desiredFrom(declarationFrom(recorded as RotationStateOutputs)), observation);
+    }
+    if (resource.step === "create" || resource.step === "replace" || !recorded) {
+        return planReconcile(desired, observation, { operation: "create" });
+    }
+    return planReconcile(desired, observation, { operation: "update", ...(recorded.declared ? { previous: recorded.declared as LastDeclared } : {}) });
+}
+
+function declaredConfig(inputs: Record<string, unknown>): SecretReview["declared"] {
+    return {
+        enabled: inputs.enabled !== false,
+        ...(typeof inputs.rotationLambdaArn === "string" ? { rotationLambdaArn: inputs.rotationLambdaArn } : {}),
+        ...(inputs.schedule && typeof inputs.schedule === "object" ? { schedule: inputs.schedule as object } : {}),
+    };
+}
+
+function liveOf(observation: Observation): LiveState {
+    if (!observation.found) return { exists: false, enabled: false };
+    const s = observation.secret;
+    const schedule = toScheduleInput(s.schedule);
+    return stripUndefined({
+        exists: true,
+        arn: s.arn,
+        enabled: s.rotationEnabled,
+        rotationLambdaArn: s.rotationLambdaArn,
+        schedule,
+        lastRotatedDate: s.lastRotatedDate,
+        nextRotationDate: s.nextRotationDate,
+        deletedDate: s.deletedDate,
+        owningService: s.owningService,
+    });
+}
+
+/** The labels Secrets Manager gives meaning to, and ours; ages only where ListSecretVersionIds was asked. */
+function labelsOf(secret: ObservedSecret): LabelEntry[] {
+    const order = (label: string) => [AWSCURRENT, AWSPENDING, AWSPREVIOUS].indexOf(label) + 1 || 4;
+    return secret.versions
+        .flatMap((v) =>
+            v.labels
+                .filter((label) => order(label) < 4 || label.startsWith(QUARANTINE_LABEL_PREFIX))
+                .map((label) =>
+                    stripUndefined({
+                        label,
+                        versionId: v.versionId,
+                        createdDate: v.createdDate,
+                        ageHours: v.createdDate ? round1((Date.parse(secret.observedAt) - Date.parse(v.createdDate)) / 3_600_000) : undefined,
+                    }),
+                ),
+        )
+        .sort((a, b) => order(a.label) - order(b.label) || a.label.localeCompare(b.label));
+}
+
+/** What changed out of band since the last `up` or refresh: the recorded live values against the live ones, per property. */
+function driftOf(recorded: Partial<RotationStateOutputs>, observation: Observation, graceMs: number): DriftEntry[] {
+    if (!observation.found) return [{ property: "secret", recorded: recorded.arn ?? recorded.secretId, live: "does not exist" }];
+    const s = observation.secret;
+    if (s.deletedDate) return [{ property: "secret", recorded: recorded.arn, live: `scheduled for deletion on ${s.deletedDate}` }];
+    const live = {
+        enabled: s.rotationEnabled,
+        rotationLambdaArn: s.rotationLambdaArn,
+        schedule: toScheduleInput(s.schedule),
+        stagingLabels: labelHealth(analyzeLabels(s, graceMs)),
+    };
+    return (Object.keys(live) as (keyof typeof live)[])
+        .filter((property) => JSON.stringify(recorded[property]) !== JSON.stringify(live[property]))
+        .map((property) => stripUndefined({ property, recorded: recorded[property] ?? null, live: live[property] ?? null }));
+}
+
+/** Runs fn over items with at most `limit` at once, keeping the order of the results. */
+async function mapConcurrently<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+    const results = new Array<R>(items.length);
+    let next = 0;
+    const worker = async () => {
+        while (next < items.length) {
+            const index = next++;
+            results[index] = await fn(items[index]!);
+        }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+    return results;
+}
+
+const round1 = (n: number) => Math.round(n * 10) / 10;
+
+function stripUndefined<T>(value: T): T {
+    return JSON.parse(JSON.stringify(value)) as T;
+}

@@ -1,0 +1,247 @@
+// End to end: `pulumi-secret-rotation review` (the package's bin, run with node on the built file)
+// against a real stack on a file backend, the real pulumi CLI through the Automation API, and moto
+// behind the AWS front. Every drift and finding is produced by out-of-band API calls; the report
+// is asserted in its three formats, the JSON against its schema, and the exit codes.
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, test, TestContext } from "node:test";
+
+import { CancelRotateSecretCommand, DeleteSecretCommand, RotateSecretCommand } from "@aws-sdk/client-secrets-manager";
+import Ajv from "ajv";
+import addFormats from "ajv-formats";
+
+import type { ReviewReport, SecretReview } from "../../src/review/report";
+import { describeResult, PulumiResult, repoRoot, runProcess, TestStack } from "../support/pulumi";
+import { playRotation } from "../support/rotation-lambda";
+import { createRotationLambda, createSecret, secretsManager } from "../support/seed";
+import { useLocalAws } from "../support/services";
+
+const aws = useLocalAws();
+const PROGRAM = join(repoRoot(), "dist", "src", "program.js");
+const CLI = join(repoRoot(), "dist", "src", "cli", "main.js");
+const MUTATING = ["RotateSecret", "CancelRotateSecret", "UpdateSecretVersionStage", "PutSecretValue", "CreateSecret", "DeleteSecret"];
+const hoursAgo = (h: number) => new Date(Date.now() - h * 3_600_000);
+const daysAgo = (d: number) => hoursAgo(d * 24);
+
+const ajv = new Ajv({ strict: true, allErrors: true });
+addFormats(ajv);
+const validateReport = ajv.compile(JSON.parse(readFileSync(join(repoRoot(), "schemas", "review-report.v1.json"), "utf8")));
+
+async function newStack(t: TestContext, rotations: unknown[]): Promise<TestStack> {
+    const stack = await TestStack.create({ program: PROGRAM, env: aws.env, config: { "e2e:rotations": rotations } });
+    t.after(() => stack.cleanup());
+    return stack;
+}
+
+/** Runs the CLI as a user would in the project's directory, with the stack's environment. */
+async function reviewCli(stack: TestStack, args: string[], expectCode: number): Promise<PulumiResult> {
+    const result = await runProcess("node", [CLI, "review", ...args], stack.projectDir, stack.env, 300_000);
+    stack.history.push(result);
+    assert.equal(result.code, expectCode, `review exited ${result.code}, expected ${expectCode}\n${describeResult(result)}`);
+    return result;
+}
+
+function parseReport(result: PulumiResult): ReviewReport {
+    const report = JSON.parse(result.stdout) as ReviewReport;
+    assert.ok(validateReport(report), `the report must match schemas/review-report.v1.json: ${ajv.errorsText(validateReport.errors)}`);
+    return report;
+}
+
+async function withTranscript(t: TestContext, stack: TestStack, body: () => Promise<void>): Promise<void> {
+    try {
+        await body();
+    } catch (error) {
+        t.diagnostic(stack.transcript());
+        throw error;
+    }
+}
+
+const mutatingCalls = () => aws.front.calls().filter((c) => MUTATING.includes(c.operation));
+const codes = (r: SecretReview) => r.findings.map((f) => f.code).sort();
+const driftedProperties = (r: SecretReview) => r.drift.map((d) => d.property).sort();
+const apis = (r: SecretReview) => r.plan.calls.map((c) => c.api);
+
+describe("review: what up will do, drift and health", () => {
+    test("every kind of drift and finding, made out of band, in table, Markdown and JSON; exit code 6; read-only; warnings in preview --refresh", async (t) => {
+        const lambda = await createRotationLambda("rotate-a");
+        const otherLambda = await createRotationLambda("rotate-b");
+        const names = ["clean", "off", "reconf", "stranded", "overdue", "deleted", "long", "pr"] as const;
+        const secrets = Object.fromEntries(await Promise.all(names.map(async (n) => [n, await createSecret(`app/${n}`, `value-${n}`)] as const)));
+        const declare = (name: string, extra: Record<string, unknown> = {}) => ({
+            name: `app-${name}`,
+            secretId: secrets[name]!.name,
+            rotationLambdaArn: lambda,
+            schedule: { automaticallyAfterDays: 30 },
+            rotateImmediately: false,
+            ...extra,
+        });
+        // "stranded" and "long" rotate at once: the test then plays (part of) the rotation Lambda.
+        const rotations = names.map((n) => declare(n, n === "stranded" || n === "long" ? { rotateImmediately: true } : {}));
+        const stack = await newStack(t, rotations);
+        await withTranscript(t, stack, async () => {
+            await stack.up();
+
+            // Out of band, after the last up:
+            const sm = secretsManager();
+            await sm.send(new CancelRotateSecretCommand({ SecretId: secrets.off!.arn }));
+            await sm.send(
+                new RotateSecretCommand({ SecretId: secrets.reconf!.arn, RotationLambdaARN: otherLambda, RotationRules: { AutomaticallyAfterDays: 200 }, RotateImmediately: false }),
+            );
+            const stranded = await playRotation(secrets.stranded!.arn, "candidate-s", "testSecret");
+            aws.front.setVersionCreatedDate(stranded.pendingVersionId, hoursAgo(3));
+            aws.front.setSecretDates(secrets.overdue!.arn, { lastRotatedDate: daysAgo(200), nextRotationDate: daysAgo(3) });
+            await sm.send(new DeleteSecretCommand({ SecretId: secrets.deleted!.arn, RecoveryWindowInDays: 7 }));
+            const long = await playRotation(secrets.long!.arn, "candidate-l", "setSecret");
+            aws.front.setVersionCreatedDate(long.pendingVersionId, hoursAgo(1.5));
+            // The pull request: a schedule change, and a declaration of a secret that does not exist.
+            stack.writeConfig({
+                "e2e:rotations": [
+                    ...rotations.filter((r) => r.name !== "app-pr"),
+                    declare("pr", { schedule: { automaticallyAfterDays: 60 } }),
+                    { name: "app-missing", secretId: "app/does-not-exist", rotationLambdaArn: lambda, schedule: { automaticallyAfterDays: 30 } },
+                ],
+            });
+
+            const stateBefore = await stack.exportState();
+            aws.front.clearCalls();
+            const json = parseReport(await reviewCli(stack, ["--stack", stack.stack, "--format", "json"], 6));
+
+            // Speed and read-only: one DescribeSecret per secret, ListSecretVersionIds only for the
+            // two pending versions of their own, no mutating call, state untouched.
+            assert.equal(aws.front.callCount("DescribeSecret"), 9);
+            assert.equal(aws.front.callCount("ListSecretVersionIds"), 2);
+            assert.deepEqual(mutatingCalls(), []);
+            assert.deepEqual((await stack.exportState()).deployment.resources, stateBefore.deployment.resources);
+
+            const byName = Object.fromEntries(json.stacks[0]!.secrets.map((s) => [s.resource, s]));
+            assert.deepEqual(Object.keys(byName).sort(), [...names.map((n) => `app-${n}`), "app-missing"].sort());
+            assert.equal(json.exitCode, 6);
+            assert.deepEqual(
+                { drifted: json.summary.drifted, findings: json.summary.findings, errors: json.summary.errors, secrets: json.summary.secrets, plannedCalls: json.summary.plannedCalls },
+                { drifted: 4, findings: 8, errors: 0, secrets: 9, plannedCalls: 5 },
+            );
+
+            const clean = byName["app-clean"]!;
+            assert.deepEqual([clean.step, clean.drift, clean.findings, clean.plan.calls], ["same", [], [], []]);
+            assert.deepEqual(clean.labels.map((l) => l.label), ["AWSCURRENT"]);
+
+            const off = byName["app-off"]!;
+            assert.ok(off.drift.some((d) => d.property === "enabled" && d.recorded === true && d.live === false), JSON.stringify(off.drift));
+            assert.deepEqual(codes(off), ["rotation-disabled"]);
+            assert.deepEqual(apis(off), ["RotateSecret"]);
+            assert.match(off.plan.calls[0]!.why, /rotation was turned off out of band; restoring it without rotating/);
+            assert.ok(off.plan.notes.some((n) => /`pulumi up --refresh` makes them/.test(n)), "plain up does not see drift: said so");
+
+            const reconf = byName["app-reconf"]!;
+            assert.deepEqual(driftedProperties(reconf), ["rotationLambdaArn", "schedule"]);
+            assert.deepEqual(reconf.drift.find((d) => d.property === "schedule"), { property: "schedule", recorded: { automaticallyAfterDays: 30 }, live: { automaticallyAfterDays: 200 } });
+            assert.deepEqual(codes(reconf), ["interval-too-long"]);
+            assert.deepEqual(apis(reconf), ["RotateSecret"]);
+            assert.match(reconf.plan.calls[0]!.why, /rotation function \S+rotate-b -> \S+rotate-a; schedule every 200 days -> every 30 days/);
+
+            const str = byName["app-stranded"]!;
+            assert.deepEqual(driftedProperties(str), ["stagingLabels"]);
+            assert.deepEqual(codes(str), ["pending-stranded"]);
+            assert.deepEqual(apis(str), ["UpdateSecretVersionStage", "UpdateSecretVersionStage"]);
+            assert.match(str.plan.calls[0]!.call, new RegExp(`stage=QUARANTINED-${stranded.pendingVersionId}, moveTo=${stranded.pendingVersionId}`));
+            const pendingLabel = str.labels.find((l) => l.label === "AWSPENDING");
+            assert.equal(pendingLabel?.versionId, stranded.pendingVersionId);
+            assert.ok(pendingLabel!.ageHours! >= 3 && pendingLabel!.ageHours! < 3.5, `pending age ${pendingLabel?.ageHours}`);
+
+            const overdue = byName["app-overdue"]!;
+            assert.deepEqual(overdue.drift, [], "dates moving is not drift");
+            assert.deepEqual(codes(overdue), ["missed-scheduled-rotation", "not-rotated-recently"]);
+
+            const deleted = byName["app-deleted"]!;
+            assert.deepEqual(driftedProperties(deleted), ["secret"]);
+            assert.deepEqual(codes(deleted), ["scheduled-for-deletion"]);
+            assert.match(deleted.plan.blocked ?? "", /is scheduled for deletion on \d{4}-/);
+
+            const longRunning = byName["app-long"]!;
+            assert.deepEqual([longRunning.drift, codes(longRunning), apis(longRunning)], [[], ["pending-long-running"], []]);
+
+            const pr = byName["app-pr"]!;
+            assert.equal(pr.step, "update");
+            assert.deepEqual(pr.declared?.schedule, { automaticallyAfterDays: 60 });
+            assert.deepEqual([pr.drift, pr.findings], [[], []]);
+            assert.deepEqual(pr.plan.calls.map((c) => c.call), [`RotateSecret(lambda=${lambda}, rules={"AutomaticallyAfterDays":60}, rotateImmediately=false)`]);
+            assert.match(pr.plan.calls[0]!.why, /schedule every 30 days -> every 60 days \(no rotation now\)/);
+
+            const missing = byName["app-missing"]!;
+            assert.deepEqual([missing.step, missing.live.exists, codes(missing)], ["create", false, ["secret-missing"]]);
+            assert.match(missing.plan.blocked ?? "", /does not exist/);
+
+            // --from-state: no preview, the declarations of the last up: the pull request's change
+            // and new declaration are not seen; drift and findings are.
+            const fromState = parseReport(await reviewCli(stack, ["--stack", stack.stack, "--format", "json", "--from-state"], 6));
+            const prFromState = fromState.stacks[0]!.secrets.find((s) => s.resource === "app-pr")!;
+            assert.deepEqual([prFromState.step, prFromState.declared?.schedule, prFromState.plan.calls], ["same", { automaticallyAfterDays: 30 }, []]);
+            assert.equal(fromState.stacks[0]!.secrets.some((s) => s.resource === "app-missing"), false);
+            assert.deepEqual([fromState.summary.drifted, fromState.summary.findings], [4, 7]);
+
+            // Markdown, for a pull request comment.
+            const md = (await reviewCli(stack, ["--stack", stack.stack, "--format", "markdown"], 6)).stdout;
+            assert.match(md, /^### Secret rotation review/);
+            assert.match(md, /9 secret\(s\): 5 call\(s\) planned, 4 drifted, 8 finding\(s\), 0 error\(s\) — exit code 6/);
+            assert.match(md, /\| `app-off` \| same \|.*\| enabled: true → false.*\| rotation-disabled: rotation of app\/off is off \|/);
+            assert.match(md, /\| `app-overdue` \|.*not-rotated-recently: .*<br>missed-scheduled-rotation: /);
+            assert.match(md, /<details open><summary><code>app-pr<\/code>: 1 call\(s\) <code>pulumi up<\/code> will make<\/summary>\n\n1\. RotateSecret\(/);
+
+            // The table, for a terminal.
+            const table = (await reviewCli(stack, ["--stack", stack.stack], 6)).stdout;
+            assert.match(table, /^stack test/);
+            for (const code of ["rotation-disabled", "interval-too-long", "pending-stranded", "missed-scheduled-rotation", "not-rotated-recently", "scheduled-for-deletion", "pending-long-running", "secret-missing"]) {
+                assert.ok(table.includes(code), `the table names ${code}`);
+            }
+            assert.match(table, /9 secret\(s\): 5 call\(s\) planned, 4 drifted, 8 finding\(s\), 0 error\(s\) — exit code 6\s*$/);
+
+            // Where users already look: warnings on the resources in preview. Plain preview judges
+            // the recorded outputs (fresh at the last up); --refresh judges the live state.
+            const plain = await stack.preview();
+            assert.doesNotMatch(plain.stdout, /\[missed-scheduled-rotation\]/);
+            const refreshed = await stack.preview(["--refresh"]);
+            const warningsOf = (resource: string) => new RegExp(`RotationState \\(${resource}\\):\\n((?:\\s+warning: .*\\n)+)`).exec(refreshed.stdout)?.[1] ?? "";
+            assert.match(warningsOf("app-overdue"), /warning: \[not-rotated-recently\] app\/overdue was last rotated on .* \(200 days ago\)/);
+            assert.match(warningsOf("app-overdue"), /warning: \[missed-scheduled-rotation\] app\/overdue's scheduled rotation of /);
+            assert.match(warningsOf("app-long"), /warning: \[pending-long-running\] a rotation of app\/long has been in progress for 1\.5 h/);
+            assert.equal(warningsOf("app-clean"), "", "a healthy secret has no warning");
+        });
+    });
+
+    test("all clean prints one line and exits 0; --all reports undeclared secrets and their health (exit 4); errors exit 1", async (t) => {
+        const lambda = await createRotationLambda();
+        const declared = await createSecret("inv/declared", "value-d");
+        const stack = await newStack(t, [{ secretId: declared.name, rotationLambdaArn: lambda, schedule: { automaticallyAfterDays: 30 }, rotateImmediately: false }]);
+        await withTranscript(t, stack, async () => {
+            await stack.up();
+            const clean = await reviewCli(stack, ["--stack", stack.stack], 0);
+            assert.equal(clean.stdout, "all clean: 1 declared secret(s) reviewed; no change, no drift, no finding\n");
+            const cleanJson = parseReport(await reviewCli(stack, ["--stack", stack.stack, "--format", "json"], 0));
+            assert.equal(cleanJson.exitCode, 0);
+
+            const off = await createSecret("inv/undeclared-off", "value-o");
+            const on = await createSecret("inv/undeclared-on", "value-n");
+            await secretsManager().send(new RotateSecretCommand({ SecretId: on.arn, RotationLambdaARN: lambda, RotationRules: { AutomaticallyAfterDays: 30 }, RotateImmediately: false }));
+
+            aws.front.clearCalls();
+            const report = parseReport(await reviewCli(stack, ["--stack", stack.stack, "--all", "--format", "json"], 4));
+            assert.equal(aws.front.callCount("ListSecrets"), 1);
+            assert.equal(aws.front.callCount("DescribeSecret"), 1, "the declared secret only; listed ones need no DescribeSecret");
+            assert.deepEqual(mutatingCalls(), []);
+            assert.equal(report.inventory?.secretsListed, 3);
+            const undeclared = Object.fromEntries(report.inventory!.undeclared.map((u) => [u.name, u.findings.map((f) => f.code)]));
+            assert.deepEqual(undeclared, { [off.name]: ["rotation-disabled"], [on.name]: [] });
+            assert.deepEqual([report.summary.undeclared, report.summary.findings, report.exitCode], [2, 1, 4]);
+
+            const md = (await reviewCli(stack, ["--stack", stack.stack, "--all", "--format", "markdown"], 4)).stdout;
+            assert.match(md, /#### Secrets of us-east-1 that no stack declares \(2 of 3\)/);
+            assert.match(md, new RegExp(`\\| ${off.arn} \\| off.*\\| rotation-disabled: rotation of inv/undeclared-off is off \\|`));
+
+            const noStack = await reviewCli(stack, ["--stack", "no-such-stack"], 1);
+            assert.match(noStack.stderr, /^error: .*no-such-stack/m);
+            const badOption = await reviewCli(stack, ["--stack", stack.stack, "--max-interval-days", "0"], 1);
+            assert.match(badOption.stderr, /--max-interval-days must be a whole number from 1 to 1000 \(got "0"\)/);
+        });
+    });
+});
