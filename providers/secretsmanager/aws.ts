@@ -15,6 +15,7 @@ import {
 
 import { AWSCURRENT, AWSPENDING, Observation, ObservedSecret, ObservedVersion } from "./model";
 import { ApiCall, PlannedStep } from "./plan";
+import { callsPerSecondFromEnv, quotaGroup, SlidingWindowLimiter } from "./quota";
 import { scheduleFromRules } from "./schedule";
 
 // One client per region for the life of the provider process: clients are costly to build and
@@ -32,9 +33,29 @@ function clientFor(region: string | undefined): SecretsManagerClient {
             ...(process.env.AWS_MAX_ATTEMPTS ? {} : { maxAttempts: 8 }),
             ...(process.env.AWS_RETRY_MODE ? {} : { retryMode: "adaptive" }),
         });
+        limitToQuotas(client);
         clients.set(key, client);
     }
     return client;
+}
+
+/**
+ * Every attempt of a rate-limited operation (the SDK's retries included) waits for its quota
+ * group's limiter. The limiters belong to the client, i.e. to one region in this process, which
+ * is where the quotas apply. The middleware sits in the deserialize step, below the retry
+ * middleware (finalizeRequest), so each attempt is counted, not each operation.
+ */
+function limitToQuotas(client: SecretsManagerClient): void {
+    const perSecond = callsPerSecondFromEnv();
+    const limiters = { rotation: new SlidingWindowLimiter(perSecond, 1_000), writes: new SlidingWindowLimiter(perSecond, 1_000) };
+    client.middlewareStack.add(
+        (next, context) => async (args) => {
+            const group = quotaGroup(String(context.commandName ?? "").replace(/Command$/, ""));
+            if (group) await limiters[group].acquire();
+            return next(args);
+        },
+        { step: "deserialize", priority: "low", name: "secretRotationQuotaLimiter" },
+    );
 }
 
 const toIso = (d?: Date) => (d ? d.toISOString() : undefined);
