@@ -52,7 +52,12 @@ export function callsPerSecondFromEnv(env: NodeJS.ProcessEnv = process.env): num
 
 /**
  * At most `limit` grants in any window of `windowMs` (sliding, not calendar seconds), first come
- * first served: a caller waits until the oldest of the last `limit` grants is a window old.
+ * first served, and evenly spaced: a caller waits until the previous grant is windowMs / limit old
+ * and the oldest of the last `limit` grants is a window old. The spacing matters: a window limit
+ * alone lets a whole window's calls go at once, and two such bursts a window apart, delayed
+ * differently on their way (network, a busy event loop), arrive in the same second — measured at
+ * 78 calls in one second with bursts of 40. Evenly spaced, the calls of one second can only bunch
+ * into a quota excess if their delays differ by a quarter of a second.
  */
 export class SlidingWindowLimiter {
     // Times of the most recent grants, oldest first; never more than `limit` entries.
@@ -81,12 +86,15 @@ export class SlidingWindowLimiter {
         for (;;) {
             const now = this.now();
             while (this.grants.length > 0 && this.grants[0]! <= now - this.windowMs) this.grants.shift();
-            if (this.grants.length < this.limit) {
+            const last = this.grants[this.grants.length - 1];
+            const spacingWait = last === undefined ? 0 : last + this.windowMs / this.limit - now;
+            const windowWait = this.grants.length < this.limit ? 0 : this.grants[0]! + this.windowMs - now;
+            if (spacingWait <= 0 && windowWait <= 0) {
                 this.grants.push(now);
                 return;
             }
             // Timers may fire a little early: the loop checks again rather than trusting them.
-            await this.wait(Math.max(1, this.grants[0]! + this.windowMs - now));
+            await this.wait(Math.max(1, spacingWait, windowWait));
         }
     }
 }

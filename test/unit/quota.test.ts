@@ -24,13 +24,14 @@ test("at most `limit` grants in any sliding window, first come first served", as
     await Promise.all(Array.from({ length: 130 }, (_, i) => limiter.acquire().then(() => granted.push({ i, at: clock.now() }))));
     assert.deepEqual(granted.map((g) => g.i), Array.from({ length: 130 }, (_, i) => i), "served in order");
     assert.equal(maxInWindow(granted.map((g) => g.at)), 40);
-    // 130 grants at 40 per second: batches start at 0, 1000, 2000 and 3000 ms.
-    assert.equal(granted[39]!.at, 0);
+    // 130 grants at 40 per second, evenly spaced: one every 25 ms, never a burst.
+    assert.deepEqual(granted.slice(0, 3).map((g) => g.at), [0, 25, 50]);
     assert.equal(granted[40]!.at, 1_000);
-    assert.equal(granted[129]!.at, 3_000);
+    assert.equal(granted[129]!.at, 3_225);
+    assert.equal(maxInWindow(granted.map((g) => g.at), 100), 4, "at most 4 in any 100 ms");
 });
 
-test("grants spread over time are not delayed", async () => {
+test("grants spread over time are not delayed; close ones are spaced", async () => {
     const clock = fakeClock();
     let waited = 0;
     const limiter = new SlidingWindowLimiter(2, 1_000, clock.now, async (ms) => {
@@ -41,11 +42,11 @@ test("grants spread over time are not delayed", async () => {
     await clock.wait(600);
     await limiter.acquire();
     await clock.wait(600);
-    await limiter.acquire(); // the first grant (t=0) is out of the window at t=1200
+    await limiter.acquire(); // t=1200: the last grant is 600 ms old (spacing 500), the first out of the window
     assert.equal(waited, 0, "the limiter made nobody wait");
-    await limiter.acquire(); // t=1200: grants at 600 and 1200 are in the window → waits until 1600
-    assert.equal(waited, 400);
-    assert.equal(clock.now(), 1_600);
+    await limiter.acquire(); // t=1200 again: waits for the spacing (until 1700; the window allows 1600)
+    assert.equal(waited, 500);
+    assert.equal(clock.now(), 1_700);
 });
 
 test("the quota groups follow the documented combined quotas", () => {
