@@ -5,6 +5,8 @@
 //
 // RELIABILITY_QUOTA_SECRETS (default 1000) sizes it.
 import assert from "node:assert/strict";
+import { rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 
@@ -15,7 +17,8 @@ import { useLocalAws } from "../support/services";
 import { maxInWindow } from "../support/windows";
 
 const aws = useLocalAws();
-const PROGRAM = join(repoRoot(), "dist", "src", "program.js");
+// The stack configuration cannot hold 1,000 entries (see programs/declarations-file.ts).
+const PROGRAM = join(repoRoot(), "dist", "test", "e2e", "programs", "declarations-file.js");
 const SECRETS = Number(process.env.RELIABILITY_QUOTA_SECRETS ?? "1000");
 const QUOTA = 50;
 const PARALLEL = "256";
@@ -27,8 +30,13 @@ test(`quotas: up of ${SECRETS} secrets at --parallel ${PARALLEL} stays within ${
     const lambda = await createRotationLambda();
     const fleet = await seedFleet(aws.front, lambda, "quota", SECRETS);
     t.diagnostic(`seeded ${SECRETS} secrets (${fleet.secrets.filter((s) => s.shape === "stranded").length} stranded) in ${elapsed(started)}`);
-    const stack = await TestStack.create({ program: PROGRAM, env: aws.env, config: { "e2e:rotations": declarations(fleet) } });
-    t.after(() => stack.cleanup());
+    const file = join(tmpdir(), `psr-quota-${process.pid}.json`);
+    writeFileSync(file, JSON.stringify(declarations(fleet)));
+    const stack = await TestStack.create({ program: PROGRAM, env: aws.env, config: { "e2e:declarationsFile": file } });
+    t.after(() => {
+        stack.cleanup();
+        rmSync(file, { force: true });
+    });
 
     aws.front.clearCalls();
     started = performance.now();
