@@ -62,6 +62,8 @@ export interface RandomFaults {
 export interface ScriptedFault {
     /** The operation it applies to; any operation when absent. */
     operation?: string;
+    /** Only calls whose SecretId is exactly this (a test passes what the client sends, e.g. the ARN). */
+    secretId?: string;
     fault: FaultKind;
     afterForward?: boolean;
     latencyMs?: number;
@@ -83,6 +85,8 @@ export interface CallRecord {
     forwarded: boolean;
     /** The rules that rejected, answered, rewrote or prepared this call. */
     rules: FrontRule[];
+    /** The request's ClientRequestToken, when it had one (how tests tell one operation's retries apart). */
+    clientRequestToken?: string;
 }
 
 export interface AwsFrontOptions {
@@ -273,8 +277,9 @@ export class AwsFront {
         const started = performance.now();
         const raw = await readBody(req);
         const target = req.headers["x-amz-target"];
+        let clientRequestToken: string | undefined;
         const record = (entry: Omit<CallRecord, "startedAt" | "durationMs">): void => {
-            this.log.push({ ...entry, startedAt, durationMs: performance.now() - started });
+            this.log.push({ ...entry, ...(clientRequestToken ? { clientRequestToken } : {}), startedAt, durationMs: performance.now() - started });
         };
 
         if (req.method !== "POST" || typeof target !== "string" || !target.startsWith(SM_TARGET_PREFIX)) {
@@ -295,9 +300,10 @@ export class AwsFront {
             // moto answers malformed JSON itself
         }
         const secretId = typeof payload.SecretId === "string" ? payload.SecretId : undefined;
+        if (typeof payload.ClientRequestToken === "string") clientRequestToken = payload.ClientRequestToken;
         const call: Call = { operation, payload, raw, headers: req.headers, rules: [] };
 
-        const fault = this.decideFault(operation);
+        const fault = this.decideFault(operation, secretId);
         if (fault && !fault.afterForward) {
             if (fault.fault === "latency") {
                 await sleep(fault.latencyMs ?? DEFAULT_LATENCY_MS);
@@ -334,8 +340,10 @@ export class AwsFront {
         record({ operation, secretId, status: reply.status, errorName: errorName(reply), ...injected, forwarded: reply.forwarded, rules: call.rules });
     }
 
-    private decideFault(operation: string): ScriptedFault | undefined {
-        const index = this.scripted.findIndex((f) => f.operation === undefined || f.operation === operation);
+    private decideFault(operation: string, secretId: string | undefined): ScriptedFault | undefined {
+        const index = this.scripted.findIndex(
+            (f) => (f.operation === undefined || f.operation === operation) && (f.secretId === undefined || f.secretId === secretId),
+        );
         if (index >= 0) return this.scripted.splice(index, 1)[0];
         const random = this.random;
         if (!random || (random.options.operations && !random.options.operations.includes(operation))) return undefined;

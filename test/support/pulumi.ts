@@ -113,6 +113,44 @@ export class TestStack {
         return result;
     }
 
+    /**
+     * Runs `pulumi <args>` in a process group of its own and SIGKILLs the whole group (the CLI, the
+     * language host, the program and the dynamic provider) after `delayMs`: a crash of the whole
+     * run, as when a CI runner or a laptop dies. `killed` is false when the command ended first.
+     */
+    async runKilledAfter(args: string[], delayMs: number, startWhen: () => boolean = () => true): Promise<PulumiResult & { killed: boolean }> {
+        const fullArgs = [...args, "--non-interactive", "--color=never", "--stack", this.stack];
+        const child = spawn("pulumi", fullArgs, { cwd: this.projectDir, env: this.env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+        let stdout = "";
+        let stderr = "";
+        let killed = false;
+        child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+        child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+        // The delay counts from when `startWhen` first holds (polled), e.g. the first AWS call.
+        let timer: NodeJS.Timeout | undefined;
+        const poll = setInterval(() => {
+            if (timer || !startWhen()) return;
+            clearInterval(poll);
+            timer = setTimeout(() => {
+                try {
+                    process.kill(-child.pid!, "SIGKILL");
+                    killed = true;
+                } catch {
+                    // the group is already gone
+                }
+            }, delayMs);
+        }, 10);
+        const code = await new Promise<number>((resolvePromise, reject) => {
+            child.on("error", reject);
+            child.on("close", (exitCode) => resolvePromise(exitCode ?? 137));
+        });
+        clearInterval(poll);
+        clearTimeout(timer);
+        const result = { command: ["pulumi", ...fullArgs].join(" "), code, stdout, stderr: killed ? `${stderr}\n(SIGKILL to the process group ${delayMs} ms after the start condition)` : stderr, killed };
+        this.history.push(result);
+        return result;
+    }
+
     preview(extra: string[] = [], options?: RunOptions) {
         return this.run(["preview", ...extra], options);
     }
