@@ -154,14 +154,21 @@ function cleanupSteps(
     switch (desired.pendingPolicy) {
         case "quarantine": {
             const label = quarantineLabelFor(v);
+            // A run that stopped between the two calls (a crash, a failed call) left the label on
+            // already: moving it again would be a wasted call.
+            const labelled = secret.versions.find((version) => version.versionId === v)?.labels.includes(label) === true;
             return {
                 steps: [
-                    {
-                        // Label first: the version is never without a label, so its value can
-                        // never become deprecated and be deleted, even if the next call fails.
-                        call: { api: "UpdateSecretVersionStage", versionStage: label, moveToVersionId: v },
-                        why: `keep the stranded candidate version ${v} (${age}) labelled ${label}`,
-                    },
+                    ...(labelled
+                        ? []
+                        : [
+                              {
+                                  // Label first: the version is never without a label, so its value can
+                                  // never become deprecated and be deleted, even if the next call fails.
+                                  call: { api: "UpdateSecretVersionStage", versionStage: label, moveToVersionId: v } as const,
+                                  why: `keep the stranded candidate version ${v} (${age}) labelled ${label}`,
+                              },
+                          ]),
                     {
                         call: { api: "UpdateSecretVersionStage", versionStage: AWSPENDING, removeFromVersionId: v },
                         why: `take AWSPENDING off stranded version ${v} so rotation can run again`,

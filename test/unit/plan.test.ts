@@ -277,6 +277,12 @@ describe("stranded AWSPENDING per pendingPolicy", () => {
         assert.ok(!calls(plan).some((c) => c.api === "UpdateSecretVersionStage" && c.versionStage === "AWSCURRENT"));
     });
 
+    test("quarantine resumed after a run stopped between its two calls: the label is not moved again", () => {
+        const versions = withPending(300).map((v) => (v.versionId === "v2" ? { ...v, labels: [...v.labels, "QUARANTINED-v2"] } : v));
+        const plan = planReconcile(desired(), enabledSecret({ versions }), { operation: "update", previous: { enabled: true } });
+        assert.deepEqual(calls(plan), [{ api: "UpdateSecretVersionStage", versionStage: "AWSPENDING", removeFromVersionId: "v2" }]);
+    });
+
     test("quarantine happens before RotateSecret, which AWS rejects while a rotation is stranded", () => {
         const plan = planReconcile(desired({ schedule: { kind: "days", days: 5 } }), stranded(), { operation: "update", previous: { enabled: true } });
         assert.deepEqual(apis(plan), ["UpdateSecretVersionStage", "UpdateSecretVersionStage", "RotateSecret"]);
