@@ -13,9 +13,13 @@
 //
 // AWS JSON 1.1: `POST /` with `x-amz-target: secretsmanager.<Operation>`; errors are 400/500 with
 // `{"__type": "<ErrorName>", "message": "..."}` and the `x-amzn-errortype` header.
-import { randomUUID } from "node:crypto";
+import { createHash, createHmac, randomUUID } from "node:crypto";
 import http from "node:http";
 import { AddressInfo } from "node:net";
+
+import { SignatureV4 } from "@smithy/signature-v4";
+
+import { accessKeyOf, Credentials, evaluate, Identity, MotoIam } from "./iam";
 
 /** The behaviours the front adds on top of moto, one name per rule (see the rule comments below). */
 export const FRONT_RULES = [
@@ -36,6 +40,8 @@ export const FRONT_RULES = [
     "hide-deprecated",
     "list-arn",
     "label-moves",
+    "auth-errors",
+    "invoke-permission",
 ] as const;
 export type FrontRule = (typeof FRONT_RULES)[number];
 
@@ -92,6 +98,19 @@ export interface CallRecord {
 export interface AwsFrontOptions {
     /** Rules to leave out, so that a test can show moto's own behaviour through the front. */
     disabledRules?: FrontRule[];
+    /** Set when moto enforces IAM (MotoServer.enforceIam): see IamMode. */
+    iam?: IamMode;
+}
+
+/**
+ * How the front works when moto enforces IAM. The client's own requests reach moto exactly as
+ * the client signed them (moto checks the signature and the caller's policies); the front's own
+ * look-ups and repairs stand for what AWS does internally, so they are signed as `admin`. A
+ * client request whose body a rule changes is signed again with the caller's key from `callers`.
+ */
+export interface IamMode {
+    admin: Credentials;
+    callers: Credentials[];
 }
 
 type Json = Record<string, unknown>;
@@ -155,6 +174,7 @@ export class AwsFront {
     // change it; running them one at a time keeps two concurrent calls from both passing a check.
     private exclusiveTail: Promise<unknown> = Promise.resolve();
     private readonly disabled: Set<FrontRule>;
+    private readonly iam?: IamMode & { policies: MotoIam };
 
     private constructor(
         private readonly server: http.Server,
@@ -162,6 +182,7 @@ export class AwsFront {
         options: AwsFrontOptions,
     ) {
         this.disabled = new Set(options.disabledRules ?? []);
+        if (options.iam) this.iam = { ...options.iam, policies: new MotoIam(moto.origin, options.iam.admin) };
     }
 
     static async start(motoEndpoint: string, options: AwsFrontOptions = {}): Promise<AwsFront> {
@@ -190,6 +211,7 @@ export class AwsFront {
     }
 
     async stop(): Promise<void> {
+        this.iam?.policies.destroy();
         if (!this.server.listening) return;
         const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
         this.server.closeAllConnections();
@@ -284,7 +306,7 @@ export class AwsFront {
 
         if (req.method !== "POST" || typeof target !== "string" || !target.startsWith(SM_TARGET_PREFIX)) {
             // Not Secrets Manager (e.g. /moto-api/...): passed through untouched, and logged.
-            const reply = await this.upstream(req.method ?? "GET", req.url ?? "/", req.headers, raw);
+            const reply = await this.upstream(req.method ?? "GET", req.url ?? "/", req.headers, raw, this.iam !== undefined);
             res.writeHead(reply.status, relayedHeaders(reply.headers));
             res.end(reply.body);
             record({ operation: `${req.method} ${req.url}`, status: reply.status, forwarded: true, rules: [] });
@@ -361,7 +383,11 @@ export class AwsFront {
         };
     }
 
-    private secretsManager(call: Call): Promise<Reply> {
+    private async secretsManager(call: Call): Promise<Reply> {
+        // With IAM enforced, a call the caller may not make goes to moto untouched, before any rule
+        // can act: AWS authorizes a request before it does anything else, and moto's answer is the
+        // denial (see the rule auth-errors for its form).
+        if (this.iam && !(await this.callerMay(call, `secretsmanager:${call.operation}`, "*"))) return this.forward(call);
         switch (call.operation) {
             case "RotateSecret":
                 return this.exclusive(() => this.rotateSecret(call));
@@ -475,6 +501,20 @@ export class AwsFront {
         if (lambdaArn !== undefined && this.enabled("lambda-exists")) {
             if ((await this.lambdaExists(lambdaArn, call)) === false && this.on("lambda-exists", call)) {
                 return awsError(400, "ResourceNotFoundException", `Secrets Manager can't find the specified Lambda function: ${lambdaArn}`);
+            }
+        }
+
+        // Rule invoke-permission (with IAM enforced). AWS API Reference, RotateSecret: "Required
+        // permissions: secretsmanager:RotateSecret ... You also need lambda:InvokeFunction permissions
+        // on the rotation function." moto only checks secretsmanager:RotateSecret. The denial has the
+        // form of the IAM User Guide's access denied messages ("User: <arn> is not authorized to
+        // perform: <action> on resource: <arn> because ..."), with AccessDeniedException's status 400.
+        if (this.iam && lambdaArn !== undefined && this.enabled("invoke-permission")) {
+            const identity = await this.identityOf(call);
+            const decision = identity ? evaluate(identity.policies, "lambda:InvokeFunction", lambdaArn) : "implicit-deny";
+            if (decision !== "allowed" && this.on("invoke-permission", call)) {
+                const why = decision === "explicit-deny" ? "with an explicit deny in an identity-based policy" : "because no identity-based policy allows the lambda:InvokeFunction action";
+                return awsError(400, "AccessDeniedException", `User: ${identity?.userArn ?? "unknown"} is not authorized to perform: lambda:InvokeFunction on resource: ${lambdaArn} ${why}`);
             }
         }
 
@@ -694,11 +734,33 @@ export class AwsFront {
 
     /** Sends the client's call (or a changed payload) to moto and normalizes what comes back. */
     private async forward(call: Call, payload?: Json): Promise<Reply> {
-        const body = payload ? Buffer.from(JSON.stringify(payload)) : call.raw;
-        const upstream = await this.upstream("POST", "/", call.headers, body);
+        const changed = payload !== undefined && JSON.stringify(payload) !== JSON.stringify(call.payload);
+        const body = changed ? Buffer.from(JSON.stringify(payload)) : call.raw;
+        let upstream: Awaited<ReturnType<AwsFront["upstream"]>>;
+        if (!this.iam) upstream = await this.upstream("POST", "/", call.headers, body);
+        // Unchanged: exactly what the client signed (its Host too), so moto checks the client's signature.
+        else if (!changed) upstream = await this.upstream("POST", "/", call.headers, body, true);
+        else upstream = await this.upstream("POST", "/", await this.signedAsCaller(call, body), body, true);
         const json = parseJson(upstream.body);
         const headers = relayedHeaders(upstream.headers);
         let status = upstream.status;
+
+        // Rule auth-errors (with IAM enforced). AWS API Reference, Common Errors: "AccessDeniedException
+        // You do not have sufficient access to perform this action. HTTP Status Code: 400", in the
+        // service's JSON error form. moto denies a Secrets Manager call with an XML 403 "AccessDenied"
+        // (and answers XML for a bad signature or key too, which the JSON protocol cannot read).
+        if (json === undefined && status === 403 && this.iam) {
+            const text = upstream.body.toString("utf8");
+            const code = /<Code>([^<]+)<\/Code>/.exec(text)?.[1];
+            const message = /<Message>([^<]*)<\/Message>/.exec(text)?.[1] ?? "";
+            if (code !== undefined && this.on("auth-errors", call)) {
+                if (code === "AccessDenied") {
+                    const resource = typeof call.payload.SecretId === "string" ? ` on resource: ${call.payload.SecretId}` : "";
+                    return { ...awsError(400, "AccessDeniedException", `${message}${resource}`), forwarded: true };
+                }
+                return { ...awsError(403, code, message), forwarded: true };
+            }
+        }
 
         if (json === undefined) {
             // Not JSON: only moto's HTML error pages. ListSecretVersionIds may turn this into a 400.
@@ -726,17 +788,25 @@ export class AwsFront {
     }
 
     private async smInMoto(call: Call, operation: string, payload: Json): Promise<{ status: number; json?: Json }> {
-        // The client's authorization header tells moto the region and account; moto does not check
-        // signatures unless IAM enforcement is on (which this front does not support).
         const headers: http.OutgoingHttpHeaders = {
             "content-type": JSON_CONTENT_TYPE,
             "x-amz-target": `${SM_TARGET_PREFIX}${operation}`,
         };
+        const body = Buffer.from(JSON.stringify(payload));
+        if (this.iam) {
+            // What AWS does internally is not the caller's request: signed as the administrator, in
+            // the caller's region.
+            const signed = await this.sign("POST", "/", headers, body, this.iam.admin, "secretsmanager", callerRegion(call) ?? "us-east-1");
+            const reply = await this.upstream("POST", "/", signed, body, true);
+            return { status: reply.status, json: parseJson(reply.body) };
+        }
+        // The client's authorization header tells moto the region and account (moto checks no
+        // signature while IAM is not enforced).
         for (const name of ["authorization", "x-amz-date", "x-amz-security-token", "user-agent"]) {
             const value = call.headers[name];
             if (value !== undefined) headers[name] = value;
         }
-        const reply = await this.upstream("POST", "/", headers, Buffer.from(JSON.stringify(payload)));
+        const reply = await this.upstream("POST", "/", headers, body);
         return { status: reply.status, json: parseJson(reply.body) };
     }
 
@@ -748,12 +818,57 @@ export class AwsFront {
         const region = functionArn.split(":")[3] || credential?.[3] || "us-east-1";
         const accessKey = credential?.[1] ?? "AKIAIOSFODNN7EXAMPLE";
         const day = credential?.[2] ?? "20240101";
-        const reply = await this.upstream("GET", `/2015-03-31/functions/${encodeURIComponent(functionArn)}`, {
-            authorization: `AWS4-HMAC-SHA256 Credential=${accessKey}/${day}/${region}/lambda/aws4_request, SignedHeaders=host, Signature=0`,
-        });
+        let reply: Awaited<ReturnType<AwsFront["upstream"]>>;
+        if (this.iam) {
+            // By name, in the function's region (the path then needs no escaping to be signed).
+            const path = `/2015-03-31/functions/${functionArn.split(":")[6] ?? functionArn}`;
+            reply = await this.upstream("GET", path, await this.sign("GET", path, {}, Buffer.alloc(0), this.iam.admin, "lambda", region), Buffer.alloc(0), true);
+        } else {
+            reply = await this.upstream("GET", `/2015-03-31/functions/${encodeURIComponent(functionArn)}`, {
+                authorization: `AWS4-HMAC-SHA256 Credential=${accessKey}/${day}/${region}/lambda/aws4_request, SignedHeaders=host, Signature=0`,
+            });
+        }
         if (reply.status === 200) return true;
         if (reply.status === 404) return false;
         return undefined;
+    }
+
+    /** The caller's identity in moto's IAM (IAM mode only); undefined for an unknown key. */
+    private async identityOf(call: Call): Promise<Identity | undefined> {
+        const key = accessKeyOf(String(call.headers.authorization ?? ""));
+        return key && this.iam ? this.iam.policies.identityOf(key) : undefined;
+    }
+
+    private async callerMay(call: Call, action: string, resource: string): Promise<boolean> {
+        const identity = await this.identityOf(call);
+        return identity !== undefined && evaluate(identity.policies, action, resource) === "allowed";
+    }
+
+    /** SigV4 headers for a request to moto (host included), signed with `credentials`. */
+    private async sign(
+        method: string,
+        path: string,
+        headers: http.OutgoingHttpHeaders,
+        body: Buffer,
+        credentials: Credentials,
+        service: string,
+        region: string,
+    ): Promise<http.OutgoingHttpHeaders> {
+        const signer = new SignatureV4({ service, region, credentials, sha256: NodeSha256 });
+        const plain: Record<string, string> = { host: this.moto.host };
+        for (const [name, value] of Object.entries(headers)) if (typeof value === "string") plain[name.toLowerCase()] = value;
+        const signed = await signer.sign({ method, protocol: this.moto.protocol, hostname: this.moto.hostname, port: Number(this.moto.port), path, query: {}, headers: plain, body });
+        return signed.headers;
+    }
+
+    /** A client request whose body a rule changed, signed again as the caller (IAM mode). */
+    private async signedAsCaller(call: Call, body: Buffer): Promise<http.OutgoingHttpHeaders> {
+        const key = accessKeyOf(String(call.headers.authorization ?? ""));
+        const caller = this.iam?.callers.find((c) => c.accessKeyId === key);
+        if (!caller) throw new Error(`a rule changed the request of access key ${key ?? "(none)"}, whose secret key is not in iam.callers`);
+        const headers: http.OutgoingHttpHeaders = {};
+        for (const name of ["content-type", "x-amz-target", "user-agent"]) if (call.headers[name] !== undefined) headers[name] = call.headers[name];
+        return this.sign("POST", "/", headers, body, caller, "secretsmanager", callerRegion(call) ?? "us-east-1");
     }
 
     private upstream(
@@ -761,12 +876,13 @@ export class AwsFront {
         path: string,
         headers: http.IncomingHttpHeaders | http.OutgoingHttpHeaders,
         body: Buffer = Buffer.alloc(0),
+        /** Send the given Host header (a signed one) instead of moto's address. */
+        keepHost = false,
     ): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
         const outgoing: http.OutgoingHttpHeaders = {};
         for (const [name, value] of Object.entries(headers)) {
-            if (value !== undefined && !["host", "connection", "content-length", "transfer-encoding", "expect"].includes(name.toLowerCase())) {
-                outgoing[name] = value;
-            }
+            const dropped = ["connection", "content-length", "transfer-encoding", "expect", ...(keepHost ? [] : ["host"])];
+            if (value !== undefined && !dropped.includes(name.toLowerCase())) outgoing[name] = value;
         }
         outgoing["content-length"] = body.length;
         return new Promise((resolve, reject) => {
@@ -1006,4 +1122,28 @@ function epochSeconds(date: Date): number {
 
 function sleep(ms: number): Promise<void> {
     return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** The region of the client's SigV4 credential scope. */
+function callerRegion(call: Call): string | undefined {
+    return /Credential=[^/]+\/\d{8}\/([^/]+)\//.exec(String(call.headers.authorization ?? ""))?.[1];
+}
+
+function bytes(data: string | ArrayBuffer | ArrayBufferView): Buffer {
+    if (typeof data === "string") return Buffer.from(data, "utf8");
+    return ArrayBuffer.isView(data) ? Buffer.from(data.buffer, data.byteOffset, data.byteLength) : Buffer.from(data);
+}
+
+/** SHA-256 and HMAC-SHA-256 from node:crypto, in the shape SignatureV4 expects. */
+class NodeSha256 {
+    private readonly hash;
+    constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
+        this.hash = secret === undefined ? createHash("sha256") : createHmac("sha256", bytes(secret));
+    }
+    update(data: string | ArrayBuffer | ArrayBufferView): void {
+        this.hash.update(bytes(data));
+    }
+    async digest(): Promise<Uint8Array> {
+        return new Uint8Array(this.hash.digest());
+    }
 }

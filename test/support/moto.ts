@@ -121,11 +121,20 @@ export class MotoServer {
         await this.configure();
     }
 
+    /**
+     * Turns moto's IAM enforcement on or off for every later request: when on, a request must be
+     * signed with a key of a user in moto's IAM, and that user's policies must allow the action
+     * (moto checks actions against resource "*"). moto's state (users, policies) is not touched.
+     */
+    async enforceIam(on: boolean): Promise<void> {
+        await this.post("/moto-api/reset-auth", on ? "0" : "inf");
+    }
+
     private async post(path: string, body?: unknown): Promise<void> {
         const response = await fetch(`${this.endpoint}${path}`, {
             method: "POST",
-            headers: body === undefined ? {} : { "content-type": "application/json" },
-            body: body === undefined ? undefined : JSON.stringify(body),
+            headers: body === undefined || typeof body === "string" ? {} : { "content-type": "application/json" },
+            body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
         });
         const text = await response.text();
         if (!response.ok) throw new Error(`moto ${path}: HTTP ${response.status} ${text}`);
