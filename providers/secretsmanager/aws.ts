@@ -220,20 +220,23 @@ export class SecretsManagerGateway {
                 await this.client("RotateSecret").send(command);
                 return;
             } catch (error) {
-                // A Lambda permission that was just granted takes a while to reach Secrets Manager.
-                if (errorName(error) === "AccessDeniedException" && Date.now() < deadline) {
+                if (errorName(error) !== "AccessDeniedException") throw callError("RotateSecret", arn, error);
+                const message = (error as Error)?.message ?? "";
+                const named = namedPermission(message);
+                // A Lambda permission that was just granted (the caller's lambda:InvokeFunction, or
+                // the function's resource policy) takes a while to reach Secrets Manager. The caller's
+                // own secretsmanager:RotateSecret is not a grant to wait for.
+                if (named !== "secretsmanager:RotateSecret" && Date.now() < deadline) {
                     await sleep(Math.min(1_000 * 2 ** (attempt - 1), 10_000, Math.max(0, deadline - Date.now())));
                     continue;
                 }
-                if (errorName(error) === "AccessDeniedException") {
-                    throw new Error(
-                        `RotateSecret on ${arn} was denied (${(error as Error).message}). ` +
-                            `The caller needs secretsmanager:RotateSecret and lambda:InvokeFunction on ${call.rotationLambdaArn ?? "the rotation function"}, ` +
-                            `and the function's resource policy must allow secretsmanager.amazonaws.com to invoke it ` +
-                            `(waited ${Math.round(this.permissionWaitMs / 1000)} s for a new permission to take effect)`,
-                    );
-                }
-                throw callError("RotateSecret", arn, error);
+                if (named !== undefined) throw deniedError("RotateSecret", arn, error);
+                throw new Error(
+                    `RotateSecret on ${arn} was denied (${message}). ` +
+                        `The caller needs secretsmanager:RotateSecret and lambda:InvokeFunction on ${call.rotationLambdaArn ?? "the rotation function"}, ` +
+                        `and the function's resource policy must allow secretsmanager.amazonaws.com to invoke it ` +
+                        `(waited ${Math.round(this.permissionWaitMs / 1000)} s for a new permission to take effect)`,
+                );
             }
         }
     }
@@ -271,7 +274,27 @@ function permissionWaitFromEnv(): number {
 }
 
 function callError(operation: string, secretId: string, error: unknown): Error {
+    if (errorName(error) === "AccessDeniedException") return deniedError(operation, secretId, error);
     return new Error(`${operation} on ${secretId} failed: ${errorName(error)}: ${(error as Error)?.message ?? String(error)}`);
+}
+
+/** The IAM action an AWS access-denied message names ("... is not authorized to perform: <action> ..."). */
+export function namedPermission(message: string): string | undefined {
+    return /not authorized to perform:? ([A-Za-z0-9-]+:[A-Za-z0-9*]+)/.exec(message)?.[1];
+}
+
+/**
+ * An access denial, naming the permission the caller lacks first: the one AWS's message names, or
+ * else the Secrets Manager action of the same name as the operation ("UpdateSecretVersionStage(AWSPENDING)"
+ * needs secretsmanager:UpdateSecretVersionStage).
+ */
+export function deniedError(operation: string, secretId: string, error: unknown): Error {
+    const message = (error as Error)?.message ?? String(error);
+    const permission = namedPermission(message) ?? `secretsmanager:${operation.replace(/\(.*$/, "")}`;
+    return new Error(
+        `${operation} on ${secretId} was denied: the caller lacks the IAM permission ${permission} ` +
+            `(the provider's minimal policy is policy/minimal-iam-policy.json in the pulumi-secret-rotation package). AWS said: ${message}`,
+    );
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -93,6 +93,8 @@ export interface CallRecord {
     rules: FrontRule[];
     /** The request's ClientRequestToken, when it had one (how tests tell one operation's retries apart). */
     clientRequestToken?: string;
+    /** The access key id the request was signed with (who called). */
+    accessKeyId?: string;
 }
 
 export interface AwsFrontOptions {
@@ -300,8 +302,15 @@ export class AwsFront {
         const raw = await readBody(req);
         const target = req.headers["x-amz-target"];
         let clientRequestToken: string | undefined;
+        const accessKeyId = accessKeyOf(req.headers.authorization);
         const record = (entry: Omit<CallRecord, "startedAt" | "durationMs">): void => {
-            this.log.push({ ...entry, ...(clientRequestToken ? { clientRequestToken } : {}), startedAt, durationMs: performance.now() - started });
+            this.log.push({
+                ...entry,
+                ...(clientRequestToken ? { clientRequestToken } : {}),
+                ...(accessKeyId ? { accessKeyId } : {}),
+                startedAt,
+                durationMs: performance.now() - started,
+            });
         };
 
         if (req.method !== "POST" || typeof target !== "string" || !target.startsWith(SM_TARGET_PREFIX)) {

@@ -1,0 +1,25 @@
+// Unit: an access denial from AWS becomes an error that names the IAM permission the caller lacks
+// (providers/secretsmanager/aws.ts). The end-to-end proof is test/e2e/least-privilege.test.ts.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import { deniedError, namedPermission } from "../../providers/secretsmanager/aws";
+
+const denial = (message: string) => Object.assign(new Error(message), { name: "AccessDeniedException" });
+const ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:app/db-AbCdEf";
+
+test("the permission AWS names is the one reported", () => {
+    assert.equal(
+        namedPermission("User: arn:aws:iam::123456789012:user/ci is not authorized to perform: lambda:InvokeFunction on resource: arn:aws:lambda:us-east-1:1:function:f"),
+        "lambda:InvokeFunction",
+    );
+    const error = deniedError("DescribeSecret", ARN, denial("User: arn:aws:iam::123456789012:user/ci is not authorized to perform: secretsmanager:DescribeSecret on resource: x"));
+    assert.match(error.message, new RegExp(`^DescribeSecret on ${ARN} was denied: the caller lacks the IAM permission secretsmanager:DescribeSecret `));
+    assert.match(error.message, /policy\/minimal-iam-policy\.json/);
+});
+
+test("without a named action, the Secrets Manager action of the operation (labels stripped)", () => {
+    assert.equal(namedPermission("You do not have sufficient access to perform this action."), undefined);
+    const error = deniedError("UpdateSecretVersionStage(AWSPENDING)", ARN, denial("You do not have sufficient access to perform this action."));
+    assert.match(error.message, /lacks the IAM permission secretsmanager:UpdateSecretVersionStage /);
+});
