@@ -152,6 +152,8 @@ describe("least privilege, under moto's IAM enforcement", () => {
             for (const secret of [a, b]) {
                 assert.equal(Object.values(await labelsOf(secret.arn)).filter((l) => l.includes("AWSCURRENT")).length, 1);
             }
+            const everything = stack.history.map((r) => r.stdout + r.stderr).join("\n") + JSON.stringify(await stack.exportState());
+            assert.ok(!everything.includes(deployer.secretAccessKey), "the deployer's secret key is in no output and not in state");
         });
     });
 

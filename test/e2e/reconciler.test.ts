@@ -1,6 +1,8 @@
 // End to end: the stack program (dist/src/program.js) declares rotation states from the stack
 // configuration; the real pulumi CLI drives the dynamic provider against moto behind the AWS front.
 import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test, TestContext } from "node:test";
 
@@ -436,19 +438,34 @@ describe("the reconciler, end to end", () => {
         });
     });
 
-    test("no secret value and no credential reach the state or the CLI's output", async (t) => {
+    test("no secret value and no credential reach the state, the CLI's output or the provider's logs", async (t) => {
         const lambda = await createRotationLambda();
         const secret = await createSecret("app/confidential", "VALUE-THAT-MUST-NOT-LEAK-42");
-        const stack = await newStack(t, [{ secretId: secret.name, rotationLambdaArn: lambda, schedule: { automaticallyAfterDays: 30 } }]);
+        const logs = mkdtempSync(join(tmpdir(), "psr-logs-"));
+        t.after(() => rmSync(logs, { recursive: true, force: true }));
+        const grpcLog = join(logs, "grpc.jsonl");
+        // PULUMI_DEBUG_GRPC: the engine writes every gRPC message it exchanges with the program and
+        // the provider (requests, responses, logs the provider sends) to this file.
+        const stack = await newStack(t, [{ secretId: secret.name, rotationLambdaArn: lambda, schedule: { automaticallyAfterDays: 30 } }], {
+            PULUMI_DEBUG_GRPC: grpcLog,
+        });
         await withTranscript(t, stack, async () => {
-            await stack.up();
+            // The most verbose engine log, with the provider's own output flowing into it.
+            const verbose = ["--logtostderr", "--logflow", "-v=9"];
+            await stack.up(verbose);
             await playRotation(secret.arn, "NEW-VALUE-THAT-MUST-NOT-LEAK-43", "testSecret");
-            await stack.refresh();
+            await stack.refresh(verbose);
+            await stack.up(["--refresh", ...verbose]);
             const state = JSON.stringify(await stack.exportState());
-            const output = stack.transcript();
+            const output = stack.history.map((r) => r.stdout + r.stderr).join("\n");
+            const grpc = readFileSync(grpcLog, "utf8");
+            assert.ok(output.length > 100_000, `the verbose logs were captured (${output.length} characters)`);
+            assert.match(grpc, /\/pulumirpc\.ResourceProvider\/Create/, "the provider's gRPC traffic was captured");
+            assert.match(grpc, /\/pulumirpc\.ResourceProvider\/Read/);
             for (const needle of ["VALUE-THAT-MUST-NOT-LEAK", TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY]) {
                 assert.ok(!state.includes(needle), `state contains ${needle}`);
-                assert.ok(!output.includes(needle), `CLI output contains ${needle}`);
+                assert.ok(!output.includes(needle), `CLI output or engine/provider logs contain ${needle}`);
+                assert.ok(!grpc.includes(needle), `the gRPC log contains ${needle}`);
             }
             const providerReads = aws.front.calls().filter((c) => c.operation === "GetSecretValue" || c.operation === "PutSecretValue");
             // Only the test's own Lambda player wrote a value (its createSecret step); nobody read one.
