@@ -74,6 +74,11 @@ test("the packed package works from a fresh project, and an upgrade reaches refr
     );
     const base = { ...process.env } as Record<string, string>;
     await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts"], project, base);
+    // Errors name this file; the package must carry it (and the review policy beside it).
+    for (const name of ["minimal-iam-policy.json", "review-iam-policy.json"]) {
+        const shipped = join(project, "node_modules", "pulumi-secret-rotation", "policy", name);
+        assert.deepEqual(JSON.parse(readFileSync(shipped, "utf8")), JSON.parse(readFileSync(join(repoRoot(), "policy", name), "utf8")), `${name} is in the package`);
+    }
 
     const lambda = await createRotationLambda();
     const secret = await createSecret("packed/db-password", "value-packed");

@@ -1,10 +1,13 @@
 // Unit: the identity-policy evaluation the AWS front uses for its IAM rules (test/support/iam.ts),
 // and the shipped policies' helpers (test/support/least-privilege.ts).
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, test } from "node:test";
 
 import { accessKeyOf, evaluate, PolicyDocument, wildcard } from "../support/iam";
 import { permissionsOf, shippedPolicy, withoutPermission } from "../support/least-privilege";
+import { repoRoot } from "../support/pulumi";
 
 const FN = "arn:aws:lambda:us-east-1:123456789012:function:rotate";
 const allow = (Action: string | string[], Resource: string | string[] = "*"): PolicyDocument => ({ Statement: [{ Effect: "Allow", Action, Resource }] });
@@ -76,5 +79,13 @@ describe("the shipped policies", () => {
         assert.equal(permissionsOf(without).length, permissionsOf(policy).length - 1);
         assert.ok(!permissionsOf(without).includes("lambda:InvokeFunction"));
         assert.throws(() => withoutPermission(policy, "secretsmanager:GetSecretValue"), /not in the policy/);
+    });
+
+    test("the README quotes both files exactly, in its Minimal IAM policy section", () => {
+        const readme = readFileSync(join(repoRoot(), "README.md"), "utf8");
+        const section = readme.slice(readme.indexOf("### Minimal IAM policy"), readme.indexOf("### Troubleshooting"));
+        const blocks = [...section.matchAll(/```json\n([\s\S]*?)\n```/g)].map((m) => m[1]!);
+        const files = ["minimal-iam-policy", "review-iam-policy"].map((name) => readFileSync(join(repoRoot(), "policy", `${name}.json`), "utf8").trimEnd());
+        assert.deepEqual(blocks, files);
     });
 });
