@@ -3,7 +3,7 @@
 //
 // moto enforces IAM for Secrets Manager calls itself (signature and action), but two things it does
 // not do are needed to prove the shipped policy: RotateSecret's check that the caller may invoke the
-// rotation function (moto never looks at lambda:InvokeFunction), and knowing whether a call will be
+// rotation function (lambda:InvokeFunction; moto checks only secretsmanager:RotateSecret), and knowing whether a call will be
 // denied before the front applies a rule with side effects. Both need "is this action allowed for
 // this caller?", answered here from the same policies moto holds.
 //
