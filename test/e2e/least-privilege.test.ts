@@ -12,7 +12,7 @@ import { AwsFront, CallRecord } from "../support/aws-front";
 import { Credentials } from "../support/iam";
 import { ADMIN_POLICY, createUser, permissionsOf, setUserPolicy, shippedPolicy, withoutPermission } from "../support/least-privilege";
 import { MotoServer, useAwsEnv } from "../support/moto";
-import { describeResult, PulumiResult, repoRoot, runProcess, TestStack } from "../support/pulumi";
+import { describeResult, PulumiResult, repoRoot, runProcess, TestStack, withTranscript } from "../support/pulumi";
 import { playRotation, versionWith } from "../support/rotation-lambda";
 import { createRotationLambda, createSecret, describeSecret, labelsOf } from "../support/seed";
 
@@ -79,14 +79,6 @@ async function newStack(t: TestContext, rotations: unknown[]): Promise<TestStack
     return stack;
 }
 
-async function withTranscript(t: TestContext, stack: TestStack, body: () => Promise<void>): Promise<void> {
-    try {
-        await body();
-    } catch (error) {
-        t.diagnostic(stack.transcript());
-        throw error;
-    }
-}
 
 const byDeployer = (): CallRecord[] => front.calls().filter((c) => c.accessKeyId === deployer.accessKeyId);
 const succeededMutations = () => byDeployer().filter((c) => MUTATING.includes(c.operation) && c.status === 200);
@@ -157,32 +149,25 @@ describe("least privilege, under moto's IAM enforcement", () => {
         });
     });
 
+    type Arranged = { stack: TestStack; arn: string; run: () => Promise<PulumiResult> };
+    /** A new declaration for a secret with rotation off: up observes, then enables (RotateSecret with the function). */
+    const enableNew = (tag: string) => async (t: TestContext): Promise<Arranged> => {
+        const s = await freshSecret(tag);
+        const stack = await newStack(t, [declare(s.name)]);
+        return { stack, arn: s.arn, run: () => stack.up([], { expectCode: 1 }) };
+    };
+    /** A secret whose rotation failed hours ago: up --refresh observes its versions, then quarantines the candidate. */
+    const strandedNew = (tag: string) => async (t: TestContext): Promise<Arranged> => {
+        const s = await freshSecret(tag);
+        const stack = await newStack(t, [declare(s.name)]);
+        await strandRotation(stack, s.arn);
+        return { stack, arn: s.arn, run: () => stack.up(["--refresh"], { expectCode: 1 }) };
+    };
     // Each permission of the policy, and a situation where the operation that needs it runs.
-    const scenarios: { permission: string; arrange: (t: TestContext) => Promise<{ stack: TestStack; arn: string; run: () => Promise<PulumiResult> }> }[] = [
-        {
-            permission: "secretsmanager:DescribeSecret",
-            arrange: async (t) => {
-                const s = await freshSecret("describe");
-                const stack = await newStack(t, [declare(s.name)]);
-                return { stack, arn: s.arn, run: () => stack.up([], { expectCode: 1 }) };
-            },
-        },
-        {
-            permission: "secretsmanager:RotateSecret",
-            arrange: async (t) => {
-                const s = await freshSecret("rotate");
-                const stack = await newStack(t, [declare(s.name)]);
-                return { stack, arn: s.arn, run: () => stack.up([], { expectCode: 1 }) };
-            },
-        },
-        {
-            permission: "lambda:InvokeFunction",
-            arrange: async (t) => {
-                const s = await freshSecret("invoke");
-                const stack = await newStack(t, [declare(s.name)]);
-                return { stack, arn: s.arn, run: () => stack.up([], { expectCode: 1 }) };
-            },
-        },
+    const scenarios: { permission: string; arrange: (t: TestContext) => Promise<Arranged> }[] = [
+        { permission: "secretsmanager:DescribeSecret", arrange: enableNew("describe") },
+        { permission: "secretsmanager:RotateSecret", arrange: enableNew("rotate") },
+        { permission: "lambda:InvokeFunction", arrange: enableNew("invoke") },
         {
             permission: "secretsmanager:CancelRotateSecret",
             arrange: async (t) => {
@@ -193,24 +178,8 @@ describe("least privilege, under moto's IAM enforcement", () => {
                 return { stack, arn: s.arn, run: () => stack.up([], { expectCode: 1 }) };
             },
         },
-        {
-            permission: "secretsmanager:ListSecretVersionIds",
-            arrange: async (t) => {
-                const s = await freshSecret("list-versions");
-                const stack = await newStack(t, [declare(s.name)]);
-                await strandRotation(stack, s.arn);
-                return { stack, arn: s.arn, run: () => stack.up(["--refresh"], { expectCode: 1 }) };
-            },
-        },
-        {
-            permission: "secretsmanager:UpdateSecretVersionStage",
-            arrange: async (t) => {
-                const s = await freshSecret("stage");
-                const stack = await newStack(t, [declare(s.name)]);
-                await strandRotation(stack, s.arn);
-                return { stack, arn: s.arn, run: () => stack.up(["--refresh"], { expectCode: 1 }) };
-            },
-        },
+        { permission: "secretsmanager:ListSecretVersionIds", arrange: strandedNew("list-versions") },
+        { permission: "secretsmanager:UpdateSecretVersionStage", arrange: strandedNew("stage") },
     ];
 
     test("the scenarios cover every permission of the policy", () => {

@@ -9,7 +9,7 @@ import { describe, test, TestContext } from "node:test";
 import { CancelRotateSecretCommand, CreateSecretCommand, DeleteSecretCommand, RotateSecretCommand } from "@aws-sdk/client-secrets-manager";
 
 import { TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY } from "../support/moto";
-import { repoRoot, StateResource, TestStack } from "../support/pulumi";
+import { repoRoot, StateResource, TestStack, withTranscript } from "../support/pulumi";
 import { playRotation, ROTATION_STEPS, valueOf, versionWith } from "../support/rotation-lambda";
 import { createRotationLambda, createSecret, describeSecret, labelsOf, secretsManager } from "../support/seed";
 import { useLocalAws } from "../support/services";
@@ -26,15 +26,6 @@ async function newStack(t: TestContext, rotations: unknown[], extraEnv: Record<s
     return stack;
 }
 
-/** Runs the body; on failure, prints every pulumi command's output. */
-async function withTranscript(t: TestContext, stack: TestStack, body: () => Promise<void>): Promise<void> {
-    try {
-        await body();
-    } catch (error) {
-        t.diagnostic(stack.transcript());
-        throw error;
-    }
-}
 
 const operations = () => aws.front.calls().map((c) => c.operation);
 const mutatingCalls = () => aws.front.calls().filter((c) => MUTATING.includes(c.operation));

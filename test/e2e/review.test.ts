@@ -12,7 +12,7 @@ import Ajv from "ajv";
 import addFormats from "ajv-formats";
 
 import type { ReviewReport, SecretReview } from "../../src/review/report";
-import { describeResult, PulumiResult, repoRoot, runProcess, TestStack } from "../support/pulumi";
+import { describeResult, PulumiResult, repoRoot, runProcess, TestStack, withTranscript } from "../support/pulumi";
 import { playRotation } from "../support/rotation-lambda";
 import { createRotationLambda, createSecret, secretsManager } from "../support/seed";
 import { useLocalAws } from "../support/services";
@@ -48,14 +48,6 @@ function parseReport(result: PulumiResult): ReviewReport {
     return report;
 }
 
-async function withTranscript(t: TestContext, stack: TestStack, body: () => Promise<void>): Promise<void> {
-    try {
-        await body();
-    } catch (error) {
-        t.diagnostic(stack.transcript());
-        throw error;
-    }
-}
 
 const mutatingCalls = () => aws.front.calls().filter((c) => MUTATING.includes(c.operation));
 const codes = (r: SecretReview) => r.findings.map((f) => f.code).sort();

@@ -251,3 +251,13 @@ export function runProcess(
         });
     });
 }
+
+/** Runs a test's body; on failure, prints every pulumi command the stack ran, with its output. */
+export async function withTranscript(t: { diagnostic(message: string): void }, stack: TestStack, body: () => Promise<void>): Promise<void> {
+    try {
+        await body();
+    } catch (error) {
+        t.diagnostic(stack.transcript());
+        throw error;
+    }
+}
