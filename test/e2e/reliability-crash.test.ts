@@ -11,7 +11,7 @@
 // Trial k always kills at the same moment (seed k), so a failing trial can be replayed alone with
 // RELIABILITY_CRASH_FIRST_TRIAL=k RELIABILITY_CRASH_TRIALS=k.
 import assert from "node:assert/strict";
-import { copyFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 
@@ -39,6 +39,21 @@ function seeded(seed: number): () => number {
     };
 }
 
+/** Deletes the backend's `.attrs` sidecars that no longer parse as JSON; returns their paths. */
+function removeTruncatedSidecars(backendDir: string): string[] {
+    const removed: string[] = [];
+    for (const name of readdirSync(backendDir, { recursive: true, encoding: "utf8" }).filter((n) => n.endsWith(".attrs"))) {
+        const file = join(backendDir, name);
+        try {
+            JSON.parse(readFileSync(file, "utf8"));
+        } catch {
+            rmSync(file);
+            removed.push(name);
+        }
+    }
+    return removed;
+}
+
 /**
  * What a user does after a crashed `up` on a file backend, as the CLI's messages say: a lock left
  * by the dead process is removed with `pulumi cancel`; pending operations (the engine's "these
@@ -63,15 +78,16 @@ async function recover(stack: TestStack): Promise<string[]> {
     try {
         exported = await stack.exportState();
     } catch (error) {
-        // The file backend writes the checkpoint in place: a kill in the middle of that write
-        // leaves it truncated ("failed to load checkpoint: EOF"). The backend keeps the previous
-        // checkpoint beside it as <stack>.json.bak; a user restores that one. What the lost
-        // steps did is found again by the next up, which observes every secret (and adopts
-        // those already as declared).
+        // The file backend replaces the checkpoint atomically (a temporary file renamed over it),
+        // but the metadata sidecar beside it, <stack>.json.attrs, is rewritten in place (gocloud's
+        // fileblob: create, truncate, then write). A kill between the two leaves it empty, and every
+        // later command fails with "failed to load checkpoint: EOF" though the checkpoint is whole.
+        // The sidecar holds only a content type and a checksum, and a missing one is read as the
+        // default: a user deletes it.
         if (!/failed to load checkpoint/.test(String(error))) throw error;
-        const checkpoint = join(stack.root, "state", ".pulumi", "stacks", "e2e", `${stack.stack}.json`);
-        copyFileSync(`${checkpoint}.bak`, checkpoint);
-        done.push("restored the checkpoint's .bak (the kill truncated the checkpoint)");
+        const removed = removeTruncatedSidecars(join(stack.root, "state", ".pulumi"));
+        if (removed.length === 0) throw error;
+        done.push(`deleted the truncated ${removed.join(", ")} (the kill cut its rewrite)`);
         exported = await stack.exportState();
     }
     const pending = exported.deployment.pending_operations ?? [];
@@ -123,4 +139,30 @@ test(`crashes: ${TRIALS - FIRST_TRIAL + 1} SIGKILLs of up of ${SECRETS} secrets 
     }
     for (const row of rows) t.diagnostic(row);
     t.diagnostic(`${TRIALS - FIRST_TRIAL + 1} trials in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+});
+
+// The soak met this state once in 60 trials (trial 52 of a run; the timing does not replay): the
+// kill landed inside the rewrite of the checkpoint's sidecar. Made here on purpose, so that the
+// recovery above, and the README's advice to users, are proven every run.
+test("crash recovery: a checkpoint sidecar emptied by the kill is deleted, and up converges", async () => {
+    await aws.moto.reset();
+    aws.front.reset();
+    const lambda = await createRotationLambda();
+    const fleet = await seedFleet(aws.front, lambda, "sidecar", 12);
+    const before = await allVersions(fleet);
+    const stack = await TestStack.create({ program: PROGRAM, env: aws.env, config: { "e2e:rotations": declarations(fleet) } });
+    try {
+        aws.front.clearCalls();
+        await stack.runKilledAfter(["up", "--yes", "--skip-preview"], 300, () => aws.front.callCount("DescribeSecret") > 0);
+        const sidecar = join(stack.root, "state", ".pulumi", "stacks", "e2e", `${stack.stack}.json.attrs`);
+        writeFileSync(sidecar, "");
+        await assert.rejects(stack.exportState(), /failed to load checkpoint: EOF/);
+
+        const steps = await recover(stack);
+        assert.ok(steps.includes(`deleted the truncated ${join("stacks", "e2e", `${stack.stack}.json.attrs`)} (the kill cut its rewrite)`), steps.join("; "));
+        assert.deepEqual(await invariantViolations(fleet, before, true), []);
+        assert.deepEqual(await snapshot(fleet), expectedSnapshot(fleet));
+    } finally {
+        stack.cleanup();
+    }
 });
