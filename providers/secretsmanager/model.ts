@@ -118,3 +118,9 @@ export const AWSPREVIOUS = "AWSPREVIOUS";
  * version, so a shared label would strip an earlier quarantined version when moved).
  */
 export const QUARANTINE_LABEL_PREFIX = "QUARANTINED-";
+/**
+ * Our own label for the version that held AWSPREVIOUS when `pendingPolicy: promote` rolled
+ * forward: moving AWSCURRENT moves AWSPREVIOUS away from it, which would leave it unlabelled
+ * (deprecated, so Secrets Manager may delete it). One per version, for the same reason as above.
+ */
+export const SUPERSEDED_LABEL_PREFIX = "SUPERSEDED-";

@@ -10,6 +10,7 @@ import {
     Observation,
     ObservedSecret,
     QUARANTINE_LABEL_PREFIX,
+    SUPERSEDED_LABEL_PREFIX,
     Schedule,
 } from "./model";
 import { describeSchedule, rulesFromSchedule, schedulesEqual } from "./schedule";
@@ -60,6 +61,10 @@ export interface LabelAnalysis {
 
 export function quarantineLabelFor(versionId: string): string {
     return `${QUARANTINE_LABEL_PREFIX}${versionId}`;
+}
+
+export function supersededLabelFor(versionId: string): string {
+    return `${SUPERSEDED_LABEL_PREFIX}${versionId}`;
 }
 
 export function analyzeLabels(secret: ObservedSecret, gracePeriodMs: number): LabelAnalysis {
@@ -152,66 +157,95 @@ function cleanupSteps(
     const current = analysis.currentVersionId;
     const age = ageText(pending.ageMs);
     switch (desired.pendingPolicy) {
-        case "quarantine": {
-            const label = quarantineLabelFor(v);
-            // A run that stopped between the two calls (a crash, a failed call) left the label on
-            // already: moving it again would be a wasted call.
-            const labelled = secret.versions.find((version) => version.versionId === v)?.labels.includes(label) === true;
-            return {
-                steps: [
-                    ...(labelled
-                        ? []
-                        : [
-                              {
-                                  // Label first: the version is never without a label, so its value can
-                                  // never become deprecated and be deleted, even if the next call fails.
-                                  call: { api: "UpdateSecretVersionStage", versionStage: label, moveToVersionId: v } as const,
-                                  why: `keep the stranded candidate version ${v} (${age}) labelled ${label}`,
-                              },
-                          ]),
-                    {
-                        call: { api: "UpdateSecretVersionStage", versionStage: AWSPENDING, removeFromVersionId: v },
-                        why: `take AWSPENDING off stranded version ${v} so rotation can run again`,
-                    },
-                ],
-            };
-        }
-        case "promote": {
+        case "quarantine":
+            return { steps: quarantineSteps(secret, v, age) };
+        case "promote":
             if (!current) {
                 return { steps: [], blocked: `AWSPENDING is stranded on ${v} but no version carries AWSCURRENT` };
             }
-            return {
-                steps: [
-                    {
-                        call: { api: "UpdateSecretVersionStage", versionStage: AWSCURRENT, moveToVersionId: v, removeFromVersionId: current },
-                        why: `roll forward: make stranded version ${v} (${age}) current; ${current} becomes AWSPREVIOUS`,
-                    },
-                    {
-                        call: { api: "UpdateSecretVersionStage", versionStage: AWSPENDING, removeFromVersionId: v },
-                        why: `take AWSPENDING off ${v}, now current`,
-                    },
-                ],
-            };
-        }
+            return { steps: promoteSteps(secret, v, current, age) };
         case "fail":
             return { steps: [], blocked: strandedInstructions(secret, v, current, age) };
     }
 }
 
+/** Keep the stranded candidate under a label of its own, then take AWSPENDING off it. */
+function quarantineSteps(secret: ObservedSecret, v: string, age: string): PlannedStep[] {
+    const label = quarantineLabelFor(v);
+    // A run that stopped between the two calls (a crash, a failed call) left the label on
+    // already: moving it again would be a wasted call.
+    const labelled = secret.versions.find((version) => version.versionId === v)?.labels.includes(label) === true;
+    return [
+        ...(labelled
+            ? []
+            : [
+                  {
+                      // Label first: the version is never without a label, so its value can
+                      // never become deprecated and be deleted, even if the next call fails.
+                      call: { api: "UpdateSecretVersionStage", versionStage: label, moveToVersionId: v } as const,
+                      why: `keep the stranded candidate version ${v} (${age}) labelled ${label}`,
+                  },
+              ]),
+        {
+            call: { api: "UpdateSecretVersionStage", versionStage: AWSPENDING, removeFromVersionId: v },
+            why: `take AWSPENDING off stranded version ${v} so rotation can run again`,
+        },
+    ];
+}
+
+/** Roll forward: the stranded candidate becomes AWSCURRENT, then AWSPENDING leaves it. */
+function promoteSteps(secret: ObservedSecret, v: string, current: string, age: string): PlannedStep[] {
+    // Moving AWSCURRENT moves AWSPREVIOUS onto the old current version, off the one that held
+    // it; if that was its only label, keep the version under a label of its own first. A run
+    // that stopped after this call finds the version labelled twice and skips it.
+    const previous = secret.versions.find((version) => version.labels.includes(AWSPREVIOUS));
+    const keepPrevious =
+        previous !== undefined &&
+        previous.versionId !== v &&
+        previous.versionId !== current &&
+        previous.labels.every((label) => label === AWSPREVIOUS);
+    return [
+        ...(keepPrevious
+            ? [
+                  {
+                      call: {
+                          api: "UpdateSecretVersionStage",
+                          versionStage: supersededLabelFor(previous.versionId),
+                          moveToVersionId: previous.versionId,
+                      } as const,
+                      why: `keep version ${previous.versionId}, which loses AWSPREVIOUS, labelled ${supersededLabelFor(previous.versionId)}`,
+                  },
+              ]
+            : []),
+        {
+            call: { api: "UpdateSecretVersionStage", versionStage: AWSCURRENT, moveToVersionId: v, removeFromVersionId: current },
+            why: `roll forward: make stranded version ${v} (${age}) current; ${current} becomes AWSPREVIOUS`,
+        },
+        {
+            call: { api: "UpdateSecretVersionStage", versionStage: AWSPENDING, removeFromVersionId: v },
+            why: `take AWSPENDING off ${v}, now current`,
+        },
+    ];
+}
+
+/** pendingPolicy fail: change nothing, and say how to do by hand what quarantine or promote would. */
 function strandedInstructions(secret: ObservedSecret, v: string, current: string | undefined, age: string): string {
-    const cli = `aws secretsmanager update-secret-version-stage --secret-id ${secret.arn}`;
+    const cli = (step: PlannedStep) => {
+        const call = step.call;
+        if (call.api !== "UpdateSecretVersionStage") throw new Error(`not a label move: ${call.api}`);
+        return (
+            `  aws secretsmanager update-secret-version-stage --secret-id ${secret.arn} --version-stage ${call.versionStage}` +
+            (call.moveToVersionId ? ` --move-to-version-id ${call.moveToVersionId}` : "") +
+            (call.removeFromVersionId ? ` --remove-from-version-id ${call.removeFromVersionId}` : "")
+        );
+    };
     return [
         `AWSPENDING is stranded on version ${v} (${age}); AWSCURRENT is on ${current ?? "no version"}. ` +
             `Nothing was changed (pendingPolicy: fail). Labels: ${labelsText(secret)}.`,
         `To keep the candidate and unblock rotation:`,
-        `  ${cli} --version-stage ${quarantineLabelFor(v)} --move-to-version-id ${v}`,
-        `  ${cli} --version-stage AWSPENDING --remove-from-version-id ${v}`,
+        ...quarantineSteps(secret, v, age).map(cli),
         ...(current
-            ? [
-                  `Or, if the service already uses the new credential, roll forward:`,
-                  `  ${cli} --version-stage AWSCURRENT --move-to-version-id ${v} --remove-from-version-id ${current}`,
-                  `  ${cli} --version-stage AWSPENDING --remove-from-version-id ${v}`,
-              ]
+            ? [`Or, if the service already uses the new credential, roll forward:`, ...promoteSteps(secret, v, current, age).map(cli)]
             : []),
         `Or set pendingPolicy to quarantine or promote and run pulumi up again.`,
     ].join("\n");

@@ -31,7 +31,7 @@ export interface LiveState extends RotationConfig {
 }
 
 export interface LabelEntry {
-    /** AWSCURRENT, AWSPENDING, AWSPREVIOUS or QUARANTINED-<versionId>. */
+    /** AWSCURRENT, AWSPENDING, AWSPREVIOUS, QUARANTINED-<versionId> or SUPERSEDED-<versionId>. */
     label: string;
     versionId: string;
     /** Known for a pending version on a version of its own (ListSecretVersionIds), else absent. */

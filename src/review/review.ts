@@ -14,6 +14,7 @@ import {
     Observation,
     ObservedSecret,
     QUARANTINE_LABEL_PREFIX,
+    SUPERSEDED_LABEL_PREFIX,
 } from "../../providers/secretsmanager/model";
 import { analyzeLabels, describeCall, labelHealth, Plan, planDelete, planReconcile } from "../../providers/secretsmanager/plan";
 import { declarationFrom, desiredFrom, LastDeclared, RotationStateOutputs, toScheduleInput } from "../../providers/secretsmanager/provider";
@@ -218,7 +219,7 @@ function labelsOf(secret: ObservedSecret): LabelEntry[] {
     return secret.versions
         .flatMap((v) =>
             v.labels
-                .filter((label) => order(label) < 4 || label.startsWith(QUARANTINE_LABEL_PREFIX))
+                .filter((label) => order(label) < 4 || label.startsWith(QUARANTINE_LABEL_PREFIX) || label.startsWith(SUPERSEDED_LABEL_PREFIX))
                 .map((label) =>
                     stripUndefined({
                         label,

@@ -277,6 +277,45 @@ describe("the reconciler, end to end", () => {
         });
     }
 
+    test("pendingPolicy promote rolls forward; the version that loses AWSPREVIOUS keeps a label, no value is lost", async (t) => {
+        const lambda = await createRotationLambda();
+        const secret = await createSecret("app/promote", "value-a");
+        const declare = (pendingPolicy?: string) => [{ secretId: secret.name, rotationLambdaArn: lambda, schedule: { automaticallyAfterDays: 30 }, pendingPolicy }];
+        const stack = await newStack(t, declare());
+        await withTranscript(t, stack, async () => {
+            await stack.up(); // the first rotation, played to the end: value-a becomes AWSPREVIOUS
+            const { pendingVersionId: second } = await playRotation(secret.arn, "value-b");
+            // A second rotation fails at testSecret (value-c written, the service not switched) and is left stranded.
+            await secretsManager().send(new RotateSecretCommand({ SecretId: secret.arn }));
+            const { pendingVersionId: third } = await playRotation(secret.arn, "value-c", "testSecret");
+            aws.front.setVersionCreatedDate(third, THREE_HOURS_AGO());
+            assert.deepEqual(await labelsOf(secret.arn, true), {
+                [secret.versionId]: ["AWSPREVIOUS"],
+                [second]: ["AWSCURRENT"],
+                [third]: ["AWSPENDING"],
+            });
+
+            stack.writeConfig({ "e2e:rotations": declare("promote") });
+            aws.front.clearCalls();
+            await stack.up(["--refresh"]);
+
+            assert.deepEqual(
+                mutatingCalls().map((c) => `${c.operation} ${c.status}`),
+                ["UpdateSecretVersionStage 200", "UpdateSecretVersionStage 200", "UpdateSecretVersionStage 200"],
+            );
+            // Every version keeps a label (none deprecated), and every value is where it was.
+            assert.deepEqual(await labelsOf(secret.arn, true), {
+                [secret.versionId]: [`SUPERSEDED-${secret.versionId}`],
+                [second]: ["AWSPREVIOUS"],
+                [third]: ["AWSCURRENT"],
+            });
+            assert.equal(await valueOf(secret.arn, { stage: "AWSCURRENT" }), "value-c");
+            assert.equal(await valueOf(secret.arn, { versionId: second }), "value-b");
+            assert.equal(await valueOf(secret.arn, { versionId: secret.versionId }), "value-a");
+            await stack.preview(["--refresh", "--expect-no-changes"]);
+        });
+    });
+
     test("AWS rejects RotateSecret while a rotation is stranded; up cleans up first, so reconfiguring works", async (t) => {
         const lambda = await createRotationLambda();
         const secret = await createSecret("app/stranded-reconfigure", "current-value");

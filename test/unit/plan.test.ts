@@ -296,6 +296,31 @@ describe("stranded AWSPENDING per pendingPolicy", () => {
         ]);
     });
 
+    const withPrevious = (labelsOfV0: string[]) => enabledSecret({ versions: [{ versionId: "v0", labels: labelsOfV0 }, ...withPending(300)] });
+
+    test("promote keeps the version that loses AWSPREVIOUS under a label of its own, first", () => {
+        const plan = planReconcile(desired({ pendingPolicy: "promote" }), withPrevious(["AWSPREVIOUS"]), { operation: "update", previous: { enabled: true } });
+        assert.deepEqual(calls(plan), [
+            { api: "UpdateSecretVersionStage", versionStage: "SUPERSEDED-v0", moveToVersionId: "v0" },
+            { api: "UpdateSecretVersionStage", versionStage: "AWSCURRENT", moveToVersionId: "v2", removeFromVersionId: "v1" },
+            { api: "UpdateSecretVersionStage", versionStage: "AWSPENDING", removeFromVersionId: "v2" },
+        ]);
+    });
+
+    test("promote adds no label to a previous version that keeps another one (a resumed run, or the user's own)", () => {
+        for (const labels of [["AWSPREVIOUS", "SUPERSEDED-v0"], ["AWSPREVIOUS", "release-41"]]) {
+            const plan = planReconcile(desired({ pendingPolicy: "promote" }), withPrevious(labels), { operation: "update", previous: { enabled: true } });
+            assert.deepEqual(
+                calls(plan),
+                [
+                    { api: "UpdateSecretVersionStage", versionStage: "AWSCURRENT", moveToVersionId: "v2", removeFromVersionId: "v1" },
+                    { api: "UpdateSecretVersionStage", versionStage: "AWSPENDING", removeFromVersionId: "v2" },
+                ],
+                labels.join(","),
+            );
+        }
+    });
+
     test("fail: no call; the message has the labels, the age and the commands to fix it by hand", () => {
         const plan = planReconcile(desired({ pendingPolicy: "fail" }), stranded(), { operation: "update", previous: { enabled: true } });
         assert.deepEqual(plan.steps, []);
@@ -304,6 +329,21 @@ describe("stranded AWSPENDING per pendingPolicy", () => {
         assert.match(reason, /v1=\[AWSCURRENT\] v2=\[AWSPENDING\]/);
         assert.match(reason, /update-secret-version-stage --secret-id .* --version-stage QUARANTINED-v2 --move-to-version-id v2/);
         assert.match(reason, /--version-stage AWSCURRENT --move-to-version-id v2 --remove-from-version-id v1/);
+    });
+
+    test("fail: the roll-forward commands keep the version that loses AWSPREVIOUS too", () => {
+        const plan = planReconcile(desired({ pendingPolicy: "fail" }), withPrevious(["AWSPREVIOUS"]), { operation: "update", previous: { enabled: true } });
+        const commands = plan.blocked!.reason.split("\n").filter((line) => line.includes("update-secret-version-stage"));
+        assert.deepEqual(
+            commands.map((line) => line.replace(/^.*--secret-id \S+ /, "")),
+            [
+                "--version-stage QUARANTINED-v2 --move-to-version-id v2",
+                "--version-stage AWSPENDING --remove-from-version-id v2",
+                "--version-stage SUPERSEDED-v0 --move-to-version-id v0",
+                "--version-stage AWSCURRENT --move-to-version-id v2 --remove-from-version-id v1",
+                "--version-stage AWSPENDING --remove-from-version-id v2",
+            ],
+        );
     });
 
     test("a stranded AWSPENDING alone (nothing else to change) is still cleaned up", () => {
@@ -337,11 +377,13 @@ describe("stranded AWSPENDING per pendingPolicy", () => {
         // Every UpdateSecretVersionStage that removes a label from a version is preceded by one
         // that gives that version another label, or the version keeps AWSCURRENT.
         for (const pendingPolicy of ["quarantine", "promote"] as const) {
-            const plan = planReconcile(desired({ pendingPolicy }), stranded(), { operation: "update", previous: { enabled: true } });
+            const plan = planReconcile(desired({ pendingPolicy }), withPrevious(["AWSPREVIOUS"]), { operation: "update", previous: { enabled: true } });
             const labels = new Map<string, Set<string>>([
+                ["v0", new Set(["AWSPREVIOUS"])],
                 ["v1", new Set(["AWSCURRENT"])],
                 ["v2", new Set(["AWSPENDING"])],
             ]);
+            assert.ok(calls(plan).length >= 2, `${pendingPolicy}: the plan moves labels`);
             for (const call of calls(plan)) {
                 if (call.api !== "UpdateSecretVersionStage") continue;
                 if (call.removeFromVersionId) labels.get(call.removeFromVersionId)!.delete(call.versionStage);
