@@ -97,19 +97,50 @@ export async function diff(
     return { changes: replaces.length > 0 || changed.length > 0, replaces, deleteBeforeReplace: false };
 }
 
+/**
+ * Whether a declaration manages the rotation Lambda or the schedule: undeclared means "whatever
+ * it is", and with rotation declared off neither matters. A change to a property the declaration
+ * does not manage is not drift — for diff (so `preview --refresh`) and the review's drift alike.
+ */
+export function manages(key: "rotationLambdaArn" | "schedule", declared: { enabled?: boolean; rotationLambdaArn?: unknown; schedule?: unknown }): boolean {
+    return declared.enabled !== false && declared[key] !== undefined;
+}
+
+/** The observable properties that drift is reported for, in the order reports list them. */
+export const OBSERVED_PROPERTIES = ["enabled", "rotationLambdaArn", "schedule", "stagingLabels"] as const;
+export type ObservedProperties = Pick<RotationStateOutputs, (typeof OBSERVED_PROPERTIES)[number]>;
+
+type Declaration = Parameters<typeof manages>[1];
+
+/**
+ * What changed out of band between two observations (the recorded outputs and a fresh one),
+ * among the properties the declaration manages; schedules are compared by meaning.
+ */
+export function driftBetween(
+    recorded: Partial<RotationStateOutputs>,
+    live: ObservedProperties,
+    declared: Declaration,
+): (typeof OBSERVED_PROPERTIES)[number][] {
+    return OBSERVED_PROPERTIES.filter((key) => {
+        switch (key) {
+            case "rotationLambdaArn":
+                return manages(key, declared) && recorded.rotationLambdaArn !== live.rotationLambdaArn;
+            case "schedule":
+                return manages(key, declared) && !schedulesEqual(scheduleFromInput(recorded.schedule), scheduleFromInput(live.schedule));
+            default:
+                return recorded[key] !== live[key];
+        }
+    });
+}
+
 function propertyChanged(key: keyof StoredInputs, olds: Partial<RotationStateOutputs>, news: StoredInputs): boolean {
     const declared = news[key];
     if ((declared as unknown) === UNKNOWN) return true;
     switch (key) {
         case "rotationLambdaArn":
-            // Undeclared means "whatever it is"; with rotation off, the function does not matter.
-            return news.enabled !== false && declared !== undefined && declared !== olds.rotationLambdaArn;
+            return manages(key, news) && declared !== olds.rotationLambdaArn;
         case "schedule":
-            return (
-                news.enabled !== false &&
-                news.schedule !== undefined &&
-                !schedulesEqual(scheduleFromInput(news.schedule), scheduleFromInput(olds.schedule))
-            );
+            return manages(key, news) && !schedulesEqual(scheduleFromInput(news.schedule), scheduleFromInput(olds.schedule));
         case "stagingLabels":
             return (olds.stagingLabels ?? HEALTHY) !== HEALTHY;
         default:

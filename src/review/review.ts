@@ -17,7 +17,15 @@ import {
     SUPERSEDED_LABEL_PREFIX,
 } from "../../providers/secretsmanager/model";
 import { analyzeLabels, describeCall, labelHealth, Plan, planDelete, planReconcile } from "../../providers/secretsmanager/plan";
-import { declarationFrom, desiredFrom, LastDeclared, RotationStateOutputs, toScheduleInput } from "../../providers/secretsmanager/provider";
+import {
+    declarationFrom,
+    desiredFrom,
+    driftBetween,
+    LastDeclared,
+    ObservedProperties,
+    RotationStateOutputs,
+    toScheduleInput,
+} from "../../providers/secretsmanager/provider";
 import {
     DriftEntry,
     exitCodeFor,
@@ -160,7 +168,11 @@ async function reviewResource(
             live: liveOf(observation),
             labels: observation.found ? labelsOf(observation.secret) : [],
             plan: { calls, ...(plan.blocked ? { blocked: plan.blocked.reason } : {}), notes },
-            drift: recorded && resource.step !== "create" && resource.step !== "replace" ? driftOf(recorded, observation, graceMs) : [],
+            drift:
+                recorded && resource.step !== "create" && resource.step !== "replace"
+                    ? // Drift as `preview --refresh` judges it: against the declaration in the program when there is one.
+                      driftOf(recorded, resource.inputs ?? recorded.declared ?? { enabled: recorded.enabled }, observation, graceMs)
+                    : [],
             findings: assessHealth(healthFactsFromObservation(observation, graceMs), {
                 now: now().toISOString(),
                 thresholds,
@@ -232,20 +244,28 @@ function labelsOf(secret: ObservedSecret): LabelEntry[] {
         .sort((a, b) => order(a.label) - order(b.label) || a.label.localeCompare(b.label));
 }
 
-/** What changed out of band since the last `up` or refresh: the recorded live values against the live ones, per property. */
-function driftOf(recorded: Partial<RotationStateOutputs>, observation: Observation, graceMs: number): DriftEntry[] {
+/**
+ * What changed out of band since the last `up` or refresh: the recorded live values against the
+ * live ones, for the properties the declaration manages (an undeclared schedule changing is not drift).
+ */
+function driftOf(
+    recorded: Partial<RotationStateOutputs>,
+    declared: Parameters<typeof driftBetween>[2],
+    observation: Observation,
+    graceMs: number,
+): DriftEntry[] {
     if (!observation.found) return [{ property: "secret", recorded: recorded.arn ?? recorded.secretId, live: "does not exist" }];
     const s = observation.secret;
     if (s.deletedDate) return [{ property: "secret", recorded: recorded.arn, live: `scheduled for deletion on ${s.deletedDate}` }];
-    const live = {
+    const live: ObservedProperties = {
         enabled: s.rotationEnabled,
         rotationLambdaArn: s.rotationLambdaArn,
         schedule: toScheduleInput(s.schedule),
         stagingLabels: labelHealth(analyzeLabels(s, graceMs)),
     };
-    return (Object.keys(live) as (keyof typeof live)[])
-        .filter((property) => JSON.stringify(recorded[property]) !== JSON.stringify(live[property]))
-        .map((property) => stripUndefined({ property, recorded: recorded[property] ?? null, live: live[property] ?? null }));
+    return driftBetween(recorded, live, declared).map((property) =>
+        stripUndefined({ property, recorded: recorded[property] ?? null, live: live[property] ?? null }),
+    );
 }
 
 /** Runs fn over items with at most `limit` at once, keeping the order of the results. */

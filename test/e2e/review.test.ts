@@ -201,6 +201,31 @@ describe("review: what up will do, drift and health", () => {
         });
     });
 
+    test("drift is what preview --refresh sees: a change to a Lambda or schedule the declaration leaves open is not drift", async (t) => {
+        const lambda = await createRotationLambda("rotate-open-a");
+        const otherLambda = await createRotationLambda("rotate-open-b");
+        const secret = await createSecret("app/open", "value-open");
+        const sm = secretsManager();
+        const configure = (lambdaArn: string, days: number) =>
+            sm.send(new RotateSecretCommand({ SecretId: secret.arn, RotationLambdaARN: lambdaArn, RotationRules: { AutomaticallyAfterDays: days }, RotateImmediately: false }));
+        await configure(lambda, 30);
+        // Rotation on, "whatever the Lambda and the schedule are".
+        const stack = await newStack(t, [{ name: "app-open", secretId: secret.name }]);
+        await withTranscript(t, stack, async () => {
+            await stack.up();
+            await configure(otherLambda, 45); // out of band
+            await stack.preview(["--refresh", "--expect-no-changes"]);
+            const report = parseReport(await reviewCli(stack, ["--stack", stack.stack, "--format", "json"], 0));
+            assert.deepEqual(report.stacks[0]!.secrets.map((r) => [r.resource, r.drift]), [["app-open", []]]);
+
+            await sm.send(new CancelRotateSecretCommand({ SecretId: secret.arn })); // what it does declare: rotation on
+            await stack.preview(["--refresh", "--expect-no-changes"], { expectCode: 7 });
+            // Exit 6: drift, and the finding rotation-disabled.
+            const drifted = parseReport(await reviewCli(stack, ["--stack", stack.stack, "--format", "json"], 6));
+            assert.deepEqual(driftedProperties(drifted.stacks[0]!.secrets[0]!), ["enabled"]);
+        });
+    });
+
     test("all clean prints one line and exits 0; --all reports undeclared secrets and their health (exit 4); errors exit 1", async (t) => {
         const lambda = await createRotationLambda();
         const declared = await createSecret("inv/declared", "value-d");
