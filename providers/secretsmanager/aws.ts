@@ -268,9 +268,19 @@ function observedSecretFrom(
     };
 }
 
-function permissionWaitFromEnv(): number {
-    const seconds = Number(process.env.PULUMI_SECRET_ROTATION_PERMISSION_WAIT_SECONDS ?? "120");
-    return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : 120_000;
+/**
+ * How long a Lambda-related AccessDeniedException is retried (IAM propagation), in ms. A bad value
+ * is refused, naming the variable and the rule, rather than silently replaced by the default:
+ * the gateway reads it before its first call, so nothing has changed yet.
+ */
+export function permissionWaitFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+    const raw = env.PULUMI_SECRET_ROTATION_PERMISSION_WAIT_SECONDS;
+    if (raw === undefined || raw === "") return 120_000;
+    const seconds = Number(raw);
+    if (!/^\d+$/.test(raw.trim()) || seconds > 3600) {
+        throw new Error(`PULUMI_SECRET_ROTATION_PERMISSION_WAIT_SECONDS must be a whole number of seconds from 0 to 3600, got ${JSON.stringify(raw)}`);
+    }
+    return seconds * 1000;
 }
 
 function callError(operation: string, secretId: string, error: unknown): Error {

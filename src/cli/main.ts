@@ -76,6 +76,11 @@ export function program(): Command {
 }
 
 async function runReview(flags: ReviewFlags): Promise<number> {
+    if (flags.region !== undefined && !flags.all) {
+        // The stacks' secrets are observed in their own regions; silently ignoring it would mislead.
+        process.stderr.write("error: --region only applies with --all (the region whose secrets are listed)\n");
+        return EXIT_CODES.error;
+    }
     const interactive = process.stderr.isTTY === true && flags.progress;
     const snapshots: StackSnapshot[] = [];
     try {

@@ -2,7 +2,7 @@
 // machines (the report itself; schema in schemas/review-report.v1.json).
 import Table from "cli-table3";
 
-import { describeSchedule } from "../../providers/secretsmanager/schedule";
+import { describeSchedule, scheduleFromInput } from "../../providers/secretsmanager/schedule";
 import type { ScheduleInput } from "../../providers/secretsmanager/model";
 import { InventoryEntry, LabelEntry, LiveState, ReviewReport, RotationConfig, SecretReview } from "./report";
 
@@ -41,14 +41,7 @@ function summaryLine(report: ReviewReport): string {
     );
 }
 
-const schedule = (s?: ScheduleInput) =>
-    !s
-        ? "none"
-        : describeSchedule(
-              s.scheduleExpression !== undefined
-                  ? { kind: "expression", expression: s.scheduleExpression, ...(s.duration ? { duration: s.duration } : {}) }
-                  : { kind: "days", days: s.automaticallyAfterDays ?? 0, ...(s.duration ? { duration: s.duration } : {}) },
-          );
+const schedule = (s?: ScheduleInput) => describeSchedule(scheduleFromInput(s));
 
 const lambdaName = (arn?: string) => (arn ? arn.slice(arn.lastIndexOf(":function:") + 10) : "none");
 

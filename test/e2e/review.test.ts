@@ -259,6 +259,8 @@ describe("review: what up will do, drift and health", () => {
             assert.match(noStack.stderr, /^error: .*no-such-stack/m);
             const badOption = await reviewCli(stack, ["--stack", stack.stack, "--max-interval-days", "0"], 1);
             assert.match(badOption.stderr, /--max-interval-days must be a whole number from 1 to 1000 \(got "0"\)/);
+            const regionAlone = await reviewCli(stack, ["--stack", stack.stack, "--region", "eu-west-1"], 1);
+            assert.match(regionAlone.stderr, /^error: --region only applies with --all/m);
         });
     });
 });

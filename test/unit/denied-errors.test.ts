@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { deniedError, namedPermission } from "../../providers/secretsmanager/aws";
+import { deniedError, namedPermission, permissionWaitFromEnv } from "../../providers/secretsmanager/aws";
 
 const denial = (message: string) => Object.assign(new Error(message), { name: "AccessDeniedException" });
 const ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:app/db-AbCdEf";
@@ -22,4 +22,16 @@ test("without a named action, the Secrets Manager action of the operation (label
     assert.equal(namedPermission("You do not have sufficient access to perform this action."), undefined);
     const error = deniedError("UpdateSecretVersionStage(AWSPENDING)", ARN, denial("You do not have sufficient access to perform this action."));
     assert.match(error.message, /lacks the IAM permission secretsmanager:UpdateSecretVersionStage /);
+});
+
+test("the wait for a Lambda permission: 120 s by default; a bad value is refused, naming the variable and the rule", () => {
+    assert.equal(permissionWaitFromEnv({}), 120_000);
+    assert.equal(permissionWaitFromEnv({ PULUMI_SECRET_ROTATION_PERMISSION_WAIT_SECONDS: "0" }), 0);
+    assert.equal(permissionWaitFromEnv({ PULUMI_SECRET_ROTATION_PERMISSION_WAIT_SECONDS: "30" }), 30_000);
+    for (const bad of ["2m", "-1", "1.5", "3601", "x"]) {
+        assert.throws(
+            () => permissionWaitFromEnv({ PULUMI_SECRET_ROTATION_PERMISSION_WAIT_SECONDS: bad }),
+            new RegExp(`PULUMI_SECRET_ROTATION_PERMISSION_WAIT_SECONDS must be a whole number of seconds from 0 to 3600, got "${bad.replace(".", "\\.")}"`),
+        );
+    }
 });
