@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { assessHealth, DEFAULT_THRESHOLDS, FindingCode, healthFactsFromOutputs, RecordedRotationState } from "../providers/secretsmanager/health";
 import type { DeletionPolicy, PendingPolicy } from "../providers/secretsmanager/model";
 import { HEALTHY } from "../providers/secretsmanager/plan";
+import { stripUndefined } from "../providers/secretsmanager/state";
 import rotationStateProvider = require("../providers/secretsmanager/shim");
 
 export interface ScheduleArgs {
@@ -101,7 +102,7 @@ function warnOfHealthFindings(state: SecretRotationState): void {
     // outputs it needs; where those are absent there is nothing to judge anyway.
     const judge = (codes: FindingCode[], recorded: Partial<RecordedRotationState> & { name: string }, declared?: { enabled: boolean }) => {
         const now = new Date().toISOString();
-        const facts = healthFactsFromOutputs({ rotationEnabled: true, stagingLabels: HEALTHY, ...withoutUndefined(recorded) }, now);
+        const facts = healthFactsFromOutputs({ rotationEnabled: true, stagingLabels: HEALTHY, ...stripUndefined(recorded) }, now);
         for (const finding of assessHealth(facts, { now, thresholds: DEFAULT_THRESHOLDS, rotationExpected: declared?.enabled !== false })) {
             if (codes.includes(finding.code)) void pulumi.log.warn(`[${finding.code}] ${finding.message}`, state);
         }
@@ -112,8 +113,4 @@ function warnOfHealthFindings(state: SecretRotationState): void {
     pulumi.output({ name, lastRotatedDate, declared }).apply(({ declared: d, ...o }) => judge(["not-rotated-recently"], o, d));
     pulumi.output({ name, rotationEnabled, schedule, nextRotationDate }).apply((o) => judge(["missed-scheduled-rotation"], o));
     pulumi.output({ name, stagingLabels, pendingVersionId, pendingCreatedDate }).apply((o) => judge(["pending-stranded", "pending-long-running"], o));
-}
-
-function withoutUndefined<T extends object>(value: T): T {
-    return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined && v !== null)) as T;
 }

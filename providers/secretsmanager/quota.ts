@@ -25,8 +25,6 @@ export function quotaGroup(operation: string): "rotation" | "writes" | undefined
         case "CancelRotateSecret":
             return "rotation";
         case "UpdateSecretVersionStage":
-        case "PutSecretValue":
-        case "UpdateSecret":
             return "writes";
         default:
             return undefined;

@@ -24,8 +24,9 @@ import {
     LastDeclared,
     ObservedProperties,
     RotationStateOutputs,
+    stripUndefined,
     toScheduleInput,
-} from "../../providers/secretsmanager/provider";
+} from "../../providers/secretsmanager/state";
 import {
     DriftEntry,
     exitCodeFor,
@@ -283,7 +284,3 @@ async function mapConcurrently<T, R>(items: T[], limit: number, fn: (item: T) =>
 }
 
 const round1 = (n: number) => Math.round(n * 10) / 10;
-
-function stripUndefined<T>(value: T): T {
-    return JSON.parse(JSON.stringify(value)) as T;
-}

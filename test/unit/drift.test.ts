@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
-import { driftBetween, ObservedProperties, RotationStateOutputs } from "../../providers/secretsmanager/provider";
+import { driftBetween, ObservedProperties, RotationStateOutputs } from "../../providers/secretsmanager/state";
 
 const LAMBDA = "arn:aws:lambda:us-east-1:123456789012:function:rotate";
 const OTHER_LAMBDA = "arn:aws:lambda:us-east-1:123456789012:function:other";

@@ -1,0 +1,197 @@
+// The resource's state as Pulumi stores it, and the pure functions on it that both the Pulumi
+// adapter (provider.ts) and the review (src/review) need: the outputs of an observation, the
+// declaration recorded in state, what counts as a change or as drift. No I/O.
+import { DECLARED_PROPERTIES, parseDurationMs, validateInputs } from "./inputs";
+import {
+    DEFAULT_PENDING_GRACE_PERIOD,
+    DesiredState,
+    ObservedSecret,
+    RotationStateInputs,
+    Schedule,
+    ScheduleInput,
+    UNKNOWN,
+} from "./model";
+import { analyzeLabels, HEALTHY, labelHealth } from "./plan";
+import { scheduleFromInput, schedulesEqual } from "./schedule";
+
+/** Inputs as stored by Pulumi: the declaration plus the provider-owned label health. */
+export interface StoredInputs extends RotationStateInputs {
+    stagingLabels: string;
+}
+
+/** What the last create/update declared; kept through refreshes, which overwrite the rest with live values. */
+export interface LastDeclared {
+    enabled: boolean;
+    rotationLambdaArn?: string;
+    schedule?: ScheduleInput;
+    rotateNowToken?: string;
+}
+
+/**
+ * The resource's outputs. Properties named like inputs hold the live values for what can be
+ * observed (enabled, rotationLambdaArn, schedule, stagingLabels) and the declared values for the
+ * rest (policies, tokens): diff compares them with the declaration, which is how refresh and
+ * `preview --refresh` show drift per property.
+ */
+export interface RotationStateOutputs extends StoredInputs {
+    arn: string;
+    name: string;
+    region: string;
+    rotationEnabled: boolean;
+    lastRotatedDate?: string;
+    nextRotationDate?: string;
+    currentVersionId?: string;
+    previousVersionId?: string;
+    pendingVersionId?: string;
+    pendingCreatedDate?: string;
+    quarantinedVersionIds: string[];
+    owningService?: string;
+    /** The Secrets Manager calls the last operation (create, update or refresh) made, in order. */
+    apiCalls: string[];
+    declared: LastDeclared;
+}
+
+
+// Everything declared but the secret itself (a different secret is a replacement), plus the
+// provider-owned label health.
+const DIFFED: (keyof StoredInputs)[] = [...DECLARED_PROPERTIES.filter((p) => p !== "secretId"), "stagingLabels"];
+
+/** The declared properties whose new value differs from what the state records (the live values where observable). */
+export function changedProperties(olds: Partial<RotationStateOutputs>, news: StoredInputs): (keyof StoredInputs)[] {
+    return DIFFED.filter((key) => propertyChanged(key, olds, news));
+}
+
+/**
+ * Whether a declaration manages the rotation Lambda or the schedule: undeclared means "whatever
+ * it is", and with rotation declared off neither matters. A change to a property the declaration
+ * does not manage is not drift — for diff (so `preview --refresh`) and the review's drift alike.
+ */
+export function manages(key: "rotationLambdaArn" | "schedule", declared: { enabled?: boolean; rotationLambdaArn?: unknown; schedule?: unknown }): boolean {
+    return declared.enabled !== false && declared[key] !== undefined;
+}
+
+/** The observable properties that drift is reported for, in the order reports list them. */
+export const OBSERVED_PROPERTIES = ["enabled", "rotationLambdaArn", "schedule", "stagingLabels"] as const;
+export type ObservedProperties = Pick<RotationStateOutputs, (typeof OBSERVED_PROPERTIES)[number]>;
+
+type Declaration = Parameters<typeof manages>[1];
+
+/**
+ * What changed out of band between two observations (the recorded outputs and a fresh one),
+ * among the properties the declaration manages; schedules are compared by meaning.
+ */
+export function driftBetween(
+    recorded: Partial<RotationStateOutputs>,
+    live: ObservedProperties,
+    declared: Declaration,
+): (typeof OBSERVED_PROPERTIES)[number][] {
+    return OBSERVED_PROPERTIES.filter((key) => {
+        switch (key) {
+            case "rotationLambdaArn":
+                return manages(key, declared) && recorded.rotationLambdaArn !== live.rotationLambdaArn;
+            case "schedule":
+                return manages(key, declared) && !schedulesEqual(scheduleFromInput(recorded.schedule), scheduleFromInput(live.schedule));
+            default:
+                return recorded[key] !== live[key];
+        }
+    });
+}
+
+function propertyChanged(key: keyof StoredInputs, olds: Partial<RotationStateOutputs>, news: StoredInputs): boolean {
+    const declared = news[key];
+    if ((declared as unknown) === UNKNOWN) return true;
+    switch (key) {
+        case "rotationLambdaArn":
+            return manages(key, news) && declared !== olds.rotationLambdaArn;
+        case "schedule":
+            return manages(key, news) && !schedulesEqual(scheduleFromInput(news.schedule), scheduleFromInput(olds.schedule));
+        case "stagingLabels":
+            return (olds.stagingLabels ?? HEALTHY) !== HEALTHY;
+        default:
+            return JSON.stringify(olds[key]) !== JSON.stringify(declared);
+    }
+}
+
+/** The declaration as the last create/update applied it, from the outputs (destroy has nothing else). */
+export function declarationFrom(props: RotationStateOutputs): RotationStateInputs {
+    return stripUndefined({
+        secretId: props.secretId,
+        ...(props.declared ?? { enabled: props.enabled }),
+        rotateImmediately: props.rotateImmediately,
+        rotateNowToken: props.rotateNowToken,
+        pendingPolicy: props.pendingPolicy,
+        pendingGracePeriod: props.pendingGracePeriod,
+        deletionPolicy: props.deletionPolicy,
+    });
+}
+
+export function desiredFrom(inputs: Partial<StoredInputs>): DesiredState {
+    const { stagingLabels: _ignored, ...declared } = inputs;
+    const result = validateInputs(declared);
+    if (!result.desired) {
+        const problems = result.failures.map((f) => `${f.property}: ${f.reason}`).join("; ");
+        throw new Error(`invalid rotation state declaration: ${problems || "values are still unknown"}`);
+    }
+    return result.desired;
+}
+
+export function lastDeclared(inputs: StoredInputs): LastDeclared {
+    return stripUndefined({
+        enabled: inputs.enabled !== false,
+        rotationLambdaArn: inputs.rotationLambdaArn,
+        schedule: inputs.schedule,
+        rotateNowToken: inputs.rotateNowToken,
+    });
+}
+
+export function toScheduleInput(schedule: Schedule | undefined): ScheduleInput | undefined {
+    if (!schedule) return undefined;
+    const base = schedule.kind === "days" ? { automaticallyAfterDays: schedule.days } : { scheduleExpression: schedule.expression };
+    return schedule.duration ? { ...base, duration: schedule.duration } : base;
+}
+
+export function outputsFrom(
+    secret: ObservedSecret,
+    declaredInputs: Partial<StoredInputs>,
+    calls: string[],
+    declared: LastDeclared,
+): RotationStateOutputs {
+    const grace = desiredGraceOrDefault(declaredInputs);
+    const labels = analyzeLabels(secret, grace);
+    const pending = labels.pending.kind === "in-progress" || labels.pending.kind === "stranded" ? labels.pending : undefined;
+    return stripUndefined({
+        secretId: declaredInputs.secretId ?? secret.arn,
+        enabled: secret.rotationEnabled,
+        rotationLambdaArn: secret.rotationLambdaArn,
+        schedule: toScheduleInput(secret.schedule),
+        rotateImmediately: declaredInputs.rotateImmediately,
+        rotateNowToken: declaredInputs.rotateNowToken,
+        pendingPolicy: declaredInputs.pendingPolicy,
+        pendingGracePeriod: declaredInputs.pendingGracePeriod,
+        deletionPolicy: declaredInputs.deletionPolicy,
+        stagingLabels: labelHealth(labels),
+        arn: secret.arn,
+        name: secret.name,
+        region: secret.region,
+        rotationEnabled: secret.rotationEnabled,
+        lastRotatedDate: secret.lastRotatedDate,
+        nextRotationDate: secret.nextRotationDate,
+        currentVersionId: labels.currentVersionId,
+        previousVersionId: labels.previousVersionId,
+        pendingVersionId: pending?.versionId,
+        pendingCreatedDate: pending?.createdDate,
+        quarantinedVersionIds: labels.quarantinedVersionIds,
+        owningService: secret.owningService,
+        apiCalls: [...calls],
+        declared,
+    });
+}
+
+function desiredGraceOrDefault(inputs: Partial<StoredInputs>): number {
+    return parseDurationMs(inputs.pendingGracePeriod ?? DEFAULT_PENDING_GRACE_PERIOD) ?? parseDurationMs(DEFAULT_PENDING_GRACE_PERIOD)!;
+}
+
+/** Pulumi's property maps cannot hold `undefined`: absent means absent (a JSON round trip drops it). */
+export function stripUndefined<T>(value: T): T {
+    return JSON.parse(JSON.stringify(value)) as T;
+}
