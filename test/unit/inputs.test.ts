@@ -210,6 +210,8 @@ describe("valid declarations", () => {
             pendingPolicy: "quarantine",
             pendingGracePeriodMs: 2 * HOUR,
             deletionPolicy: "cancel",
+            quarantineRetentionMs: 30 * 24 * HOUR,
+            quarantineLabelLimit: 10,
         } satisfies DesiredState);
     });
 
@@ -224,6 +226,8 @@ describe("valid declarations", () => {
             pendingPolicy: "promote",
             pendingGracePeriod: "90m",
             deletionPolicy: "retain",
+            quarantineRetention: "7d",
+            quarantineLabelLimit: 4,
             __provider: "serialized code",
             __id: "x",
         });
@@ -238,6 +242,8 @@ describe("valid declarations", () => {
             pendingPolicy: "promote",
             pendingGracePeriodMs: 90 * MINUTE,
             deletionPolicy: "retain",
+            quarantineRetentionMs: 7 * 24 * HOUR,
+            quarantineLabelLimit: 4,
         } satisfies DesiredState);
         assert.deepEqual(Object.keys(result.inputs).filter((k) => k.startsWith("__")), []);
     });
