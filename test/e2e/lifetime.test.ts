@@ -6,10 +6,11 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { describe, test, TestContext } from "node:test";
 
-import { RotateSecretCommand } from "@aws-sdk/client-secrets-manager";
+import { RotateSecretCommand, UpdateSecretVersionStageCommand } from "@aws-sdk/client-secrets-manager";
 
 import { rotateNowVersionId } from "../../providers/secretsmanager/plan";
-import { repoRoot, TestStack, withTranscript } from "../support/pulumi";
+import type { ReviewReport } from "../../src/review/report";
+import { repoRoot, runProcess, TestStack, withTranscript } from "../support/pulumi";
 import { recover } from "../support/recovery";
 import { playRotation, valueOf, versionWith } from "../support/rotation-lambda";
 import { createRotationLambda, createSecret, describeSecret, labelsOf, secretsManager } from "../support/seed";
@@ -73,6 +74,16 @@ describe("a secret's lifetime", () => {
             // (The CLI prints each line twice: as it happens and under Diagnostics.)
             const releases = new Set(stack.history.map((r) => r.stdout).join("\n").match(/release label QUARANTINED-\S+ from version \S+: the oldest of 11 labels/g));
             assert.equal(releases.size, 15, "each release is logged with its reason");
+
+            // The team's own labels bring the secret near the budget: the review says so.
+            for (const [i, candidate] of candidates.slice(0, 5).entries()) {
+                await secretsManager().send(new UpdateSecretVersionStageCommand({ SecretId: secret.arn, VersionStage: `team-label-${i}`, MoveToVersionId: candidate.versionId }));
+            }
+            const review = await runProcess("node", [join(repoRoot(), "dist", "src", "cli", "main.js"), "review", "--stack", stack.stack, "--from-state", "--format", "json"], stack.projectDir, stack.env, 300_000);
+            assert.equal(review.code, 4, `review exits 4 (findings): ${review.stderr}`);
+            const [reviewed] = (JSON.parse(review.stdout) as ReviewReport).stacks[0]!.secrets;
+            assert.deepEqual(reviewed!.findings.map((f) => f.code), ["label-budget"]);
+            assert.match(reviewed!.findings[0]!.message, /carries 16 of the 20 staging labels AWS allows per secret \(10 kept by this provider, 6 others\)/);
         });
     });
 
