@@ -413,7 +413,11 @@ describe("the reconciler, end to end", () => {
         await withTranscript(t, stack, async () => {
             aws.front.clearCalls();
             const refused = await stack.up([], { expectCode: 1 });
-            assert.match(refused.stdout, /rotationLambdaArn: secret \S+ is managed by rds, which rotates it itself; remove rotationLambdaArn/);
+            assert.match(refused.stdout, /secret \S+: rotationLambdaArn: the secret is managed by rds, which rotates it itself; remove rotationLambdaArn/);
+            // Each error line names its subject once.
+            for (const line of refused.stdout.split("\n").filter((l) => l.includes("error: secret"))) {
+                assert.equal(line.split(out.ARN!).length - 1, 1, `the secret is named once: ${line}`);
+            }
             assert.deepEqual(mutatingCalls(), []);
         });
     });
