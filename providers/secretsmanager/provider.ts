@@ -2,7 +2,8 @@
 // each a thin translation to validate -> observe -> plan -> execute. This module is loaded at
 // call time by the serialized shim (shim.ts), from the installed package: an upgrade of the
 // package therefore reaches refresh and destroy of resources created by an older version.
-import { SecretsManagerGateway } from "./aws";
+import { resolveRegion, SecretsManagerGateway } from "./aws";
+import { linesAbout, rememberUrn, Say, URN_INPUT } from "./engine-log";
 import { regionOfSecretArn, sameSecret, validateInputs } from "./inputs";
 import { InputFailure, Observation, ObservedSecret, UNKNOWN } from "./model";
 import { describeCall, HEALTHY, Plan, planDelete, planReconcile } from "./plan";
@@ -30,8 +31,10 @@ function regionFor(secretId: string): string | undefined {
 }
 
 export async function check(_olds: unknown, news: Record<string, unknown>): Promise<{ inputs: StoredInputs; failures: InputFailure[] }> {
-    const { stagingLabels, ...declared } = news;
+    const { stagingLabels, [URN_INPUT]: urn, ...declared } = news;
     const secretId = typeof declared.secretId === "string" ? declared.secretId : "";
+    // The resource's URN, for the lines about its secret (engine-log.ts); never stored.
+    if (typeof urn === "string" && urn !== UNKNOWN && secretId !== "" && secretId !== UNKNOWN) rememberUrn(secretId, urn);
     // The Lambda must be in the secret's region: the same rule as for the calls, with the SDK's
     // default region (AWS_REGION) as the last resort.
     const result = validateInputs(declared, { region: regionFor(secretId) ?? process.env.AWS_REGION });
@@ -47,19 +50,35 @@ export async function diff(
     olds: Partial<RotationStateOutputs>,
     news: StoredInputs,
 ): Promise<{ changes: boolean; replaces: string[]; deleteBeforeReplace: boolean }> {
-    const replaces =
-        news.secretId === UNKNOWN || !olds.arn || !sameSecret(news.secretId, { arn: olds.arn, name: olds.name ?? "" })
-            ? ["secretId"]
-            : [];
+    const otherSecret = news.secretId === UNKNOWN || !olds.arn || !sameSecret(news.secretId, { arn: olds.arn, name: olds.name ?? "" });
+    const replaces = otherSecret || (await regionMoved(news.secretId, olds, linesAbout(news.secretId))) ? ["secretId"] : [];
     const changed = changedProperties(olds, news);
     return { changes: replaces.length > 0 || changed.length > 0, replaces, deleteBeforeReplace: false };
+}
+
+/**
+ * A secret declared by name is the one of that name in the stack's region (aws:region, else the
+ * SDK's). When that region is no longer the one the managed secret is in, the same name now means
+ * another secret: a replacement, as for another secretId, said in a line (the engine shows only
+ * "replace"). Reading the region makes no AWS call.
+ */
+async function regionMoved(secretId: string, olds: Partial<RotationStateOutputs>, say: Say): Promise<boolean> {
+    if (regionOfSecretArn(secretId) || !olds.region || !olds.arn) return false;
+    const region = await resolveRegion(configuredRegion).catch(() => undefined);
+    if (region === undefined || region === olds.region) return false;
+    await say(
+        `${secretId} is declared by name and its region is now ${region} (aws:region, else the AWS SDK's default): ` +
+            `it means the secret of that name in ${region}, no longer ${olds.arn}. ` +
+            `The declaration is replaced: the secret in ${region} comes under management, and ${olds.arn} gets the old declaration's deletionPolicy`,
+    );
+    return true;
 }
 
 export async function create(inputs: StoredInputs): Promise<{ id: string; outs: RotationStateOutputs }> {
     const desired = desiredFrom(inputs);
     const gateway = new SecretsManagerGateway(regionFor(desired.secretId));
     const observation = await gateway.observe(desired.secretId);
-    const after = existing(await apply(gateway, planReconcile(desired, observation, { operation: "create" }), observation));
+    const after = existing(await apply(gateway, planReconcile(desired, observation, { operation: "create" }), observation, linesAbout(inputs.secretId)));
     return { id: after.arn, outs: outputsFrom(after, inputs, gateway.calls, lastDeclared(inputs)) };
 }
 
@@ -72,7 +91,7 @@ export async function update(
     const gateway = new SecretsManagerGateway(regionFor(olds.arn));
     const observation = await gateway.observe(olds.arn);
     const plan = planReconcile(desired, observation, { operation: "update", previous: olds.declared });
-    const after = existing(await apply(gateway, plan, observation));
+    const after = existing(await apply(gateway, plan, observation, linesAbout(news.secretId)));
     return { outs: outputsFrom(after, news, gateway.calls, lastDeclared(news)) };
 }
 
@@ -84,7 +103,7 @@ export async function read(
     const observation = await gateway.observe(id);
     if (!observation.found || observation.secret.deletedDate) {
         const why = observation.found ? `is scheduled for deletion on ${observation.secret.deletedDate}` : "no longer exists";
-        console.log(`secret ${id} ${why}: its rotation state leaves the stack`);
+        await linesAbout(props.secretId)(`secret ${id} ${why}: its rotation state leaves the stack`);
         return { id: "" };
     }
     const live = outputsFrom(observation.secret, props, gateway.calls, props.declared);
@@ -111,25 +130,26 @@ export async function remove(id: string, props: RotationStateOutputs): Promise<v
     const gateway = new SecretsManagerGateway(regionFor(id));
     const observation = await gateway.observe(id);
     const plan = planDelete(desired, observation);
-    await apply(gateway, plan, observation, /* observeAfter */ false);
+    await apply(gateway, plan, observation, linesAbout(props.secretId), /* observeAfter */ false);
 }
 
 /**
- * Runs a plan (or fails with its reason), logging each call, and observes again if anything
- * changed. Returns the secret as it is afterwards; undefined only for a secret that is gone, which
+ * Runs a plan (or fails with its reason), saying each call and note (on the resource where the
+ * engine lets it, engine-log.ts), and observes again if anything changed. Returns the secret as it is afterwards; undefined only for a secret that is gone, which
  * only a delete plan accepts (a reconcile plan refuses it).
  */
 async function apply(
     gateway: SecretsManagerGateway,
     plan: Plan,
     observation: Observation,
+    say: Say,
     observeAfter = true,
 ): Promise<ObservedSecret | undefined> {
     const subject = plan.arn ?? (observation.found ? observation.secret.arn : observation.secretId);
     if (plan.blocked) throw new Error(`secret ${subject}: ${plan.blocked.reason}`);
-    for (const note of plan.notes) console.log(`secret ${subject}: ${note}`);
+    for (const note of plan.notes) await say(`secret ${subject}: ${note}`);
     if (!observation.found) return undefined;
-    for (const step of plan.steps) console.log(`secret ${subject}: ${describeCall(step.call)} — ${step.why}`);
+    for (const step of plan.steps) await say(`secret ${subject}: ${describeCall(step.call)} — ${step.why}`);
     await gateway.execute(observation.secret.arn, plan.steps);
     if (plan.steps.length === 0 || !observeAfter) return observation.secret;
     const after = await gateway.observe(observation.secret.arn);
