@@ -61,6 +61,11 @@ test(`${FLEET} declarations, one secret deleted out of band: the documented up c
     const first = await documentedUp(1);
     const brokenLine = new RegExp(`secret ${broken.name} does not exist in us-east-1`);
     assert.match(first.stdout + first.stderr, brokenLine);
+    const diagnostics = first.stdout.slice(first.stdout.indexOf("\nDiagnostics:"));
+    const stackSection = /\n  pulumi:pulumi:Stack [^\n]*:\n((?:    [^\n]*\n)*)/.exec(diagnostics)?.[1] ?? "";
+    const onResources = diagnostics.match(/\n  pulumi-nodejs:dynamic\/secretsmanager:RotationState \(/g)?.length ?? 0;
+    t.diagnostic(`first up: lines under ${onResources} RotationState resources; on the stack: ${JSON.stringify(stackSection.trim())}`);
+    assert.doesNotMatch(stackSection, /^    secret /m, "no provider line lands on the stack");
     const healthy = { ...fleet, secrets: fleet.secrets.filter((s) => s !== broken) };
     const expected = expectedSnapshot(healthy);
     const live = await snapshot(healthy);
