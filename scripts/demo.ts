@@ -1,9 +1,11 @@
 // `npm run demo`: the reconciler's main job on the embedded default — a local Secrets Manager
 // (moto behind the project's AWS front) and a local Pulumi backend in a temporary directory. No
 // AWS account, no Pulumi Cloud. It declares four secrets' rotation in a stack configuration, runs
-// `pulumi up`, breaks three of them out of band, shows `pulumi preview --refresh` catching each,
-// repairs them with `pulumi up --refresh`, prints the staging labels before and after, and
-// leaves nothing running.
+// `pulumi up`, breaks three of them out of band, shows `pulumi preview` catching each, repairs
+// them with plain `pulumi up`, prints the staging labels before and after, and leaves nothing
+// running. The project is set up as the README says: Pulumi.yaml's `options: refresh: always`
+// (every up and preview refreshes first) and PULUMI_CONTINUE_ON_ERROR=true.
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
 import { CancelRotateSecretCommand, RotateSecretCommand } from "@aws-sdk/client-secrets-manager";
@@ -82,7 +84,16 @@ async function main(): Promise<void> {
             { secretId: arns["app/reporting-token"], rotationLambdaArn: lambda, schedule: { scheduleExpression: "cron(0 16 1,15 * ? *)", duration: "3h" }, rotateImmediately: false },
             { secretId: "legacy/ldap-bind", enabled: false },
         ];
-        stack = await TestStack.create({ program: join(repoRoot(), "dist", "src", "program.js"), env, stack: "demo", project: "secret-rotation", config: { "secret-rotation:rotations": rotations } });
+        stack = await TestStack.create({
+            program: join(repoRoot(), "dist", "src", "program.js"),
+            env: { ...env, PULUMI_CONTINUE_ON_ERROR: "true" },
+            stack: "demo",
+            project: "secret-rotation",
+            config: { "secret-rotation:rotations": rotations },
+            projectOptions: { refresh: "always" },
+        });
+        heading(`The project (${join(stack.projectDir, "Pulumi.yaml")}) refreshes on every up and preview, and pulumi runs with PULUMI_CONTINUE_ON_ERROR=true`);
+        console.log(readFileSync(join(stack.projectDir, "Pulumi.yaml"), "utf8").trimEnd().replace(/^/gm, "  "));
         heading(`The stack configuration (what a reviewer reads), ${join(stack.projectDir, "Pulumi.demo.yaml")}`);
         console.log(JSON.stringify({ "secret-rotation:rotations": rotations }, null, 2));
 
@@ -97,8 +108,8 @@ async function main(): Promise<void> {
         // moto cannot run Lambda code, so the demo plays the four steps as the function would.
         await playRotation(arns["app/db-password"]!, "rotated value of app/db-password");
         console.log("  (the rotation Lambda of app/db-password ran its four steps)");
-        heading("pulumi preview --refresh --expect-no-changes: nothing has drifted");
-        await stack.preview(["--refresh", "--expect-no-changes"]);
+        heading("pulumi preview --expect-no-changes (it refreshes first): nothing has drifted");
+        await stack.preview(["--expect-no-changes"]);
         console.log("  exit code 0");
 
         heading("Out of band: rotation turned off on app/api-key, schedule changed on app/db-password, a rotation of app/reporting-token failed at setSecret");
@@ -111,14 +122,14 @@ async function main(): Promise<void> {
         front.setVersionCreatedDate(pendingVersionId, new Date(Date.now() - 3 * 3_600_000)); // it failed three hours ago
         console.log(await labelTable(arns));
 
-        heading("pulumi preview --refresh --expect-no-changes: drift detected (exit code 7)");
-        const drift = await stack.preview(["--refresh", "--diff", "--expect-no-changes"], { expectCode: 7 });
+        heading("pulumi preview --expect-no-changes: drift detected (exit code 7)");
+        const drift = await stack.preview(["--diff", "--expect-no-changes"], { expectCode: 7 });
         console.log(driftExcerpt(drift.stdout));
 
-        heading("pulumi up --refresh: repaired");
-        console.log(excerpt((await stack.up(["--refresh"])).stdout));
-        await stack.preview(["--refresh", "--expect-no-changes"]);
-        console.log("  pulumi preview --refresh --expect-no-changes: exit code 0");
+        heading("pulumi up (it refreshes first): repaired");
+        console.log(excerpt((await stack.up()).stdout));
+        await stack.preview(["--expect-no-changes"]);
+        console.log("  pulumi preview --expect-no-changes: exit code 0");
 
         heading("Labels after (the stranded candidate of app/reporting-token is kept under a QUARANTINED- label)");
         console.log(await labelTable(arns));

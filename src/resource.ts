@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 
 import { assessHealth, DEFAULT_THRESHOLDS, FindingCode, healthFactsFromOutputs, RecordedRotationState } from "../providers/secretsmanager/health";
 import type { DeletionPolicy, PendingPolicy } from "../providers/secretsmanager/model";
+import { URN_INPUT } from "../providers/secretsmanager/engine-log";
 import { HEALTHY } from "../providers/secretsmanager/plan";
 import { stripUndefined } from "../providers/secretsmanager/state";
 import rotationStateProvider = require("../providers/secretsmanager/shim");
@@ -40,6 +41,9 @@ export interface SecretRotationStateArgs {
     /** `cancel` (default: destroy turns rotation off and cleans up) or `retain`. */
     deletionPolicy?: pulumi.Input<DeletionPolicy>;
 }
+
+/** The type token: a dynamic resource of module "secretsmanager", type "RotationState". */
+const ROTATION_STATE_TYPE = "pulumi-nodejs:dynamic/secretsmanager:RotationState";
 
 export class SecretRotationState extends pulumi.dynamic.Resource {
     /** The secret's full ARN (also the resource id). */
@@ -84,7 +88,11 @@ export class SecretRotationState extends pulumi.dynamic.Resource {
             apiCalls: undefined,
             declared: undefined,
         };
-        super(rotationStateProvider, name, { ...outputs, ...args }, opts, "secretsmanager", "RotationState");
+        // This resource's URN, so that the provider's lines about it land on it rather than on the
+        // stack (providers/secretsmanager/engine-log.ts); the provider's check takes it off, so
+        // it is never stored.
+        const urn = pulumi.createUrn(name, ROTATION_STATE_TYPE, opts?.parent);
+        super(rotationStateProvider, name, { ...outputs, ...args, [URN_INPUT]: urn }, opts, "secretsmanager", "RotationState");
         warnOfHealthFindings(this);
     }
 }

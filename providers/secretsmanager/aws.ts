@@ -18,26 +18,46 @@ import { ApiCall } from "./plan";
 import { callsPerSecondFromEnv, quotaGroup, SlidingWindowLimiter } from "./quota";
 import { scheduleFromRules } from "./schedule";
 
-// Per region, for the life of the provider process: a client for the region's configuration and
-// credentials (resolved once, so role or SSO credentials are not fetched again per secret), and the
-// limiters that keep every call this process makes to the region within Secrets Manager's quotas
-// (quota.ts). They live here, never in anything Pulumi serializes.
-interface Regional {
-    base: SecretsManagerClient;
-    limiters: Record<"rotation" | "writes", SlidingWindowLimiter>;
-}
-const regions = new Map<string, Regional>();
+// Per region as declared, for the life of the provider process: a client for the region's
+// configuration and credentials (resolved once, so role or SSO credentials are not fetched again
+// per secret). They live here, never in anything Pulumi serializes.
+const regions = new Map<string, SecretsManagerClient>();
 
-function regional(region: string | undefined): Regional {
+function regional(region: string | undefined): SecretsManagerClient {
     const key = region ?? "";
-    let entry = regions.get(key);
+    let base = regions.get(key);
+    if (!base) {
+        base = new SecretsManagerClient(region ? { region } : {});
+        regions.set(key, base);
+    }
+    return base;
+}
+
+/** The region a call goes to: the one given, else the SDK's own (AWS_REGION, the profile's...). */
+export async function resolveRegion(region: string | undefined): Promise<string> {
+    return region ?? (await regional(undefined).config.region());
+}
+
+/**
+ * Which limiters a call shares: one set per quota scope, which AWS counts per account and region.
+ * Today the resolved region, so that a region left to the SDK's default and the same region
+ * written out share one budget. (Keying it by account and region too is a change here alone.)
+ */
+export function quotaScope(resolvedRegion: string): string {
+    return resolvedRegion;
+}
+
+// The limiters that keep every call this process makes to a quota scope within Secrets Manager's
+// quotas (quota.ts), for the life of the provider process.
+const limiters = new Map<string, Record<"rotation" | "writes", SlidingWindowLimiter>>();
+
+function limitersFor(resolvedRegion: string): Record<"rotation" | "writes", SlidingWindowLimiter> {
+    const scope = quotaScope(resolvedRegion);
+    let entry = limiters.get(scope);
     if (!entry) {
         const perSecond = callsPerSecondFromEnv();
-        entry = {
-            base: new SecretsManagerClient(region ? { region } : {}),
-            limiters: { rotation: new SlidingWindowLimiter(perSecond, 1_000), writes: new SlidingWindowLimiter(perSecond, 1_000) },
-        };
-        regions.set(key, entry);
+        entry = { rotation: new SlidingWindowLimiter(perSecond, 1_000), writes: new SlidingWindowLimiter(perSecond, 1_000) };
+        limiters.set(scope, entry);
     }
     return entry;
 }
@@ -56,7 +76,8 @@ function regional(region: string | undefined): Regional {
  * every attempt passes through.
  */
 function operationClient(region: string | undefined): SecretsManagerClient {
-    const { base, limiters } = regional(region);
+    const base = regional(region);
+    callsPerSecondFromEnv(); // a bad value is refused before the first call, not at the first rate-limited one
     const client = new SecretsManagerClient({
         ...(region ? { region } : {}),
         credentials: base.config.credentials,
@@ -64,12 +85,12 @@ function operationClient(region: string | undefined): SecretsManagerClient {
         ...(process.env.AWS_RETRY_MODE ? {} : { retryMode: "adaptive" }),
     });
     // Every attempt of a rate-limited call (the SDK's retries included) waits for its quota
-    // group's limiter, shared by all operations on the region. The middleware sits in the
-    // deserialize step, below the retry middleware (finalizeRequest): each attempt is counted.
+    // group's limiter, shared by all operations on the same resolved region. The middleware sits in
+    // the deserialize step, below the retry middleware (finalizeRequest): each attempt is counted.
     client.middlewareStack.add(
         (next, context) => async (args) => {
             const group = quotaGroup(String(context.commandName ?? "").replace(/Command$/, ""));
-            if (group) await limiters[group].acquire();
+            if (group) await limitersFor(await client.config.region())[group].acquire();
             return next(args);
         },
         { step: "deserialize", priority: "low", name: "secretRotationQuotaLimiter" },
@@ -103,7 +124,7 @@ export class SecretsManagerGateway {
     }
 
     async resolvedRegion(): Promise<string> {
-        return this.region ?? (await regional(undefined).base.config.region());
+        return resolveRegion(this.region);
     }
 
     /**

@@ -388,7 +388,9 @@ function labelReleases(
  *   (others' labels fill the budget) is refused before any call;
  * - turning rotation on rotates now only when the declaration turns it on (create, or enabled
  *   false -> true) and rotateImmediately says so; restoring it after an out-of-band change, or
- *   changing the Lambda or the schedule, never rotates; a new rotateNowToken always does, once:
+ *   changing the Lambda or the schedule, sends RotateImmediately=false (no rotation now, though
+ *   AWS still runs the Lambda's testSecret step, and a rotation it had scheduled may still come:
+ *   README, "What RotateImmediately=false still does"); a new rotateNowToken always rotates, once:
  *   its ClientRequestToken is derived from the secret and the token, and a version of that id
  *   means the rotation was started already;
  * - a secret without a value yet (no AWSCURRENT) is never rotated now, only configured;

@@ -2,7 +2,8 @@
 // each a thin translation to validate -> observe -> plan -> execute. This module is loaded at
 // call time by the serialized shim (shim.ts), from the installed package: an upgrade of the
 // package therefore reaches refresh and destroy of resources created by an older version.
-import { SecretsManagerGateway } from "./aws";
+import { resolveRegion, SecretsManagerGateway } from "./aws";
+import { linesAbout, rememberUrn, Say, URN_INPUT } from "./engine-log";
 import { regionOfSecretArn, sameSecret, validateInputs } from "./inputs";
 import { AWSCURRENT, InputFailure, Observation, ObservedSecret, UNKNOWN } from "./model";
 import { describeCall, HEALTHY, Plan, PlannedStep, planDelete, planReconcile } from "./plan";
@@ -30,8 +31,10 @@ function regionFor(secretId: string): string | undefined {
 }
 
 export async function check(_olds: unknown, news: Record<string, unknown>): Promise<{ inputs: StoredInputs; failures: InputFailure[] }> {
-    const { stagingLabels, ...declared } = news;
+    const { stagingLabels, [URN_INPUT]: urn, ...declared } = news;
     const secretId = typeof declared.secretId === "string" ? declared.secretId : "";
+    // The resource's URN, for the lines about its secret (engine-log.ts); never stored.
+    if (typeof urn === "string" && urn !== UNKNOWN && secretId !== "" && secretId !== UNKNOWN) rememberUrn(secretId, urn);
     // The Lambda must be in the secret's region: the same rule as for the calls, with the SDK's
     // default region (AWS_REGION) as the last resort.
     const result = validateInputs(declared, { region: regionFor(secretId) ?? process.env.AWS_REGION });
@@ -47,12 +50,28 @@ export async function diff(
     olds: Partial<RotationStateOutputs>,
     news: StoredInputs,
 ): Promise<{ changes: boolean; replaces: string[]; deleteBeforeReplace: boolean }> {
-    const replaces =
-        news.secretId === UNKNOWN || !olds.arn || !sameSecret(news.secretId, { arn: olds.arn, name: olds.name ?? "" })
-            ? ["secretId"]
-            : [];
+    const otherSecret = news.secretId === UNKNOWN || !olds.arn || !sameSecret(news.secretId, { arn: olds.arn, name: olds.name ?? "" });
+    const replaces = otherSecret || (await regionMoved(news.secretId, olds, linesAbout(news.secretId))) ? ["secretId"] : [];
     const changed = changedProperties(olds, news);
     return { changes: replaces.length > 0 || changed.length > 0, replaces, deleteBeforeReplace: false };
+}
+
+/**
+ * A secret declared by name is the one of that name in the stack's region (aws:region, else the
+ * SDK's). When that region is no longer the one the managed secret is in, the same name now means
+ * another secret: a replacement, as for another secretId, said in a line (the engine shows only
+ * "replace"). Reading the region makes no AWS call.
+ */
+async function regionMoved(secretId: string, olds: Partial<RotationStateOutputs>, say: Say): Promise<boolean> {
+    if (regionOfSecretArn(secretId) || !olds.region || !olds.arn) return false;
+    const region = await resolveRegion(configuredRegion).catch(() => undefined);
+    if (region === undefined || region === olds.region) return false;
+    await say(
+        `${secretId} is declared by name and its region is now ${region} (aws:region, else the AWS SDK's default): ` +
+            `it means the secret of that name in ${region}, no longer ${olds.arn}. ` +
+            `The declaration is replaced: the secret in ${region} comes under management, and ${olds.arn} gets the old declaration's deletionPolicy`,
+    );
+    return true;
 }
 
 export async function create(inputs: StoredInputs): Promise<{ id: string; outs: RotationStateOutputs }> {
@@ -60,7 +79,7 @@ export async function create(inputs: StoredInputs): Promise<{ id: string; outs: 
     const gateway = new SecretsManagerGateway(regionFor(desired.secretId));
     const observation = await gateway.observe(desired.secretId);
     const plan = (seen: Observation, cancelledVersionId?: string) => planReconcile(desired, seen, { operation: "create", cancelledVersionId });
-    const after = existing(await apply(gateway, plan, observation));
+    const after = existing(await apply(gateway, plan, observation, linesAbout(inputs.secretId)));
     return { id: after.arn, outs: outputsFrom(after, inputs, gateway.calls, lastDeclared(inputs)) };
 }
 
@@ -74,7 +93,7 @@ export async function update(
     const observation = await gateway.observe(olds.arn);
     const plan = (seen: Observation, cancelledVersionId?: string) =>
         planReconcile(desired, seen, { operation: "update", previous: olds.declared, cancelledVersionId });
-    const after = existing(await apply(gateway, plan, observation));
+    const after = existing(await apply(gateway, plan, observation, linesAbout(news.secretId)));
     return { outs: outputsFrom(after, news, gateway.calls, lastDeclared(news)) };
 }
 
@@ -86,7 +105,7 @@ export async function read(
     const observation = await gateway.observe(id);
     if (!observation.found || observation.secret.deletedDate) {
         const why = observation.found ? `is scheduled for deletion on ${observation.secret.deletedDate}` : "no longer exists";
-        console.log(`secret ${id} ${why}: its rotation state leaves the stack`);
+        await linesAbout(props.secretId)(`secret ${id} ${why}: its rotation state leaves the stack`);
         return { id: "" };
     }
     const live = outputsFrom(observation.secret, props, gateway.calls, props.declared);
@@ -115,12 +134,12 @@ export async function remove(id: string, props: RotationStateOutputs): Promise<v
     const gateway = new SecretsManagerGateway(regionFor(id));
     const observation = await gateway.observe(id);
     const plan = (seen: Observation, cancelledVersionId?: string) => planDelete(desired, seen, { cancelledVersionId });
-    await apply(gateway, plan, observation, /* observeAfter */ false);
+    await apply(gateway, plan, observation, linesAbout(props.secretId), /* observeAfter */ false);
 }
 
 /**
- * Runs a plan (or fails with its reason), logging each call, and observes again if anything
- * changed. Returns the secret as it is afterwards; undefined only for a secret that is gone, which
+ * Runs a plan (or fails with its reason), saying each call and note (on the resource where the
+ * engine lets it, engine-log.ts), and observes again if anything changed. Returns the secret as it is afterwards; undefined only for a secret that is gone, which
  * only a delete plan accepts (a reconcile plan refuses it).
  *
  * `planFor` makes the plan from an observation. It is asked again once, after a
@@ -131,21 +150,22 @@ async function apply(
     gateway: SecretsManagerGateway,
     planFor: (observation: Observation, cancelledVersionId?: string) => Plan,
     observation: Observation,
+    say: Say,
     observeAfter = true,
 ): Promise<ObservedSecret | undefined> {
     let plan = planFor(observation);
     const subject = plan.arn ?? (observation.found ? observation.secret.arn : observation.secretId);
     // Plan reasons never name the secret; every line names it once, here.
-    const say = (line: string) => console.log(`secret ${subject}: ${line}`);
+    const line = (text: string) => say(`secret ${subject}: ${text}`);
     if (plan.blocked) throw new Error(`secret ${subject}: ${plan.blocked.reason}`);
-    for (const note of plan.notes) say(note);
+    for (const note of plan.notes) await line(note);
     if (!observation.found) return undefined;
     const arn = observation.secret.arn;
     let steps = plan.steps;
     let replanned = false;
     for (let index = 0; index < steps.length; index++) {
         const step = steps[index]!;
-        say(`${describeCall(step.call)} — ${step.why}`);
+        await line(`${describeCall(step.call)} — ${step.why}`);
         const { cancelledVersionId } = await gateway.call(arn, step.call);
         if (replanned || !cancelledUnexpected(step, cancelledVersionId, steps.slice(index + 1), observation.secret)) continue;
         // Not the rotation observed: look again and plan the rest around the version it names.
@@ -153,7 +173,7 @@ async function apply(
         if (!seen.found) throw new Error(`secret ${subject} disappeared while its rotation was being reconciled`);
         plan = planFor(seen, cancelledVersionId);
         if (plan.blocked) throw new Error(`secret ${subject}: ${plan.blocked.reason}`);
-        for (const note of plan.notes) say(note);
+        for (const note of plan.notes) await line(note);
         steps = plan.steps;
         index = -1;
         replanned = true;

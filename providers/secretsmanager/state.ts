@@ -11,7 +11,7 @@ import {
     ScheduleInput,
     UNKNOWN,
 } from "./model";
-import { analyzeLabels, HEALTHY, labelHealth } from "./plan";
+import { analyzeLabels, HEALTHY, LabelAnalysis, labelHealth } from "./plan";
 import { scheduleFromInput, schedulesEqual } from "./schedule";
 
 /** Inputs as stored by Pulumi: the declaration plus the provider-owned label health. */
@@ -152,6 +152,17 @@ export function toScheduleInput(schedule: Schedule | undefined): ScheduleInput |
     return schedule.duration ? { ...base, duration: schedule.duration } : base;
 }
 
+/**
+ * The `stagingLabels` output: what this reconciler would clean up. A secret managed by another
+ * service (OwningService) has its labels left to that service — the plan makes no call for them —
+ * so a stranded AWSPENDING there is not drift here: it reads healthy, and `preview --refresh`
+ * stays quiet. It is still there to see: in `pendingVersionId`, and in the review's labels and
+ * plan note.
+ */
+export function stagingLabelsOf(secret: Pick<ObservedSecret, "owningService">, labels: LabelAnalysis): string {
+    return secret.owningService ? HEALTHY : labelHealth(labels);
+}
+
 export function outputsFrom(
     secret: ObservedSecret,
     declaredInputs: Partial<StoredInputs>,
@@ -173,7 +184,7 @@ export function outputsFrom(
         deletionPolicy: declaredInputs.deletionPolicy,
         quarantineRetention: declaredInputs.quarantineRetention,
         quarantineLabelLimit: declaredInputs.quarantineLabelLimit,
-        stagingLabels: labelHealth(labels),
+        stagingLabels: stagingLabelsOf(secret, labels),
         arn: secret.arn,
         name: secret.name,
         region: secret.region,

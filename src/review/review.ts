@@ -16,7 +16,7 @@ import {
     QUARANTINE_LABEL_PREFIX,
     SUPERSEDED_LABEL_PREFIX,
 } from "../../providers/secretsmanager/model";
-import { analyzeLabels, describeCall, labelHealth, Plan, planDelete, planReconcile } from "../../providers/secretsmanager/plan";
+import { analyzeLabels, describeCall, Plan, planDelete, planReconcile } from "../../providers/secretsmanager/plan";
 import {
     declarationFrom,
     desiredFrom,
@@ -24,6 +24,7 @@ import {
     LastDeclared,
     ObservedProperties,
     RotationStateOutputs,
+    stagingLabelsOf,
     stripUndefined,
     toScheduleInput,
 } from "../../providers/secretsmanager/state";
@@ -262,7 +263,7 @@ function driftOf(
         enabled: s.rotationEnabled,
         rotationLambdaArn: s.rotationLambdaArn,
         schedule: toScheduleInput(s.schedule),
-        stagingLabels: labelHealth(analyzeLabels(s, graceMs)),
+        stagingLabels: stagingLabelsOf(s, analyzeLabels(s, graceMs)),
     };
     return driftBetween(recorded, live, declared).map((property) =>
         stripUndefined({ property, recorded: recorded[property] ?? null, live: live[property] ?? null }),

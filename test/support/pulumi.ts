@@ -45,6 +45,8 @@ export interface ProjectOptions {
     project?: string;
     /** Stack configuration, written to Pulumi.<stack>.yaml as it would be in a gitops repository. */
     config?: Record<string, unknown>;
+    /** The project's `options:` in Pulumi.yaml, e.g. { refresh: "always" } as the README's setup has it. */
+    projectOptions?: Record<string, string>;
 }
 
 /**
@@ -77,7 +79,11 @@ export class TestStack {
         symlinkSync(repo, join(modules, PACKAGE_NAME));
 
         const project = options.project ?? "e2e";
-        writeFileSync(join(projectDir, "Pulumi.yaml"), `name: ${project}\nruntime: nodejs\nmain: index.js\n`);
+        const projectOptions = Object.entries(options.projectOptions ?? {}).map(([key, value]) => `  ${key}: ${value}\n`);
+        writeFileSync(
+            join(projectDir, "Pulumi.yaml"),
+            `name: ${project}\nruntime: nodejs\nmain: index.js\n${projectOptions.length > 0 ? `options:\n${projectOptions.join("")}` : ""}`,
+        );
         writeFileSync(join(projectDir, "package.json"), JSON.stringify({ name: project, private: true }) + "\n");
         writeFileSync(join(projectDir, "index.js"), `module.exports = require(${JSON.stringify(resolve(options.program))});\n`);
 

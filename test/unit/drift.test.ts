@@ -2,7 +2,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
-import { driftBetween, ObservedProperties, RotationStateOutputs } from "../../providers/secretsmanager/state";
+import { ObservedSecret } from "../../providers/secretsmanager/model";
+import { driftBetween, ObservedProperties, outputsFrom, RotationStateOutputs } from "../../providers/secretsmanager/state";
 
 const LAMBDA = "arn:aws:lambda:us-east-1:123456789012:function:rotate";
 const OTHER_LAMBDA = "arn:aws:lambda:us-east-1:123456789012:function:other";
@@ -45,5 +46,33 @@ describe("drift between the recorded and the live observation", () => {
     test("a schedule written another way with the same meaning is not drift", () => {
         const respelled = live({ schedule: { scheduleExpression: "rate(30 days)" } });
         assert.deepEqual(driftBetween(recorded, respelled, fullyDeclared), []);
+    });
+});
+
+describe("the stagingLabels output", () => {
+    // AWSPENDING on v2, three hours old: stranded for the default grace period of 2 h.
+    const stranded = (owningService?: string): ObservedSecret => ({
+        arn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-1-AbCdEf",
+        name: "rds!db-1",
+        region: "us-east-1",
+        rotationEnabled: true,
+        ...(owningService ? { owningService } : {}),
+        versions: [
+            { versionId: "v1", labels: ["AWSCURRENT"] },
+            { versionId: "v2", labels: ["AWSPENDING"], createdDate: "2026-01-01T09:00:00.000Z" },
+        ],
+        observedAt: "2026-01-01T12:00:00.000Z",
+    });
+    const outputs = (secret: ObservedSecret) => outputsFrom(secret, { secretId: secret.arn }, ["DescribeSecret"], { enabled: true });
+
+    test("a stranded AWSPENDING of a secret this reconciler cleans up is named", () => {
+        assert.equal(outputs(stranded()).stagingLabels, "AWSPENDING stranded on version v2 (created 2026-01-01T09:00:00.000Z)");
+    });
+
+    test("a secret managed by another service reads healthy (its labels are left to it), the pending version still shows", () => {
+        const out = outputs(stranded("rds"));
+        assert.equal(out.stagingLabels, "healthy", "not drift: nothing here will clean it");
+        assert.equal(out.pendingVersionId, "v2");
+        assert.equal(out.owningService, "rds");
     });
 });

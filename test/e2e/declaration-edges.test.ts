@@ -1,0 +1,124 @@
+// End to end: the edges of a declaration that a review found wrong — a secret another service
+// manages, a region that changes under a declaration by name, and where the provider's lines land.
+// The real pulumi CLI on a file backend, the stack program, moto behind the AWS front.
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { describe, test, TestContext } from "node:test";
+
+import { CreateSecretCommand, RotateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+
+import type { ReviewReport } from "../../src/review/report";
+import { describeResult, repoRoot, runProcess, TestStack, withTranscript } from "../support/pulumi";
+import { playRotation } from "../support/rotation-lambda";
+import { createRotationLambda, secretsManager, versionIdFor } from "../support/seed";
+import { useLocalAws } from "../support/services";
+
+const aws = useLocalAws();
+const PROGRAM = join(repoRoot(), "dist", "src", "program.js");
+const CLI = join(repoRoot(), "dist", "src", "cli", "main.js");
+const TYPE = "pulumi-nodejs:dynamic/secretsmanager:RotationState";
+const MUTATING = ["RotateSecret", "CancelRotateSecret", "UpdateSecretVersionStage", "PutSecretValue", "CreateSecret", "DeleteSecret"];
+const THREE_HOURS_AGO = () => new Date(Date.now() - 3 * 3_600_000);
+
+async function newStack(t: TestContext, config: Record<string, unknown>): Promise<TestStack> {
+    const stack = await TestStack.create({ program: PROGRAM, env: aws.env, config });
+    t.after(() => stack.cleanup());
+    return stack;
+}
+
+const mutatingCalls = () => aws.front.calls().filter((c) => MUTATING.includes(c.operation));
+
+describe("declaration edges", () => {
+    test("a service-managed secret with a stranded AWSPENDING: no diff on refresh (its labels are its owner's), and the review still shows it", async (t) => {
+        const lambda = await createRotationLambda();
+        const sm = secretsManager();
+        const created = await sm.send(
+            new CreateSecretCommand({ Name: "rds!db-stranded", SecretString: "managed-value", Tags: [{ Key: "aws:secretsmanager:owningService", Value: "rds" }] }),
+        );
+        const arn = created.ARN!;
+        // The owner's rotation failed at testSecret three hours ago: its candidate keeps AWSPENDING.
+        await sm.send(new RotateSecretCommand({ SecretId: arn, RotationLambdaARN: lambda, RotationRules: { AutomaticallyAfterDays: 7 }, ClientRequestToken: versionIdFor("rds-candidate") }));
+        const { pendingVersionId } = await playRotation(arn, "managed-candidate-value", "testSecret");
+        aws.front.setVersionCreatedDate(pendingVersionId, THREE_HOURS_AGO());
+
+        const stack = await newStack(t, { "e2e:rotations": [{ name: "owned", secretId: arn }] });
+        await withTranscript(t, stack, async () => {
+            const up = await stack.up();
+            assert.match(up.stdout, new RegExp(`AWSPENDING is stranded on ${pendingVersionId}, but rds manages this secret's labels: left to it`));
+
+            aws.front.clearCalls();
+            // The drift gate and up agree: nothing to do, nothing changed.
+            await stack.preview(["--refresh", "--expect-no-changes"]);
+            await stack.up(["--refresh", "--expect-no-changes"]);
+            assert.deepEqual(mutatingCalls(), [], "the owner's labels are not touched");
+            const [state] = await stack.resourcesOfType(TYPE);
+            assert.equal(state?.outputs?.stagingLabels, "healthy", "nothing this reconciler would clean up");
+            assert.equal(state?.outputs?.pendingVersionId, pendingVersionId, "the pending version is still in the outputs");
+
+            // The review still reports it: the labels as they are, and the plan's note.
+            const review = await runProcess("node", [CLI, "review", "--stack", stack.stack, "--format", "json"], stack.projectDir, stack.env, 300_000);
+            stack.history.push(review);
+            assert.equal(review.code, 0, describeResult(review));
+            const secret = (JSON.parse(review.stdout) as ReviewReport).stacks[0]!.secrets[0]!;
+            assert.ok(
+                secret.labels.some((l) => l.label === "AWSPENDING" && l.versionId === pendingVersionId),
+                `the review lists AWSPENDING on ${pendingVersionId}: ${JSON.stringify(secret.labels)}`,
+            );
+            assert.ok(secret.plan.notes.some((n) => /stranded on .* rds manages this secret's labels: left to it/.test(n)), JSON.stringify(secret.plan));
+            assert.deepEqual(secret.drift, [], "the review's drift and preview --refresh agree");
+        });
+    });
+
+    test("aws:region changed under a secret declared by name: the declaration now means the other region's secret, a replacement, and the output says why", async (t) => {
+        const east = new SecretsManagerClient({ region: "us-east-1" });
+        const west = new SecretsManagerClient({ region: "eu-west-1" });
+        const eastArn = (await east.send(new CreateSecretCommand({ Name: "app/regional", SecretString: "east-value" }))).ARN!;
+        const westArn = (await west.send(new CreateSecretCommand({ Name: "app/regional", SecretString: "west-value" }))).ARN!;
+        const declaration = { "e2e:rotations": [{ secretId: "app/regional", enabled: false }] };
+
+        const stack = await newStack(t, { "aws:region": "us-east-1", ...declaration });
+        await withTranscript(t, stack, async () => {
+            await stack.up();
+            assert.equal((await stack.resourcesOfType(TYPE))[0]?.id, eastArn);
+
+            stack.writeConfig({ "aws:region": "eu-west-1", ...declaration });
+            const preview = await stack.preview(["--diff"]);
+            assert.match(preview.stdout, /\+-\s*pulumi-nodejs:dynamic\/secretsmanager:RotationState: \(replace\)/, "a replacement, as for another secretId");
+            assert.match(
+                preview.stdout + preview.stderr,
+                /app\/regional is declared by name and its region is now eu-west-1 \(aws:region, else the AWS SDK's default\): it means the secret of that name in eu-west-1, no longer arn:aws:secretsmanager:us-east-1:/,
+            );
+
+            aws.front.clearCalls();
+            await stack.up();
+            const [state] = await stack.resourcesOfType(TYPE);
+            assert.equal(state?.id, westArn, "the resource now manages the eu-west-1 secret");
+            assert.equal(state?.outputs?.region, "eu-west-1");
+            assert.ok(
+                aws.front.calls("DescribeSecret").some((c) => c.secretId === eastArn),
+                "the replaced declaration of the us-east-1 secret was destroyed by its own ARN (its deletionPolicy ran there)",
+            );
+            await stack.preview(["--refresh", "--expect-no-changes"]);
+        });
+    });
+
+    test("the provider's lines land on the resource they are about, not on the stack", async (t) => {
+        const lambda = await createRotationLambda();
+        const names = ["app/lines-a", "app/lines-b"];
+        const arns: string[] = [];
+        for (const name of names) arns.push((await secretsManager().send(new CreateSecretCommand({ Name: name, SecretString: `${name}-value` }))).ARN!);
+        const stack = await newStack(t, {
+            "e2e:rotations": names.map((secretId) => ({ secretId, rotationLambdaArn: lambda, schedule: { automaticallyAfterDays: 30 }, rotateImmediately: false })),
+        });
+        await withTranscript(t, stack, async () => {
+            const up = await stack.up();
+            const diagnostics = up.stdout.slice(up.stdout.indexOf("Diagnostics:"));
+            names.forEach((name, i) => {
+                const section = new RegExp(`  ${TYPE.replace(/[/]/g, "\\/")} \\(${name.replace(/[/]/g, "\\/")}\\):\\n((?:    .*\\n)+)`).exec(diagnostics)?.[1] ?? "";
+                assert.match(section, new RegExp(`secret ${arns[i]}: RotateSecret\\(`), `the RotateSecret line of ${name} is under its resource\n${diagnostics}`);
+            });
+            assert.doesNotMatch(diagnostics, /pulumi:pulumi:Stack/, `no line on the stack\n${diagnostics}`);
+            t.diagnostic(diagnostics);
+        });
+    });
+});
