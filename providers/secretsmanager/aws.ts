@@ -12,10 +12,13 @@ import {
     RotateSecretCommand,
     SecretListEntry,
     SecretsManagerClient,
+    TagResourceCommand,
+    UntagResourceCommand,
     UpdateSecretVersionStageCommand,
 } from "@aws-sdk/client-secrets-manager";
 
 import { AWSCURRENT, AWSPENDING, Observation, ObservedSecret, ObservedVersion } from "./model";
+import { OWNER_TAG_KEY } from "./ownership";
 import { ApiCall, PlannedStep } from "./plan";
 import { callsPerSecondFromEnv, quotaGroup, SlidingWindowLimiter } from "./quota";
 import { scheduleFromRules } from "./schedule";
@@ -26,7 +29,7 @@ import { scheduleFromRules } from "./schedule";
 // (quota.ts). They live here, never in anything Pulumi serializes.
 interface Regional {
     base: SecretsManagerClient;
-    limiters: Record<"rotation" | "writes", SlidingWindowLimiter>;
+    limiters: Record<"rotation" | "writes" | "tags", SlidingWindowLimiter>;
 }
 const regions = new Map<string, Regional>();
 
@@ -37,7 +40,11 @@ function regional(region: string | undefined): Regional {
         const perSecond = callsPerSecondFromEnv();
         entry = {
             base: new SecretsManagerClient(region ? { region } : {}),
-            limiters: { rotation: new SlidingWindowLimiter(perSecond, 1_000), writes: new SlidingWindowLimiter(perSecond, 1_000) },
+            limiters: {
+                rotation: new SlidingWindowLimiter(perSecond, 1_000),
+                writes: new SlidingWindowLimiter(perSecond, 1_000),
+                tags: new SlidingWindowLimiter(perSecond, 1_000),
+            },
         };
         regions.set(key, entry);
     }
@@ -203,6 +210,20 @@ export class SecretsManagerGateway {
                     throw callError(`UpdateSecretVersionStage(${call.versionStage})`, arn, error);
                 });
                 return;
+            case "TagResource":
+                await this.client("TagResource")
+                    .send(new TagResourceCommand({ SecretId: arn, Tags: [{ Key: call.key, Value: call.value }] }))
+                    .catch((error) => {
+                        throw callError("TagResource", arn, error);
+                    });
+                return;
+            case "UntagResource":
+                await this.client("UntagResource")
+                    .send(new UntagResourceCommand({ SecretId: arn, TagKeys: [call.key] }))
+                    .catch((error) => {
+                        throw callError("UntagResource", arn, error);
+                    });
+                return;
         }
     }
 
@@ -263,6 +284,7 @@ function observedSecretFrom(
         lastRotatedDate: toIso(described.LastRotatedDate),
         nextRotationDate: toIso(described.NextRotationDate),
         createdDate: toIso(described.CreatedDate),
+        ownerTag: described.Tags?.find((tag) => tag.Key === OWNER_TAG_KEY)?.Value,
         versions,
         observedAt,
     };

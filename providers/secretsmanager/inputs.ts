@@ -16,6 +16,7 @@ import {
     Schedule,
     UNKNOWN,
 } from "./model";
+import { OWNER_IDENTITY } from "./ownership";
 import { intervalHours, parseScheduleExpression } from "./schedule";
 
 const SECRET_ARN = /^arn:(aws[a-z-]*):secretsmanager:([a-z0-9-]+):(\d{12}):secret:(.+)$/;
@@ -44,7 +45,11 @@ export const DECLARED_PROPERTIES = [
     "pendingPolicy",
     "pendingGracePeriod",
     "deletionPolicy",
+    "takeOver",
 ] as const;
+/** The declaration's identity, set by SecretRotationState (ownership.ts); validated, never diffed. */
+export const OWNER_PROPERTY = "__owner";
+const MAX_OWNER_LENGTH = 2048;
 const SCHEDULE_PROPERTIES = ["automaticallyAfterDays", "scheduleExpression", "duration"] as const;
 
 const isUnknown = (value: unknown) => value === UNKNOWN;
@@ -174,6 +179,12 @@ const graceSchema = z.string(rule(GRACE_RULE, "string")).refine((text) => {
     return ms !== undefined && ms >= GRACE_MIN_MS && ms <= GRACE_MAX_MS;
 }, rule(GRACE_RULE, "string"));
 
+const OWNER_RULE = "is set by SecretRotationState to <organization>/<project>/<stack>/<resource path>; declare rotation states through that class";
+const ownerSchema = z
+    .string(rule(OWNER_RULE, "string"))
+    .max(MAX_OWNER_LENGTH, rule(OWNER_RULE, "string"))
+    .regex(OWNER_IDENTITY, rule(OWNER_RULE, "string"));
+
 const declarationSchema = z.strictObject({
     secretId: secretIdSchema.optional(),
     enabled: booleanSchema.optional(),
@@ -184,6 +195,8 @@ const declarationSchema = z.strictObject({
     pendingPolicy: oneOf(PENDING_POLICIES).optional(),
     pendingGracePeriod: graceSchema.optional(),
     deletionPolicy: oneOf(DELETION_POLICIES).optional(),
+    takeOver: booleanSchema.optional(),
+    [OWNER_PROPERTY]: ownerSchema.optional(),
 });
 
 /** zod's issues in our terms: the dotted property, and the rule with the value received. */
@@ -214,9 +227,9 @@ function split(raw: Record<string, unknown>): { declared: Record<string, unknown
     const unknowns: string[] = [];
     const allowed = (key: string, names: readonly string[]) => names.includes(key);
     for (const [key, value] of Object.entries(raw)) {
-        if (key.startsWith("__") || value === undefined) continue;
+        if ((key.startsWith("__") && key !== OWNER_PROPERTY) || value === undefined) continue;
         declared[key] = value;
-        if (isUnknown(value) && allowed(key, DECLARED_PROPERTIES)) {
+        if (isUnknown(value) && allowed(key, [...DECLARED_PROPERTIES, OWNER_PROPERTY])) {
             unknowns.push(key);
         } else if (key === "schedule" && isMapping(value)) {
             const schedule: Record<string, unknown> = {};
@@ -292,6 +305,8 @@ export function validateInputs(raw: unknown, context: { region?: string } = {}):
         pendingPolicy: inputs.pendingPolicy!,
         pendingGracePeriodMs: parseDurationMs(inputs.pendingGracePeriod!)!,
         deletionPolicy: inputs.deletionPolicy!,
+        ...(inputs.__owner !== undefined ? { owner: inputs.__owner } : {}),
+        ...(inputs.takeOver !== undefined ? { takeOver: inputs.takeOver } : {}),
     };
     return { inputs, desired, failures };
 }

@@ -3,8 +3,9 @@
 // call time by the serialized shim (shim.ts), from the installed package: an upgrade of the
 // package therefore reaches refresh and destroy of resources created by an older version.
 import { SecretsManagerGateway } from "./aws";
-import { regionOfSecretArn, sameSecret, validateInputs } from "./inputs";
+import { OWNER_PROPERTY, regionOfSecretArn, sameSecret, validateInputs } from "./inputs";
 import { InputFailure, Observation, ObservedSecret, UNKNOWN } from "./model";
+import { isOwnershipCall } from "./ownership";
 import { describeCall, HEALTHY, Plan, planDelete, planReconcile } from "./plan";
 import {
     changedProperties,
@@ -38,6 +39,10 @@ export async function check(_olds: unknown, news: Record<string, unknown>): Prom
     const failures = [...result.failures];
     if (stagingLabels !== undefined && stagingLabels !== HEALTHY) {
         failures.push({ property: "stagingLabels", reason: `is set by the provider and cannot be declared (got ${JSON.stringify(stagingLabels)})` });
+    }
+    // Ownership needs the declaration's identity, which SecretRotationState always sets.
+    if (declared[OWNER_PROPERTY] === undefined) {
+        failures.push({ property: OWNER_PROPERTY, reason: "is missing: it is set by SecretRotationState (pulumi-secret-rotation); declare rotation states through that class" });
     }
     return { inputs: { ...result.inputs, stagingLabels: HEALTHY }, failures };
 }
@@ -101,6 +106,8 @@ export async function read(
         pendingPolicy: props.pendingPolicy,
         pendingGracePeriod: props.pendingGracePeriod,
         deletionPolicy: props.deletionPolicy,
+        takeOver: props.takeOver,
+        [OWNER_PROPERTY]: props.declared?.owner,
         stagingLabels: live.stagingLabels,
     });
     return { id, props: live, inputs };
@@ -131,7 +138,8 @@ async function apply(
     if (!observation.found) return undefined;
     for (const step of plan.steps) console.log(`secret ${subject}: ${describeCall(step.call)} — ${step.why}`);
     await gateway.execute(observation.secret.arn, plan.steps);
-    if (plan.steps.length === 0 || !observeAfter) return observation.secret;
+    // A tag changes nothing the outputs show: no second DescribeSecret for a claim alone.
+    if (plan.steps.every(isOwnershipCall) || !observeAfter) return observation.secret;
     const after = await gateway.observe(observation.secret.arn);
     if (!after.found) throw new Error(`secret ${subject} disappeared while its rotation was being reconciled`);
     return after.secret;
