@@ -2,25 +2,43 @@
 // component) against moto behind the AWS front; every command's Secrets Manager calls are read from
 // the front's log, and the owner tag from DescribeSecret, as anyone with read access would see it.
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test, TestContext } from "node:test";
 
 import { UntagResourceCommand } from "@aws-sdk/client-secrets-manager";
+import Ajv from "ajv";
+import addFormats from "ajv-formats";
 
-import { repoRoot, TestStack, withTranscript } from "../support/pulumi";
+import type { ReviewReport } from "../../src/review/report";
+import { describeResult, repoRoot, runProcess, TestStack, withTranscript } from "../support/pulumi";
 import { createRotationLambda, createSecret, describeSecret, labelsOf, secretsManager } from "../support/seed";
 import { useLocalAws } from "../support/services";
 
 const aws = useLocalAws();
 const PROGRAM = join(repoRoot(), "dist", "src", "program.js");
 const COMPONENT_PROGRAM = join(repoRoot(), "dist", "test", "e2e", "programs", "component-move.js");
+const CLI = join(repoRoot(), "dist", "src", "cli", "main.js");
 const TYPE = "pulumi-nodejs:dynamic/secretsmanager:RotationState";
 // The documented tag (README, "One owner per secret"): spelled out here, not imported.
 const OWNER_TAG = "pulumi-secret-rotation:owner";
 const MUTATING = ["RotateSecret", "CancelRotateSecret", "UpdateSecretVersionStage", "TagResource", "UntagResource", "PutSecretValue"];
 
 const operations = () => aws.front.calls().map((c) => c.operation);
+
+const ajv = new Ajv({ strict: true, allErrors: true });
+addFormats(ajv);
+const validateReport = ajv.compile(JSON.parse(readFileSync(join(repoRoot(), "schemas", "review-report.v1.json"), "utf8")));
+
+/** `pulumi-secret-rotation review --format json` in the project, as a user runs it. */
+async function review(stack: TestStack): Promise<ReviewReport> {
+    const result = await runProcess("node", [CLI, "review", "--stack", stack.stack, "--format", "json", "--no-progress"], stack.projectDir, stack.env, 300_000);
+    stack.history.push(result);
+    assert.ok([0, 2, 4, 6].includes(result.code), describeResult(result));
+    const report = JSON.parse(result.stdout) as ReviewReport;
+    assert.ok(validateReport(report), `the report must match the schema: ${ajv.errorsText(validateReport.errors)}`);
+    return report;
+}
 const mutatingCalls = () => aws.front.calls().filter((c) => MUTATING.includes(c.operation));
 
 async function newStack(t: TestContext, stack: string, rotations: unknown[]): Promise<TestStack> {
@@ -55,6 +73,16 @@ describe("one owner per secret, end to end", () => {
             owner((await live(secret.arn)).owner, "e2e/prod/db-old");
 
             stack.writeConfig({ "e2e:rotations": declare("db-new") });
+            // The review says what up will do: the new declaration claims the secret, and so the
+            // old one's delete (which runs after it) makes no call.
+            const planned = Object.fromEntries((await review(stack)).stacks[0]!.secrets.map((r) => [r.resource, r]));
+            assert.equal(planned["db-new"]?.step, "create");
+            assert.deepEqual(planned["db-new"]?.plan.calls.map((c) => c.call), [`TagResource(${OWNER_TAG}=${(await live(secret.arn)).owner?.replace(/db-old$/, "db-new")})`]);
+            assert.equal(planned["db-old"]?.step, "delete");
+            assert.deepEqual(planned["db-old"]?.plan.calls, []);
+            assert.match(planned["db-old"]?.plan.notes.join("\n") ?? "", /is owned by \S+\/e2e\/prod\/db-new .*its rotation is left as it is/);
+            assert.match(planned["db-old"]?.live.owner ?? "", /\/e2e\/prod\/db-old$/, "the live owner is reported as it is now");
+
             aws.front.clearCalls();
             const renamed = await stack.up();
             // create db-new (observe, take over), then delete db-old (observe; another declaration owns it).
@@ -111,6 +139,8 @@ describe("one owner per secret, end to end", () => {
         // The same declaration, in another stack; the live rotation matches, so before ownership this adopted silently.
         const staging = await newStack(t, "staging", declaration);
         await withTranscript(t, staging, async () => {
+            const reviewed = (await review(staging)).stacks[0]!.secrets[0]!;
+            assert.match(reviewed.plan.blocked ?? "", /is owned by \S+\/e2e\/prod\/db /, "review shows the refusal before up");
             aws.front.clearCalls();
             const refused = await staging.up([], { expectCode: 1 });
             const text = refused.stdout + refused.stderr;
