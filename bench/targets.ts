@@ -85,7 +85,11 @@ const fmtCalls = (calls: Record<string, number>) =>
               .map(([op, n]) => `${op} ${n}`)
               .join(", ");
 
-export const STATE_BYTES_LIMIT = 3 * 1024;
+/**
+ * 3.25 KiB: 3 KiB until ownership (issue 13) added the declaration's identity, which is stored
+ * twice (an input, and in the outputs for delete) — about 110 bytes with the benchmark's names.
+ */
+export const STATE_BYTES_LIMIT = 3.25 * 1024;
 export const FIRST_UP_FLOOR_FACTOR = 1.3;
 export const SCALING_FACTOR = 1.2;
 export const RSS_LIMIT_MIB = 300;
