@@ -3,8 +3,9 @@
 // it seeds N secrets, then measures, in this order:
 //   API floor     the same work made directly with the SDK at the engine's concurrency;
 //   engine floor  the same N resources through a no-op dynamic provider (no AWS calls);
-//   this package  first up (enable all), no-op up, preview --refresh, refresh, up of a second
-//                 stack adopting the same secrets, destroy.
+//   this package  first up (enable all), no-op up, preview --refresh, refresh, up adopting the
+//                 same secrets after the stack's state was lost (each secret still carries the
+//                 stack's owner tag, so adopting is one DescribeSecret), destroy.
 // It prints a table, writes JSON (schema in BENCHMARKS.md) to bench/results/latest.json, and exits
 // 1 when a deterministic target (API call counts, state bytes) fails. Timings are only reported.
 import { randomBytes } from "node:crypto";
@@ -206,11 +207,13 @@ async function measureSize(
     let bytes: { perResource: number; checkpoint: number; sample?: unknown } = { perResource: 0, checkpoint: 0 };
     for (const step of STEPS) {
         if (step === "adopt") {
-            const adoptStack = `adopt-${n}`;
-            await initStack(project, adoptStack, { ...config, mode: "rotation" });
-            real.adopt = await measureStep(front, project, () => pulumi(project, [...STEP_ARGS.up, "--stack", adoptStack]));
-            // Forget the second stack without destroying: the secrets stay as the first stack has them.
-            await pulumi(project, ["stack", "rm", "--yes", "--force", "--stack", adoptStack]);
+            // Forget the stack without destroying (its secrets stay as it left them, owner tags
+            // included) and declare the same secrets again in a stack of the same name: each
+            // create adopts a secret it already owns. (A second stack would be refused: the
+            // secrets are owned by this one.)
+            await pulumi(project, ["stack", "rm", "--yes", "--force", "--stack", stack]);
+            await initStack(project, stack, { ...config, mode: "rotation" });
+            real.adopt = await measureStep(front, project, () => pulumi(project, [...STEP_ARGS.up, "--stack", stack]));
         } else {
             real[step] = await measureStep(front, project, () => pulumi(project, [...STEP_ARGS[step], "--stack", stack]));
         }

@@ -85,7 +85,11 @@ const fmtCalls = (calls: Record<string, number>) =>
               .map(([op, n]) => `${op} ${n}`)
               .join(", ");
 
-export const STATE_BYTES_LIMIT = 3 * 1024;
+/**
+ * 3.25 KiB: 3 KiB until ownership (issue 13) added the declaration's identity, which is stored
+ * twice (an input, and in the outputs for delete) — about 110 bytes with the benchmark's names.
+ */
+export const STATE_BYTES_LIMIT = 3.25 * 1024;
 export const FIRST_UP_FLOOR_FACTOR = 1.3;
 export const SCALING_FACTOR = 1.2;
 export const RSS_LIMIT_MIB = 300;
@@ -97,7 +101,7 @@ export function evaluateTargets(sizes: SizeResult[]): TargetResult[] {
     const results: TargetResult[] = [];
     for (const size of sizes) {
         const n = size.secrets;
-        const { up, "up-noop": noop, refresh, "preview-refresh": previewRefresh, adopt } = size.real;
+        const { up, "up-noop": noop, refresh, "preview-refresh": previewRefresh, adopt, destroy } = size.real;
         results.push({
             id: `noop-up-calls@${n}`,
             description: `N=${n}: a no-op up makes 0 Secrets Manager calls`,
@@ -121,7 +125,7 @@ export function evaluateTargets(sizes: SizeResult[]): TargetResult[] {
         }
         results.push({
             id: `adopt-calls@${n}`,
-            description: `N=${n}: adopting a matching secret costs 1 call`,
+            description: `N=${n}: adopting a matching secret the declaration already owns costs 1 call`,
             deterministic: true,
             measured: true,
             pass: total(adopt.apiCalls) === n && (adopt.apiCalls.DescribeSecret ?? 0) === n,
@@ -129,11 +133,23 @@ export function evaluateTargets(sizes: SizeResult[]): TargetResult[] {
         });
         results.push({
             id: `enable-calls@${n}`,
-            description: `N=${n}: enabling costs at most 3 calls per secret, observe included, one RotateSecret`,
+            description: `N=${n}: enabling costs at most 4 calls per secret, observe included, one TagResource (the claim) and one RotateSecret`,
             deterministic: true,
             measured: true,
-            pass: total(up.apiCalls) <= 3 * n && (up.apiCalls.RotateSecret ?? 0) === n,
+            pass: total(up.apiCalls) <= 4 * n && (up.apiCalls.RotateSecret ?? 0) === n && (up.apiCalls.TagResource ?? 0) === n,
             detail: `${fmtCalls(up.apiCalls)} (${(total(up.apiCalls) / n).toFixed(2)} per secret)`,
+        });
+        results.push({
+            id: `destroy-calls@${n}`,
+            description: `N=${n}: destroying costs 3 calls per secret: DescribeSecret, CancelRotateSecret, UntagResource (the release)`,
+            deterministic: true,
+            measured: true,
+            pass:
+                total(destroy.apiCalls) === 3 * n &&
+                (destroy.apiCalls.DescribeSecret ?? 0) === n &&
+                (destroy.apiCalls.CancelRotateSecret ?? 0) === n &&
+                (destroy.apiCalls.UntagResource ?? 0) === n,
+            detail: fmtCalls(destroy.apiCalls),
         });
         results.push({
             id: `state-bytes@${n}`,

@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { assessHealth, DEFAULT_THRESHOLDS, FindingCode, healthFactsFromOutputs, RecordedRotationState } from "../providers/secretsmanager/health";
 import type { DeletionPolicy, PendingPolicy } from "../providers/secretsmanager/model";
 import { URN_INPUT } from "../providers/secretsmanager/engine-log";
+import { ownerIdentity } from "../providers/secretsmanager/ownership";
 import { HEALTHY } from "../providers/secretsmanager/plan";
 import { stripUndefined } from "../providers/secretsmanager/state";
 import rotationStateProvider = require("../providers/secretsmanager/shim");
@@ -40,6 +41,13 @@ export interface SecretRotationStateArgs {
     pendingGracePeriod?: pulumi.Input<string>;
     /** `cancel` (default: destroy turns rotation off and cleans up) or `retain`. */
     deletionPolicy?: pulumi.Input<DeletionPolicy>;
+    /**
+     * Take the secret over from the declaration that owns it (the `pulumi-secret-rotation:owner`
+     * tag names it): another stack's, e.g. one removed without destroy. Default: false — a secret
+     * another stack owns is refused, naming the owner. A renamed or moved declaration of the same
+     * stack takes over without it.
+     */
+    takeOver?: pulumi.Input<boolean>;
 }
 
 /** The type token: a dynamic resource of module "secretsmanager", type "RotationState". */
@@ -88,12 +96,39 @@ export class SecretRotationState extends pulumi.dynamic.Resource {
             apiCalls: undefined,
             declared: undefined,
         };
+        if ((args as { __owner?: unknown }).__owner !== undefined) {
+            throw new Error(`SecretRotationState ${name}: __owner is set by SecretRotationState itself and cannot be declared`);
+        }
         // This resource's URN, so that the provider's lines about it land on it rather than on the
         // stack (providers/secretsmanager/engine-log.ts); the provider's check takes it off, so
         // it is never stored.
         const urn = pulumi.createUrn(name, ROTATION_STATE_TYPE, opts?.parent);
-        super(rotationStateProvider, name, { ...outputs, ...args, [URN_INPUT]: urn }, opts, "secretsmanager", "RotationState");
+        super(rotationStateProvider, name, { ...outputs, ...args, __owner: ownerOf(name, opts), [URN_INPUT]: urn }, opts, "secretsmanager", "RotationState");
         warnOfHealthFindings(this);
+    }
+}
+
+/**
+ * This declaration's identity, the value of the owner tag it writes (ownership.ts): the program's
+ * organization, project and stack, and the resource's name behind its parents' types, as in its
+ * URN — so a rename or a move into a component (without an alias) is another declaration, which
+ * takes the secret over, and the old one's delete leaves rotation on. It is an input (a dynamic
+ * provider is told no URN), stored in state, and never diffed.
+ */
+function ownerOf(name: string, opts: pulumi.CustomResourceOptions | undefined): pulumi.Output<string> {
+    const base = { organization: organization(), project: pulumi.getProject(), stack: pulumi.getStack(), name };
+    const parent = opts?.parent;
+    if (!parent) return pulumi.output(ownerIdentity(base));
+    return parent.urn.apply((parentUrn) => ownerIdentity({ ...base, parentUrn }));
+}
+
+/** The organization the stack belongs to; the engine always passes one (a file backend's is "organization"). */
+function organization(): string {
+    try {
+        return pulumi.getOrganization();
+    } catch {
+        // Only in unit-test mocks without an organization: the file backend's name for it.
+        return "organization";
     }
 }
 

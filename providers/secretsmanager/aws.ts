@@ -10,10 +10,13 @@ import {
     RotateSecretCommand,
     SecretListEntry,
     SecretsManagerClient,
+    TagResourceCommand,
+    UntagResourceCommand,
     UpdateSecretVersionStageCommand,
 } from "@aws-sdk/client-secrets-manager";
 
 import { AWSCURRENT, AWSPENDING, Observation, ObservedSecret, ObservedVersion } from "./model";
+import { OWNER_TAG_KEY } from "./ownership";
 import { ApiCall } from "./plan";
 import { callsPerSecondFromEnv, quotaGroup, SlidingWindowLimiter } from "./quota";
 import { scheduleFromRules } from "./schedule";
@@ -49,14 +52,18 @@ export function quotaScope(resolvedRegion: string): string {
 
 // The limiters that keep every call this process makes to a quota scope within Secrets Manager's
 // quotas (quota.ts), for the life of the provider process.
-const limiters = new Map<string, Record<"rotation" | "writes", SlidingWindowLimiter>>();
+const limiters = new Map<string, Record<"rotation" | "writes" | "tags", SlidingWindowLimiter>>();
 
-function limitersFor(resolvedRegion: string): Record<"rotation" | "writes", SlidingWindowLimiter> {
+function limitersFor(resolvedRegion: string): Record<"rotation" | "writes" | "tags", SlidingWindowLimiter> {
     const scope = quotaScope(resolvedRegion);
     let entry = limiters.get(scope);
     if (!entry) {
         const perSecond = callsPerSecondFromEnv();
-        entry = { rotation: new SlidingWindowLimiter(perSecond, 1_000), writes: new SlidingWindowLimiter(perSecond, 1_000) };
+        entry = {
+            rotation: new SlidingWindowLimiter(perSecond, 1_000),
+            writes: new SlidingWindowLimiter(perSecond, 1_000),
+            tags: new SlidingWindowLimiter(perSecond, 1_000),
+        };
         limiters.set(scope, entry);
     }
     return entry;
@@ -221,6 +228,20 @@ export class SecretsManagerGateway {
                     throw callError(`UpdateSecretVersionStage(${call.versionStage})`, arn, error);
                 });
                 return {};
+            case "TagResource":
+                await this.client("TagResource")
+                    .send(new TagResourceCommand({ SecretId: arn, Tags: [{ Key: call.key, Value: call.value }] }))
+                    .catch((error) => {
+                        throw callError("TagResource", arn, error);
+                    });
+                return {};
+            case "UntagResource":
+                await this.client("UntagResource")
+                    .send(new UntagResourceCommand({ SecretId: arn, TagKeys: [call.key] }))
+                    .catch((error) => {
+                        throw callError("UntagResource", arn, error);
+                    });
+                return {};
         }
     }
 
@@ -283,6 +304,7 @@ function observedSecretFrom(
         lastRotatedDate: toIso(described.LastRotatedDate),
         nextRotationDate: toIso(described.NextRotationDate),
         createdDate: toIso(described.CreatedDate),
+        ownerTag: described.Tags?.find((tag) => tag.Key === OWNER_TAG_KEY)?.Value,
         versions,
         observedAt,
     };

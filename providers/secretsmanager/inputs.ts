@@ -19,6 +19,7 @@ import {
     Schedule,
     UNKNOWN,
 } from "./model";
+import { OWNER_IDENTITY } from "./ownership";
 import { intervalHours, parseScheduleExpression } from "./schedule";
 
 const SECRET_ARN = /^arn:(aws[a-z-]*):secretsmanager:([a-z0-9-]+):(\d{12}):secret:(.+)$/;
@@ -49,7 +50,11 @@ export const DECLARED_PROPERTIES = [
     "deletionPolicy",
     "quarantineRetention",
     "quarantineLabelLimit",
+    "takeOver",
 ] as const;
+/** The declaration's identity, set by SecretRotationState (ownership.ts); validated, never diffed. */
+export const OWNER_PROPERTY = "__owner";
+const MAX_OWNER_LENGTH = 2048;
 const SCHEDULE_PROPERTIES = ["automaticallyAfterDays", "scheduleExpression", "duration"] as const;
 
 const isUnknown = (value: unknown) => value === UNKNOWN;
@@ -192,6 +197,11 @@ const labelLimitSchema = z
     .int(rule(LABEL_LIMIT_RULE, "number"))
     .min(1, rule(LABEL_LIMIT_RULE, "number"))
     .max(MAX_LABEL_LIMIT, rule(LABEL_LIMIT_RULE, "number"));
+const OWNER_RULE = "is set by SecretRotationState to <organization>/<project>/<stack>/<resource path>; declare rotation states through that class";
+const ownerSchema = z
+    .string(rule(OWNER_RULE, "string"))
+    .max(MAX_OWNER_LENGTH, rule(OWNER_RULE, "string"))
+    .regex(OWNER_IDENTITY, rule(OWNER_RULE, "string"));
 
 const declarationSchema = z.strictObject({
     secretId: secretIdSchema.optional(),
@@ -205,6 +215,8 @@ const declarationSchema = z.strictObject({
     deletionPolicy: oneOf(DELETION_POLICIES).optional(),
     quarantineRetention: retentionSchema.optional(),
     quarantineLabelLimit: labelLimitSchema.optional(),
+    takeOver: booleanSchema.optional(),
+    [OWNER_PROPERTY]: ownerSchema.optional(),
 });
 
 /** zod's issues in our terms: the dotted property, and the rule with the value received. */
@@ -235,9 +247,9 @@ function split(raw: Record<string, unknown>): { declared: Record<string, unknown
     const unknowns: string[] = [];
     const allowed = (key: string, names: readonly string[]) => names.includes(key);
     for (const [key, value] of Object.entries(raw)) {
-        if (key.startsWith("__") || value === undefined) continue;
+        if ((key.startsWith("__") && key !== OWNER_PROPERTY) || value === undefined) continue;
         declared[key] = value;
-        if (isUnknown(value) && allowed(key, DECLARED_PROPERTIES)) {
+        if (isUnknown(value) && allowed(key, [...DECLARED_PROPERTIES, OWNER_PROPERTY])) {
             unknowns.push(key);
         } else if (key === "schedule" && isMapping(value)) {
             const schedule: Record<string, unknown> = {};
@@ -317,6 +329,8 @@ export function validateInputs(raw: unknown, context: { region?: string } = {}):
         deletionPolicy: inputs.deletionPolicy!,
         quarantineRetentionMs: parseDurationMs(inputs.quarantineRetention ?? DEFAULT_QUARANTINE_RETENTION)!,
         quarantineLabelLimit: inputs.quarantineLabelLimit ?? DEFAULT_QUARANTINE_LABEL_LIMIT,
+        ...(inputs.__owner !== undefined ? { owner: inputs.__owner } : {}),
+        ...(inputs.takeOver !== undefined ? { takeOver: inputs.takeOver } : {}),
     };
     return { inputs, desired, failures };
 }

@@ -61,6 +61,14 @@ export interface RotationStateInputs {
     quarantineRetention?: string;
     /** How many such labels one secret may carry, oldest released first: 1..17 (default 10). */
     quarantineLabelLimit?: number;
+    /** Take the secret over from the declaration that owns it (another stack's, or one whose stack was removed without destroy). */
+    takeOver?: boolean;
+    /**
+     * This declaration's identity, `<organization>/<project>/<stack>/<path>` (ownership.ts): set by
+     * the SecretRotationState class from the program's stack and the resource's place in it, never
+     * declared.
+     */
+    __owner?: string;
 }
 
 /** A schedule after validation: exactly one of the two forms. */
@@ -81,6 +89,10 @@ export interface DesiredState {
     deletionPolicy: DeletionPolicy;
     quarantineRetentionMs: number;
     quarantineLabelLimit: number;
+    /** The declaration's identity (absent for one made without SecretRotationState, or recorded before ownership tags). */
+    owner?: string;
+    /** Take the secret over from another owner. */
+    takeOver?: boolean;
 }
 
 /** One problem with the inputs, as Pulumi's check reports it: the property and the rule broken. */
@@ -113,6 +125,8 @@ export interface ObservedSecret {
     nextRotationDate?: string;
     /** When the secret was created (health counts a never-rotated secret's age from it). */
     createdDate?: string;
+    /** The value of the owner tag (ownership.ts), when the secret has one. */
+    ownerTag?: string;
     versions: ObservedVersion[];
     /** ISO time of the observation: ages are measured from it, so the plan stays pure. */
     observedAt: string;

@@ -6,6 +6,7 @@ import { createHash } from "node:crypto";
 
 import { keptAs, keptLabels, LabelBudgetNeeds, planLabelReleases, quarantineLabelFor, supersededLabelFor } from "./labels";
 import { AWSCURRENT, AWSPENDING, AWSPREVIOUS, DesiredState, Observation, ObservedSecret, Schedule } from "./model";
+import { deleteOwnership, isOwnershipCall, reconcileOwnership } from "./ownership";
 import { describeSchedule, rulesFromSchedule, schedulesEqual } from "./schedule";
 
 /** One Secrets Manager call. Every planned step is exactly one. */
@@ -28,7 +29,10 @@ export type ApiCall =
           /** The version of the rotation in progress this cancels, as observed (CancelRotateSecret names it in its answer). */
           cancels?: string;
       }
-    | { api: "UpdateSecretVersionStage"; versionStage: string; moveToVersionId?: string; removeFromVersionId?: string };
+    | { api: "UpdateSecretVersionStage"; versionStage: string; moveToVersionId?: string; removeFromVersionId?: string }
+    /** Ownership (ownership.ts): the owner tag set or removed. */
+    | { api: "TagResource"; key: string; value: string }
+    | { api: "UntagResource"; key: string };
 
 export interface PlannedStep {
     call: ApiCall;
@@ -118,6 +122,8 @@ export const HEALTHY = "healthy";
 export interface PreviousDeclaration {
     enabled: boolean;
     rotateNowToken?: string;
+    /** The declaration's identity then (ownership.ts). */
+    owner?: string;
 }
 
 export interface ReconcileContext {
@@ -404,6 +410,12 @@ export function planReconcile(desired: DesiredState, observation: Observation, c
     if (refused || !observation.found) return { steps: [], blocked: { reason: refused! }, notes: [] };
     const secret = observation.secret;
     const plan: Plan = { arn: secret.arn, steps: [], notes: [] };
+    // Ownership first: another declaration's secret is refused before anything else, and the
+    // claim (TagResource) precedes every other call.
+    const ownership = reconcileOwnership(secret, desired, { operation: context.operation, previousOwner: context.previous?.owner });
+    if (ownership.blocked) return block(plan, ownership.blocked);
+    plan.steps.push(...ownership.steps);
+    plan.notes.push(...ownership.notes);
     const managedBy = secret.owningService;
     const analysis = analyzeLabels(secret, desired.pendingGracePeriodMs, context.cancelledVersionId);
 
@@ -517,7 +529,9 @@ export function planReconcile(desired: DesiredState, observation: Observation, c
             why: `${reasons.join("; ")}${rotateImmediately ? "" : " (no rotation now)"}`,
         });
     }
-    if (plan.steps.length === 0 && plan.notes.length === 0) plan.notes.push("the live rotation already matches the declaration: no call");
+    if (plan.steps.every(isOwnershipCall) && plan.notes.length === ownership.notes.length) {
+        plan.notes.push(`the live rotation already matches the declaration${plan.steps.length === 0 ? ": no call" : ""}`);
+    }
     return plan;
 }
 
@@ -532,8 +546,13 @@ export function planDelete(desired: DesiredState, observation: Observation, cont
         plan.notes.push(`the secret is scheduled for deletion on ${secret.deletedDate}: nothing to clean up`);
         return plan;
     }
+    // Another declaration's secret is left to it; this one's is released after everything else.
+    const ownership = deleteOwnership(secret, desired);
+    if (ownership.leave) return { ...plan, notes: [ownership.leave] };
+    plan.notes.push(...ownership.notes);
     if (desired.deletionPolicy === "retain") {
         plan.notes.push("deletionPolicy is retain: the secret's rotation is left as it is");
+        plan.steps.push(...ownership.steps);
         return plan;
     }
     if (secret.owningService) {
@@ -563,7 +582,10 @@ export function planDelete(desired: DesiredState, observation: Observation, cont
     if (releases.blocked) return block(plan, releases.blocked);
     plan.steps.push(...cancel, ...releases.steps, ...cleanup.steps);
     plan.notes.push(...cleanup.notes);
-    if (plan.steps.length === 0 && plan.notes.length === 0) plan.notes.push("rotation is already off and the labels are healthy: no call");
+    if (plan.steps.length === 0 && plan.notes.length === ownership.notes.length) {
+        plan.notes.push(`rotation is already off and the labels are healthy${ownership.steps.length === 0 ? ": no call" : ""}`);
+    }
+    plan.steps.push(...ownership.steps);
     return plan;
 }
 
@@ -600,5 +622,9 @@ export function describeCall(call: ApiCall): string {
             ].filter(Boolean);
             return `UpdateSecretVersionStage(${parts.join(", ")})`;
         }
+        case "TagResource":
+            return `TagResource(${call.key}=${call.value})`;
+        case "UntagResource":
+            return `UntagResource(${call.key})`;
     }
 }

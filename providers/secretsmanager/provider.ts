@@ -4,7 +4,7 @@
 // package therefore reaches refresh and destroy of resources created by an older version.
 import { resolveRegion, SecretsManagerGateway } from "./aws";
 import { linesAbout, rememberUrn, Say, URN_INPUT } from "./engine-log";
-import { regionOfSecretArn, sameSecret, validateInputs } from "./inputs";
+import { OWNER_PROPERTY, regionOfSecretArn, sameSecret, validateInputs } from "./inputs";
 import { AWSCURRENT, InputFailure, Observation, ObservedSecret, UNKNOWN } from "./model";
 import { describeCall, HEALTHY, Plan, PlannedStep, planDelete, planReconcile } from "./plan";
 import {
@@ -41,6 +41,10 @@ export async function check(_olds: unknown, news: Record<string, unknown>): Prom
     const failures = [...result.failures];
     if (stagingLabels !== undefined && stagingLabels !== HEALTHY) {
         failures.push({ property: "stagingLabels", reason: `is set by the provider and cannot be declared (got ${JSON.stringify(stagingLabels)})` });
+    }
+    // Ownership needs the declaration's identity, which SecretRotationState always sets.
+    if (declared[OWNER_PROPERTY] === undefined) {
+        failures.push({ property: OWNER_PROPERTY, reason: "is missing: it is set by SecretRotationState (pulumi-secret-rotation); declare rotation states through that class" });
     }
     return { inputs: { ...result.inputs, stagingLabels: HEALTHY }, failures };
 }
@@ -124,6 +128,8 @@ export async function read(
         deletionPolicy: props.deletionPolicy,
         quarantineRetention: props.quarantineRetention,
         quarantineLabelLimit: props.quarantineLabelLimit,
+        takeOver: props.takeOver,
+        [OWNER_PROPERTY]: props.declared?.owner,
         stagingLabels: live.stagingLabels,
     });
     return { id, props: live, inputs };
@@ -178,11 +184,14 @@ async function apply(
         index = -1;
         replanned = true;
     }
-    if (!observeAfter || gateway.calls.every((c) => c === "DescribeSecret" || c === "ListSecretVersionIds")) return observation.secret;
+    // Observing calls and a tag change nothing the outputs show: no second DescribeSecret for them.
+    if (!observeAfter || gateway.calls.every((c) => UNSEEN_IN_OUTPUTS.includes(c))) return observation.secret;
     const after = await gateway.observe(arn);
     if (!after.found) throw new Error(`secret ${subject} disappeared while its rotation was being reconciled`);
     return after.secret;
 }
+
+const UNSEEN_IN_OUTPUTS = ["DescribeSecret", "ListSecretVersionIds", "TagResource", "UntagResource"];
 
 /**
  * A CancelRotateSecret named a cancelled version that neither it nor the rest of the plan was made

@@ -6,6 +6,7 @@
 //   - RotateSecret and CancelRotateSecret combined: 50 per second;
 //   - PutSecretValue, UpdateSecret, UpdateSecretVersionStage (and the replication calls)
 //     combined: 50 per second — shared with the rotation Lambdas themselves;
+//   - TagResource and UntagResource combined: 50 per second;
 //   - DescribeSecret and GetSecretValue combined: 10,000 per second (not limited here: a
 //     provider process cannot get near it).
 // Throttled calls would be retried by the SDK anyway, but a reconciler that throttles an account
@@ -19,13 +20,16 @@
 export const QUOTA_PER_SECOND = 50;
 
 /** Which quota a Secrets Manager operation counts against; undefined for ones not limited here. */
-export function quotaGroup(operation: string): "rotation" | "writes" | undefined {
+export function quotaGroup(operation: string): "rotation" | "writes" | "tags" | undefined {
     switch (operation) {
         case "RotateSecret":
         case "CancelRotateSecret":
             return "rotation";
         case "UpdateSecretVersionStage":
             return "writes";
+        case "TagResource":
+        case "UntagResource":
+            return "tags";
         default:
             return undefined;
     }

@@ -25,6 +25,11 @@ export interface LastDeclared {
     rotationLambdaArn?: string;
     schedule?: ScheduleInput;
     rotateNowToken?: string;
+    /**
+     * The declaration's identity when it last created or updated (ownership.ts): the owner tag it
+     * wrote, which delete compares with the secret's tag.
+     */
+    owner?: string;
 }
 
 /**
@@ -114,9 +119,12 @@ function propertyChanged(key: keyof StoredInputs, olds: Partial<RotationStateOut
 
 /** The declaration as the last create/update applied it, from the outputs (destroy has nothing else). */
 export function declarationFrom(props: RotationStateOutputs): RotationStateInputs {
+    const { owner, ...declared } = props.declared ?? { enabled: props.enabled };
     return stripUndefined({
         secretId: props.secretId,
-        ...(props.declared ?? { enabled: props.enabled }),
+        ...declared,
+        __owner: owner,
+        takeOver: props.takeOver,
         rotateImmediately: props.rotateImmediately,
         rotateNowToken: props.rotateNowToken,
         pendingPolicy: props.pendingPolicy,
@@ -143,6 +151,7 @@ export function lastDeclared(inputs: StoredInputs): LastDeclared {
         rotationLambdaArn: inputs.rotationLambdaArn,
         schedule: inputs.schedule,
         rotateNowToken: inputs.rotateNowToken,
+        owner: inputs.__owner,
     });
 }
 
@@ -185,6 +194,7 @@ export function outputsFrom(
         quarantineRetention: declaredInputs.quarantineRetention,
         quarantineLabelLimit: declaredInputs.quarantineLabelLimit,
         stagingLabels: stagingLabelsOf(secret, labels),
+        takeOver: declaredInputs.takeOver,
         arn: secret.arn,
         name: secret.name,
         region: secret.region,

@@ -51,7 +51,8 @@ function config(c: RotationConfig | LiveState | null, declared: boolean): string
     const lambda = declared && c.rotationLambdaArn === undefined ? "(live one)" : lambdaName(c.rotationLambdaArn);
     const sched = declared && c.schedule === undefined ? "(live one)" : schedule(c.schedule);
     const deleted = "deletedDate" in c && c.deletedDate ? `\nscheduled for deletion ${c.deletedDate}` : "";
-    return `${c.enabled ? "on" : "off"}\nλ ${lambda}\n${sched}${deleted}`;
+    const owner = "owner" in c && c.owner ? `\nowner ${c.owner}` : "";
+    return `${c.enabled ? "on" : "off"}\nλ ${lambda}\n${sched}${deleted}${owner}`;
 }
 
 function labels(entries: LabelEntry[]): string {

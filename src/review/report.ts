@@ -28,6 +28,8 @@ export interface LiveState extends RotationConfig {
     nextRotationDate?: string;
     deletedDate?: string;
     owningService?: string;
+    /** The owner tag (README, One owner per secret): the declaration that manages this secret's rotation. */
+    owner?: string;
 }
 
 export interface LabelEntry {

@@ -60,11 +60,17 @@ export async function review(snapshots: StackSnapshot[], options: ReviewOptions)
     const now = options.now ?? (() => new Date());
     const jobs = snapshots.flatMap((snapshot) => snapshot.resources.map((resource) => ({ snapshot, resource })));
     let done = 0;
-    const reviews = await mapConcurrently(jobs, options.concurrency, async ({ snapshot, resource }) => {
-        const result = await reviewResource(resource, snapshot, options.thresholds, now);
-        options.onProgress?.(++done, jobs.length);
-        return result;
-    });
+    // As in `up`, deletes come last: a create of the same stack that claims a secret (a renamed or
+    // moved declaration) has re-tagged it by the time the old declaration's delete observes it.
+    const claims: Claims = new Map();
+    const reviews = new Array<SecretReview>(jobs.length);
+    const order = jobs.map((job, index) => ({ ...job, index }));
+    for (const phase of [order.filter((j) => j.resource.step !== "delete"), order.filter((j) => j.resource.step === "delete")]) {
+        await mapConcurrently(phase, options.concurrency, async ({ snapshot, resource, index }) => {
+            reviews[index] = await reviewResource(resource, snapshot, options.thresholds, now, claims);
+            options.onProgress?.(++done, jobs.length);
+        });
+    }
     const stacks: StackReview[] = snapshots.map((snapshot) => ({
         stack: snapshot.stack,
         secrets: reviews.filter((_, i) => jobs[i]!.snapshot === snapshot),
@@ -116,11 +122,16 @@ export async function review(snapshots: StackSnapshot[], options: ReviewOptions)
     };
 }
 
+/** Per stack and secret ARN: the owner tag a create or update of that stack's `up` writes, and who writes it. */
+type Claims = Map<string, { value: string; by: string }>;
+const claimKey = (snapshot: StackSnapshot, arn: string) => `${snapshot.stack}\n${arn}`;
+
 async function reviewResource(
     resource: StackResource,
     snapshot: StackSnapshot,
     thresholds: HealthThresholds,
     now: () => Date,
+    claims: Claims,
 ): Promise<SecretReview> {
     const recorded = resource.recorded?.outputs as Partial<RotationStateOutputs> | undefined;
     const declaredSecretId = typeof resource.inputs?.secretId === "string" ? resource.inputs.secretId : undefined;
@@ -159,10 +170,16 @@ async function reviewResource(
         }
         const gateway = new SecretsManagerGateway(region);
         const observation = await gateway.observe(target);
+        const claimed = observation.found && resource.step === "delete" ? claims.get(claimKey(snapshot, observation.secret.arn)) : undefined;
+        // What the delete will observe; everything else reports the secret as it is now.
+        const planned: Observation = claimed && observation.found ? { ...observation, secret: { ...observation.secret, ownerTag: claimed.value } } : observation;
         const graceMs = desired?.pendingGracePeriodMs ?? parseDurationMs(recorded?.pendingGracePeriod ?? "") ?? DEFAULT_GRACE_MS;
-        const plan = planFor(resource, desired, observation, recorded);
+        const plan = planFor(resource, desired, planned, recorded);
         const calls = plan.blocked ? [] : plan.steps.map((s) => ({ api: s.call.api, call: describeCall(s.call), why: s.why }));
+        const claim = plan.blocked ? undefined : plan.steps.find((s) => s.call.api === "TagResource")?.call;
+        if (claim?.api === "TagResource" && observation.found) claims.set(claimKey(snapshot, observation.secret.arn), { value: claim.value, by: resource.name });
         const notes = [...plan.notes];
+        if (claimed) notes.push(`the owner tag is judged as ${claimed.by}'s create or update leaves it earlier in the same up`);
         if (resource.step === "same" && calls.length > 0) notes.push(REPAIRED_ONLY_WITH_REFRESH);
         if (resource.step === "replace" && recorded?.arn) notes.push(`replaces the declaration of ${recorded.arn}, whose destroy then runs its deletionPolicy`);
         return {
@@ -224,6 +241,7 @@ function liveOf(observation: Observation): LiveState {
         nextRotationDate: s.nextRotationDate,
         deletedDate: s.deletedDate,
         owningService: s.owningService,
+        owner: s.ownerTag,
     });
 }
 

@@ -11,7 +11,7 @@ import { useLocalAws } from "../support/services";
 
 const aws = useLocalAws();
 const LAMBDA = "arn:aws:lambda:us-east-1:123456789012:function:rotate";
-const MUTATING = ["RotateSecret", "CancelRotateSecret", "UpdateSecretVersionStage", "PutSecretValue"];
+const MUTATING = ["RotateSecret", "CancelRotateSecret", "UpdateSecretVersionStage", "TagResource", "UntagResource", "PutSecretValue"];
 
 /** name → [the declaration's invalid part, the property named, a fragment of the rule]. */
 const CATALOG: Record<string, [Record<string, unknown>, string, string]> = {

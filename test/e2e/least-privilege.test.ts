@@ -20,7 +20,8 @@ const PROGRAM = join(repoRoot(), "dist", "src", "program.js");
 const CLI = join(repoRoot(), "dist", "src", "cli", "main.js");
 const POLICY = shippedPolicy("minimal-iam-policy");
 const REVIEW_POLICY = shippedPolicy("review-iam-policy");
-const MUTATING = ["RotateSecret", "CancelRotateSecret", "UpdateSecretVersionStage", "PutSecretValue", "CreateSecret", "DeleteSecret"];
+const MUTATING = ["RotateSecret", "CancelRotateSecret", "UpdateSecretVersionStage", "TagResource", "UntagResource", "PutSecretValue", "CreateSecret", "DeleteSecret"];
+const OWNER_TAG = "pulumi-secret-rotation:owner";
 const THREE_HOURS_AGO = () => new Date(Date.now() - 3 * 3_600_000);
 
 let moto: MotoServer;
@@ -88,10 +89,11 @@ async function freshSecret(tag: string) {
     return createSecret(`lp/${tag}-${++count}`, `value-${tag}-not-to-be-read`);
 }
 
-/** Labels and rotation configuration: what "nothing changed" compares. */
+/** Labels, rotation configuration and the owner tag: what "nothing changed" compares. */
 async function snapshot(arn: string) {
     const d = await describeSecret(arn);
-    return { labels: await labelsOf(arn, true), enabled: d.RotationEnabled === true, rules: d.RotationRules, lambda: d.RotationLambdaARN };
+    const owner = d.Tags?.find((tag) => tag.Key === OWNER_TAG)?.Value;
+    return { labels: await labelsOf(arn, true), enabled: d.RotationEnabled === true, rules: d.RotationRules, lambda: d.RotationLambdaARN, owner };
 }
 
 const declare = (secretId: string, extra: Record<string, unknown> = {}) => ({
@@ -149,11 +151,20 @@ describe("least privilege, under moto's IAM enforcement", () => {
         });
     });
 
-    type Arranged = { stack: TestStack; arn: string; run: () => Promise<PulumiResult> };
-    /** A new declaration for a secret with rotation off: up observes, then enables (RotateSecret with the function). */
+    /** `again`: the command that goes through once the permission is back (default: up --refresh). */
+    type Arranged = { stack: TestStack; arn: string; run: () => Promise<PulumiResult>; again?: () => Promise<PulumiResult> };
+    /** A new declaration for a secret with rotation off: up observes, claims it (TagResource), then enables. */
     const enableNew = (tag: string) => async (t: TestContext): Promise<Arranged> => {
         const s = await freshSecret(tag);
         const stack = await newStack(t, [declare(s.name)]);
+        return { stack, arn: s.arn, run: () => stack.up([], { expectCode: 1 }) };
+    };
+    /** A declaration (already the secret's owner) turning rotation on: up observes, then RotateSecret with the function. */
+    const turnOn = (tag: string) => async (t: TestContext): Promise<Arranged> => {
+        const s = await freshSecret(tag);
+        const stack = await newStack(t, [declare(s.name, { enabled: false })]);
+        await stack.up();
+        stack.writeConfig({ "e2e:rotations": [declare(s.name)] });
         return { stack, arn: s.arn, run: () => stack.up([], { expectCode: 1 }) };
     };
     /** A secret whose rotation failed hours ago: up --refresh observes its versions, then quarantines the candidate. */
@@ -166,8 +177,19 @@ describe("least privilege, under moto's IAM enforcement", () => {
     // Each permission of the policy, and a situation where the operation that needs it runs.
     const scenarios: { permission: string; arrange: (t: TestContext) => Promise<Arranged> }[] = [
         { permission: "secretsmanager:DescribeSecret", arrange: enableNew("describe") },
-        { permission: "secretsmanager:RotateSecret", arrange: enableNew("rotate") },
-        { permission: "lambda:InvokeFunction", arrange: enableNew("invoke") },
+        { permission: "secretsmanager:TagResource", arrange: enableNew("tag") },
+        { permission: "secretsmanager:RotateSecret", arrange: turnOn("rotate") },
+        { permission: "lambda:InvokeFunction", arrange: turnOn("invoke") },
+        {
+            // Destroy with deletionPolicy retain: observe, then release the owner tag, nothing else.
+            permission: "secretsmanager:UntagResource",
+            arrange: async (t) => {
+                const s = await freshSecret("untag");
+                const stack = await newStack(t, [declare(s.name, { rotateImmediately: false, deletionPolicy: "retain" })]);
+                await stack.up();
+                return { stack, arn: s.arn, run: () => stack.destroy([], { expectCode: 1 }), again: () => stack.destroy() };
+            },
+        },
         {
             permission: "secretsmanager:CancelRotateSecret",
             arrange: async (t) => {
@@ -188,7 +210,7 @@ describe("least privilege, under moto's IAM enforcement", () => {
 
     for (const { permission, arrange } of scenarios) {
         test(`without ${permission}, the operation that needs it fails naming it, and nothing changes`, async (t) => {
-            const { stack, arn, run } = await arrange(t);
+            const { stack, arn, run, again } = await arrange(t);
             await withTranscript(t, stack, async () => {
                 const before = await snapshot(arn);
                 await setUserPolicy("deployer", withoutPermission(POLICY, permission));
@@ -203,7 +225,7 @@ describe("least privilege, under moto's IAM enforcement", () => {
                 // Given the permission back, the same command goes through.
                 await setUserPolicy("deployer", POLICY);
                 front.clearCalls();
-                await stack.up(["--refresh"]);
+                await (again ?? (() => stack.up(["--refresh"])))();
                 assert.deepEqual(denials(), []);
                 assert.equal(Object.values(await labelsOf(arn)).filter((l) => l.includes("AWSCURRENT")).length, 1);
             });

@@ -17,7 +17,7 @@ import { useLocalAws } from "../support/services";
 const aws = useLocalAws();
 const PROGRAM = join(repoRoot(), "dist", "src", "program.js");
 const TYPE = "pulumi-nodejs:dynamic/secretsmanager:RotationState";
-const MUTATING = ["RotateSecret", "CancelRotateSecret", "UpdateSecretVersionStage", "PutSecretValue", "CreateSecret", "DeleteSecret"];
+const MUTATING = ["RotateSecret", "CancelRotateSecret", "UpdateSecretVersionStage", "TagResource", "UntagResource", "PutSecretValue", "CreateSecret", "DeleteSecret"];
 const THREE_HOURS_AGO = () => new Date(Date.now() - 3 * 3_600_000);
 
 async function newStack(t: TestContext, rotations: unknown[], extraEnv: Record<string, string> = {}): Promise<TestStack> {
@@ -57,7 +57,7 @@ describe("the reconciler, end to end", () => {
 
             aws.front.clearCalls();
             await stack.up();
-            assert.deepEqual(operations(), ["DescribeSecret", "RotateSecret", "DescribeSecret"], "enable = observe, rotate, observe");
+            assert.deepEqual(operations(), ["DescribeSecret", "TagResource", "RotateSecret", "DescribeSecret"], "enable = observe, claim ownership, rotate, observe");
             const live = await rotationOf(secret.arn);
             assert.deepEqual(live, { enabled: true, lambda, rules: { AutomaticallyAfterDays: 30 } });
             assert.deepEqual(await labelsOf(secret.arn), { [secret.versionId]: ["AWSCURRENT"] }, "rotateImmediately false: no rotation");
@@ -66,7 +66,7 @@ describe("the reconciler, end to end", () => {
             assert.equal(state.outputs?.rotationEnabled, true);
             assert.equal(state.outputs?.stagingLabels, "healthy");
             assert.equal(state.outputs?.currentVersionId, secret.versionId);
-            assert.deepEqual(state.outputs?.apiCalls, ["DescribeSecret", "RotateSecret", "DescribeSecret"]);
+            assert.deepEqual(state.outputs?.apiCalls, ["DescribeSecret", "TagResource", "RotateSecret", "DescribeSecret"]);
 
             aws.front.clearCalls();
             await stack.up(["--expect-no-changes"]);
@@ -78,14 +78,14 @@ describe("the reconciler, end to end", () => {
 
             aws.front.clearCalls();
             await stack.destroy();
-            assert.deepEqual(operations(), ["DescribeSecret", "CancelRotateSecret"]);
+            assert.deepEqual(operations(), ["DescribeSecret", "CancelRotateSecret", "UntagResource"], "destroy = observe, cancel, release ownership");
             assert.equal((await rotationOf(secret.arn)).enabled, false);
             assert.deepEqual(await labelsOf(secret.arn), { [secret.versionId]: ["AWSCURRENT"] }, "no version lost");
             assert.deepEqual(await stack.resourcesOfType(TYPE), []);
         });
     });
 
-    test("create adopts a secret whose rotation already matches: one DescribeSecret, no rotation", async (t) => {
+    test("create adopts a secret whose rotation already matches: one DescribeSecret and the ownership tag, no rotation", async (t) => {
         const lambda = await createRotationLambda();
         const secret = await createSecret("app/adopted", "value-a");
         await secretsManager().send(
@@ -96,9 +96,14 @@ describe("the reconciler, end to end", () => {
         await withTranscript(t, stack, async () => {
             aws.front.clearCalls();
             await stack.up();
-            assert.deepEqual(operations(), ["DescribeSecret"]);
+            assert.deepEqual(operations(), ["DescribeSecret", "TagResource"], "the secret had no owner tag: adopting claims it");
             assert.deepEqual(await labelsOf(secret.arn), labelsBefore);
             await stack.up(["--expect-no-changes"]);
+            // Adopting a secret this declaration already owns (its stack's state was lost) is one DescribeSecret.
+            await stack.run(["state", "delete", (await onlyState(stack)).urn, "--yes"]);
+            aws.front.clearCalls();
+            await stack.up();
+            assert.deepEqual(operations(), ["DescribeSecret"]);
         });
     });
 

@@ -20,7 +20,7 @@ import { useLocalAws } from "../support/services";
 const aws = useLocalAws();
 const PROGRAM = join(repoRoot(), "dist", "src", "program.js");
 const CLI = join(repoRoot(), "dist", "src", "cli", "main.js");
-const MUTATING = ["RotateSecret", "CancelRotateSecret", "UpdateSecretVersionStage", "PutSecretValue", "CreateSecret", "DeleteSecret"];
+const MUTATING = ["RotateSecret", "CancelRotateSecret", "UpdateSecretVersionStage", "TagResource", "UntagResource", "PutSecretValue", "CreateSecret", "DeleteSecret"];
 const hoursAgo = (h: number) => new Date(Date.now() - h * 3_600_000);
 const daysAgo = (d: number) => hoursAgo(d * 24);
 

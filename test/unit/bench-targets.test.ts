@@ -11,12 +11,12 @@ function steps(make: (step: StepName) => StepMeasurement): Record<StepName, Step
 /** A size whose provider made exactly the calls the targets allow, at the given speeds. */
 function size(n: number, opts: { upSeconds?: number; engineUp?: number; apiUp?: number; rss?: number; bytes?: number } = {}): SizeResult {
     const ideal: Record<StepName, Record<string, number>> = {
-        up: { DescribeSecret: 2 * n, RotateSecret: n },
+        up: { DescribeSecret: 2 * n, TagResource: n, RotateSecret: n },
         "up-noop": {},
         "preview-refresh": { DescribeSecret: n },
         refresh: { DescribeSecret: n },
         adopt: { DescribeSecret: n },
-        destroy: { DescribeSecret: n, CancelRotateSecret: n },
+        destroy: { DescribeSecret: n, CancelRotateSecret: n, UntagResource: n },
     };
     return {
         secrets: n,
@@ -39,10 +39,31 @@ test("calls and bytes at their limits pass; one call or byte more fails determin
     noisy.real.refresh.apiCalls = { DescribeSecret: 10, ListSecretVersionIds: 1 };
     noisy.real["preview-refresh"].apiCalls = { DescribeSecret: 11 };
     noisy.real.adopt.apiCalls = { DescribeSecret: 10, RotateSecret: 1 };
-    noisy.real.up.apiCalls = { DescribeSecret: 21, RotateSecret: 10 };
-    noisy.stateBytesPerResource = 3073;
+    noisy.real.up.apiCalls = { DescribeSecret: 21, TagResource: 10, RotateSecret: 10 };
+    noisy.real.destroy.apiCalls = { DescribeSecret: 10, CancelRotateSecret: 10, UntagResource: 10, UpdateSecretVersionStage: 1 };
+    noisy.stateBytesPerResource = 3329;
     const failed = failedDeterministic(evaluateTargets([noisy])).map((t) => t.id);
-    assert.deepEqual(failed.sort(), ["adopt-calls@10", "enable-calls@10", "noop-up-calls@10", "preview-refresh-calls@10", "refresh-calls@10", "state-bytes@10"]);
+    assert.deepEqual(failed.sort(), [
+        "adopt-calls@10",
+        "destroy-calls@10",
+        "enable-calls@10",
+        "noop-up-calls@10",
+        "preview-refresh-calls@10",
+        "refresh-calls@10",
+        "state-bytes@10",
+    ]);
+});
+
+test("enabling must claim each secret exactly once; destroying must release each once and cancel no rotation twice", () => {
+    const unclaimed = size(10);
+    unclaimed.real.up.apiCalls = { DescribeSecret: 20, RotateSecret: 10 };
+    assert.equal(byId([unclaimed])["enable-calls@10"]!.pass, false);
+    const unreleased = size(10);
+    unreleased.real.destroy.apiCalls = { DescribeSecret: 10, CancelRotateSecret: 10 };
+    assert.equal(byId([unreleased])["destroy-calls@10"]!.pass, false);
+    const twice = size(10);
+    twice.real.destroy.apiCalls = { DescribeSecret: 10, CancelRotateSecret: 20 };
+    assert.equal(byId([twice])["destroy-calls@10"]!.pass, false);
 });
 
 test("enabling must rotate each secret exactly once, even within 3 calls per secret", () => {

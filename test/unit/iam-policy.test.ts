@@ -61,6 +61,8 @@ describe("the shipped policies", () => {
             "secretsmanager:DescribeSecret",
             "secretsmanager:ListSecretVersionIds",
             "secretsmanager:RotateSecret",
+            "secretsmanager:TagResource",
+            "secretsmanager:UntagResource",
             "secretsmanager:UpdateSecretVersionStage",
         ]);
     });

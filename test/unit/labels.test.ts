@@ -7,6 +7,7 @@ import { describe, test } from "node:test";
 import { keptLabels, LABEL_QUOTA, labelCount, parseKeptLabel, planLabelReleases, quarantineLabelFor } from "../../providers/secretsmanager/labels";
 import { DesiredState, Observation, ObservedSecret, ObservedVersion } from "../../providers/secretsmanager/model";
 import { planDelete, planReconcile } from "../../providers/secretsmanager/plan";
+import { desiredState } from "./fixtures";
 
 const NOW = "2026-11-23T12:00:00.000Z";
 const ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:app/db-AbCdEf";
@@ -15,21 +16,7 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const daysAgo = (d: number) => new Date(Date.parse(NOW) - d * DAY).toISOString();
 
-function desired(overrides: Partial<DesiredState> = {}): DesiredState {
-    return {
-        secretId: "app/db",
-        enabled: true,
-        rotationLambdaArn: LAMBDA,
-        schedule: { kind: "days", days: 30 },
-        rotateImmediately: true,
-        pendingPolicy: "quarantine",
-        pendingGracePeriodMs: 2 * HOUR,
-        deletionPolicy: "cancel",
-        quarantineRetentionMs: 30 * DAY,
-        quarantineLabelLimit: 10,
-        ...overrides,
-    };
-}
+const desired = (overrides: Partial<DesiredState> = {}): DesiredState => desiredState({ ...overrides });
 
 function observed(versions: ObservedVersion[]): ObservedSecret {
     return {

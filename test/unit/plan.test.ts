@@ -5,6 +5,7 @@ import { describe, test } from "node:test";
 
 import { DesiredState, Observation, ObservedSecret, ObservedVersion } from "../../providers/secretsmanager/model";
 import { analyzeLabels, ApiCall, describePlan, labelHealth, Plan, planDelete, planReconcile, rotateNowVersionId } from "../../providers/secretsmanager/plan";
+import { desiredState } from "./fixtures";
 
 const NOW = "2026-11-23T12:00:00.000Z";
 const ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:app/db-AbCdEf";
@@ -14,21 +15,7 @@ const HOUR = 3_600_000;
 
 const minutesAgo = (m: number) => new Date(Date.parse(NOW) - m * 60_000).toISOString();
 
-function desired(overrides: Partial<DesiredState> = {}): DesiredState {
-    return {
-        secretId: "app/db",
-        enabled: true,
-        rotationLambdaArn: LAMBDA,
-        schedule: { kind: "days", days: 30 },
-        rotateImmediately: true,
-        pendingPolicy: "quarantine",
-        pendingGracePeriodMs: 2 * HOUR,
-        deletionPolicy: "cancel",
-        quarantineRetentionMs: 30 * 24 * HOUR,
-        quarantineLabelLimit: 10,
-        ...overrides,
-    };
-}
+const desired = (overrides: Partial<DesiredState> = {}): DesiredState => desiredState({ ...overrides });
 
 const CURRENT_ONLY: ObservedVersion[] = [{ versionId: "v1", labels: ["AWSCURRENT"] }];
 /** A candidate version carrying AWSPENDING next to AWSCURRENT, created `ageMin` minutes ago. */

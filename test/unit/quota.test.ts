@@ -53,6 +53,8 @@ test("the quota groups follow the documented combined quotas", () => {
     assert.equal(quotaGroup("RotateSecret"), "rotation");
     assert.equal(quotaGroup("CancelRotateSecret"), "rotation");
     assert.equal(quotaGroup("UpdateSecretVersionStage"), "writes");
+    assert.equal(quotaGroup("TagResource"), "tags");
+    assert.equal(quotaGroup("UntagResource"), "tags");
     assert.equal(quotaGroup("DescribeSecret"), undefined);
     assert.equal(quotaGroup("ListSecretVersionIds"), undefined);
 });

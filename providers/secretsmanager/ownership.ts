@@ -1,0 +1,195 @@
+// One owner per secret: which declaration manages a secret's rotation, recorded on the secret itself
+// as a tag (as CloudFormation tags what a stack manages), so that a delete never turns off rotation
+// that another declaration manages. Pure: the rules here decide; plan.ts places the calls; aws.ts
+// makes them.
+//
+// The owner is a declaration's identity, computed by the SecretRotationState class in the program:
+//   <organization>/<project>/<stack>/<path>
+// where <path> is the resource's name, preceded by its parents' type chain as in its URN
+// ("my:index:Db$db-password" for a child of a component of type my:index:Db). Two declarations of a
+// stack differ in their path whenever the engine sees two resources (a rename, or a move into a
+// component, without an alias), which is exactly when the engine creates one and deletes the other.
+//
+// Rules:
+// - create/update of a secret with no owner tag claims it (TagResource, before any other call,
+//   so a crash after a rotation leaves the tag): secrets declared before ownership tags existed,
+//   and secrets released by their previous owner's destroy;
+// - create of a secret owned by another declaration of the same stack takes it over (a renamed or
+//   moved declaration: the old one's delete runs after, sees the new owner, and leaves rotation on);
+// - update of a secret tagged with this declaration's previous identity (a renamed stack or
+//   project, a resource renamed with an alias) re-tags it;
+// - otherwise a secret owned by another declaration is refused, before any call, naming the owner,
+//   unless the declaration says `takeOver: true`;
+// - delete: owned by this declaration -> act per deletionPolicy, then release the tag
+//   (UntagResource, last); owned by another -> no call, a note; no tag -> act per deletionPolicy
+//   (what every delete did before ownership tags: the declaration being deleted is the only
+//   evidence of who manages the secret); a resource recorded before ownership tags (no identity in
+//   its state) owns no tagged secret;
+// - secrets managed by another service (OwningService) are left out: their rotation and
+//   metadata belong to that service, and their delete never changes rotation anyway.
+import { createHash } from "node:crypto";
+
+import type { ObservedSecret } from "./model";
+import type { PlannedStep } from "./plan";
+
+/** The tag naming the declaration that manages the secret's rotation. */
+export const OWNER_TAG_KEY = "pulumi-secret-rotation:owner";
+
+/**
+ * Secrets Manager's tag rules (TagResource, API reference: "Maximum value length: 255 Unicode
+ * characters in UTF-8"; "Do not use the aws: prefix in your tag names or values"; "Generally
+ * allowed characters: letters, spaces, and numbers representable in UTF-8, plus the following
+ * special characters: + - = . _ : / @"). The Tag type allows 256; the operation's 255 is the
+ * stricter and is what is kept.
+ */
+export const TAG_VALUE_MAX_LENGTH = 255;
+const TAG_CHARACTER = /[\p{L}\p{Z}\p{N}+\-=._:/@]/u;
+const RESERVED_PREFIX = /^aws:/i;
+const HASH_MARK = "@sha256:";
+const HASH_HEX_LENGTH = 16;
+
+/** What the program knows about a declaration: where it runs and the resource's place in it. */
+export interface OwnerFacts {
+    organization: string;
+    project: string;
+    stack: string;
+    /** The resource's name (the last part of its URN). */
+    name: string;
+    /** The parent's URN, when the resource has a parent other than the stack itself. */
+    parentUrn?: string;
+}
+
+/** `<organization>/<project>/<stack>/<path>`; see the module comment. */
+export function ownerIdentity(facts: OwnerFacts): string {
+    const parentTypes = facts.parentUrn === undefined ? undefined : qualifiedTypeOf(facts.parentUrn);
+    const path = parentTypes === undefined || parentTypes === STACK_TYPE ? facts.name : `${parentTypes}$${facts.name}`;
+    return `${facts.organization}/${facts.project}/${facts.stack}/${path}`;
+}
+
+const STACK_TYPE = "pulumi:pulumi:Stack";
+
+/** The qualified type of a URN (`urn:pulumi:<stack>::<project>::<qualified type>::<name>`), parents' types included. */
+function qualifiedTypeOf(urn: string): string | undefined {
+    const parts = urn.split("::");
+    return parts.length >= 4 ? parts[2] : undefined;
+}
+
+/** An identity is three segments and a path, none of them empty. */
+export const OWNER_IDENTITY = /^[^/]+\/[^/]+\/[^/]+\/.+$/s;
+
+/** The stack part of an identity: `<organization>/<project>/<stack>`. */
+export function stackOf(identity: string): string {
+    return identity.split("/").slice(0, 3).join("/");
+}
+
+/**
+ * The tag value that names an identity: the identity itself when Secrets Manager accepts it as a
+ * tag value; otherwise its characters outside the tag alphabet replaced by "_", cut to fit, and
+ * followed by "@sha256:" and 16 hex digits of the identity's SHA-256, so that two identities that
+ * read alike still get different values. Deterministic: ownership is decided by comparing values.
+ */
+export function ownerTagValue(identity: string): string {
+    const characters = [...identity];
+    const fits = characters.length <= TAG_VALUE_MAX_LENGTH && characters.every((c) => TAG_CHARACTER.test(c)) && !RESERVED_PREFIX.test(identity);
+    if (fits) return identity;
+    const readable = characters
+        .map((c) => (TAG_CHARACTER.test(c) ? c : "_"))
+        .join("")
+        .replace(RESERVED_PREFIX, "aws_");
+    const hash = createHash("sha256").update(identity, "utf8").digest("hex").slice(0, HASH_HEX_LENGTH);
+    const room = TAG_VALUE_MAX_LENGTH - HASH_MARK.length - HASH_HEX_LENGTH;
+    return `${[...readable].slice(0, room).join("")}${HASH_MARK}${hash}`;
+}
+
+/** Whether a tag value names a declaration of the same stack as `identity` (stack names never contain "/"). */
+function sameStack(identity: string, tag: string): boolean {
+    return tag.startsWith(`${ownerTagValue(stackOf(identity))}/`);
+}
+
+/** Ownership steps are tag calls: they do not change the secret's rotation or labels. */
+export function isOwnershipCall(step: PlannedStep): boolean {
+    return step.call.api === "TagResource" || step.call.api === "UntagResource";
+}
+
+function claim(identity: string, why: string): PlannedStep {
+    return { call: { api: "TagResource", key: OWNER_TAG_KEY, value: ownerTagValue(identity) }, why };
+}
+
+function release(identity: string): PlannedStep {
+    return { call: { api: "UntagResource", key: OWNER_TAG_KEY }, why: `release ownership: ${identity} no longer declares this secret's rotation` };
+}
+
+export interface ReconcileOwnership {
+    /** The claim (TagResource), to run before any other call; empty when the secret is already this declaration's. */
+    steps: PlannedStep[];
+    notes: string[];
+    /** Another declaration owns the secret: nothing may be done. */
+    blocked?: string;
+}
+
+/**
+ * Create/update: claim, take over, or refuse. `self` is this declaration's identity (absent for a
+ * declaration made without SecretRotationState, whose ownership is not managed); `previous` the
+ * identity recorded by its last create/update.
+ */
+export function reconcileOwnership(
+    secret: ObservedSecret,
+    declaration: { owner?: string; takeOver?: boolean },
+    context: { operation: "create" | "update"; previousOwner?: string },
+): ReconcileOwnership {
+    const self = declaration.owner;
+    const tag = secret.ownerTag;
+    if (self === undefined || secret.owningService) return { steps: [], notes: [] };
+    if (tag === ownerTagValue(self)) return { steps: [], notes: [] };
+    if (tag === undefined) {
+        return {
+            steps: [claim(self, `claim ownership: the secret has no ${OWNER_TAG_KEY} tag (declared before ownership tags, or released by its previous owner)`)],
+            notes: [],
+        };
+    }
+    if (context.operation === "update" && context.previousOwner !== undefined && tag === ownerTagValue(context.previousOwner)) {
+        return { steps: [claim(self, `this declaration was ${context.previousOwner} (stack, project or resource renamed): re-tag it as ${self}`)], notes: [] };
+    }
+    if (context.operation === "create" && sameStack(self, tag)) {
+        return {
+            steps: [claim(self, `take ownership over from ${tag}, a declaration of the same stack (a renamed or moved resource)`)],
+            notes: [`the secret was owned by ${tag}: if that declaration still exists, its delete will now leave rotation as it is`],
+        };
+    }
+    if (declaration.takeOver === true) {
+        return { steps: [claim(self, `takeOver: take ownership over from ${tag}`)], notes: [`${tag} no longer owns this secret: its delete will leave rotation as it is`] };
+    }
+    const where = sameStack(self, tag) ? "another declaration of this stack" : `stack ${stackOf(tag)}`;
+    return {
+        steps: [],
+        notes: [],
+        blocked:
+            `secret ${secret.arn} is owned by ${tag} (tag ${OWNER_TAG_KEY}), ${where}; nothing was changed. ` +
+            `One declaration manages a secret's rotation: remove this one, or remove that one first (its destroy releases the tag), ` +
+            `or declare takeOver: true here to take the secret over (for a stack that was removed without destroy)`,
+    };
+}
+
+export interface DeleteOwnership {
+    /** Another declaration owns the secret: the delete makes no call, and says so. */
+    leave?: string;
+    /** The release (UntagResource), to run after the delete's other calls. */
+    steps: PlannedStep[];
+    notes: string[];
+}
+
+/** Delete: act and release, leave it to its owner, or act as before ownership tags (untagged). */
+export function deleteOwnership(secret: ObservedSecret, declaration: { owner?: string }): DeleteOwnership {
+    const self = declaration.owner;
+    const tag = secret.ownerTag;
+    if (secret.owningService) return { steps: [], notes: [] };
+    if (tag === undefined) {
+        return { steps: [], notes: [`the secret has no ${OWNER_TAG_KEY} tag: this declaration acts on it as its only known declaration`] };
+    }
+    if (self !== undefined && tag === ownerTagValue(self)) return { steps: [release(self)], notes: [] };
+    return {
+        leave: `secret ${secret.arn} is owned by ${tag} (tag ${OWNER_TAG_KEY}), not by this declaration${self ? ` (${self})` : ""}: its rotation is left as it is, and the tag too`,
+        steps: [],
+        notes: [],
+    };
+}
