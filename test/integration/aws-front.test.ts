@@ -19,7 +19,7 @@ import {
     UpdateSecretVersionStageCommand,
 } from "@aws-sdk/client-secrets-manager";
 
-import { AwsFront, CallRecord, DEFAULT_TEST_RUN_DELAY_MS, nextRotationDate, rotationRulesProblem } from "../support/aws-front";
+import { AwsFront, CallRecord, nextRotationDate, rotationRulesProblem } from "../support/aws-front";
 import { MotoServer, useAwsEnv } from "../support/moto";
 import { createRotationLambda, createSecret, describeSecret, labelsOf, secretsManager, versionIdFor } from "../support/seed";
 
@@ -40,7 +40,6 @@ after(async () => {
 beforeEach(async () => {
     await moto.reset();
     front.reset();
-    front.delayTestRuns(DEFAULT_TEST_RUN_DELAY_MS);
 });
 
 // ---- helpers ----

@@ -218,6 +218,7 @@ export class AwsFront {
     private readonly disabled: Set<FrontRule>;
     private readonly iam?: IamMode & { policies: MotoIam };
     private readonly testRuns = new Set<TestRun>();
+    private readonly defaultTestRunDelayMs: number;
     private testRunDelayMs: number;
 
     private constructor(
@@ -227,7 +228,8 @@ export class AwsFront {
     ) {
         this.disabled = new Set(options.disabledRules ?? []);
         if (options.iam) this.iam = { ...options.iam, policies: new MotoIam(moto.origin, options.iam.admin) };
-        this.testRunDelayMs = checkedDelay(options.testRunDelayMs ?? DEFAULT_TEST_RUN_DELAY_MS);
+        this.defaultTestRunDelayMs = checkedDelay(options.testRunDelayMs ?? DEFAULT_TEST_RUN_DELAY_MS);
+        this.testRunDelayMs = this.defaultTestRunDelayMs;
     }
 
     static async start(motoEndpoint: string, options: AwsFrontOptions = {}): Promise<AwsFront> {
@@ -265,11 +267,12 @@ export class AwsFront {
     }
 
     /**
-     * Forgets shadow state, recorded version dates, faults, test runs not finished yet and the
-     * log; call it next to moto.reset(). The test run delay stays as set.
+     * Forgets shadow state, recorded version dates, faults, test runs not finished yet (and a
+     * delay a test chose for them) and the log; call it next to moto.reset().
      */
     reset(): void {
         this.dropTestRuns();
+        this.testRunDelayMs = this.defaultTestRunDelayMs;
         this.shadows.clear();
         this.versionDates.clear();
         this.secretDates.clear();
