@@ -7,6 +7,8 @@
 //   - supplies the AWS behaviours moto lacks, each as a separate, named rule that cites the AWS
 //     reference it follows (a rule can be switched off with `disabledRules`, which is how the tests
 //     show that each rule is what makes the difference);
+//   - keeps asynchronous what AWS does asynchronously: the test run AWS starts for a
+//     RotateImmediately=false rotation ends after the response (delayTestRuns, settled);
 //   - injects faults (throttling, 5xx, connection resets, latency), randomly from a seed or scripted;
 //   - logs every call the client made (the front's own look-ups in moto are not logged, so call
 //     counts in tests are the client's calls only).
@@ -411,13 +413,15 @@ export class AwsFront {
     }
 
     /**
-     * A call that arrives after a test run is due sees it finished: the front completes due runs
+     * A call that arrives after a test run is due sees it finished: the front completes the due
+     * runs of the call's secret (of every secret for a call without SecretId, e.g. ListSecrets)
      * before it handles the call, so what a client observes depends on the delay alone, never on
      * when the front's timer happened to fire.
      */
-    private async dueTestRuns(): Promise<void> {
+    private async dueTestRuns(call: Call): Promise<void> {
         const now = Date.now();
-        const due = [...this.testRuns].filter((run) => run.dueAt <= now || run.running);
+        const secretId = typeof call.payload.SecretId === "string" ? call.payload.SecretId : undefined;
+        const due = [...this.testRuns].filter((run) => (run.dueAt <= now || run.running) && (secretId === undefined || designates(secretId, run.arn)));
         if (due.length > 0) await Promise.all(due.map((run) => this.startTestRun(run)));
     }
 
@@ -533,7 +537,7 @@ export class AwsFront {
     }
 
     private async secretsManager(call: Call): Promise<Reply> {
-        await this.dueTestRuns();
+        await this.dueTestRuns(call);
         // With IAM enforced, a call the caller may not make goes to moto untouched, before any rule
         // can act: AWS authorizes a request before it does anything else, and moto's answer is the
         // denial (see the rule auth-errors for its form).
@@ -1283,6 +1287,14 @@ function cronField(text: string, low: number, high: number, names: string[] = []
 /** What AWS answers when it cannot invoke a rotation function (see rule lambda-exists-guessed-error). */
 const CANNOT_INVOKE_FUNCTION =
     "Secrets Manager cannot invoke the specified Lambda function. Ensure that the function policy grants access to the principal secretsmanager.amazonaws.com.";
+
+/** Whether a SecretId (full ARN, partial ARN or name) may designate the secret with this full ARN; when in doubt, yes. */
+function designates(secretId: string, arn: string): boolean {
+    if (secretId === arn) return true;
+    if (secretId.startsWith("arn:")) return arn.startsWith(`${secretId}-`);
+    const name = arn.split(":secret:")[1] ?? "";
+    return name.startsWith(`${secretId}-`);
+}
 
 function checkedDelay(ms: number): number {
     if (!(ms >= 0)) throw new Error(`a test run delay is a number of milliseconds >= 0 (or Infinity), got ${ms}`);
