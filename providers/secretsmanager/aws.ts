@@ -1,8 +1,6 @@
 // Every Secrets Manager call the provider makes, in one place: observe (read-only) and execute
 // (one planned step = one call). Never GetSecretValue or PutSecretValue: the reconciler has no
 // reason to see a secret's value.
-import { randomUUID } from "node:crypto";
-
 import {
     CancelRotateSecretCommand,
     DescribeSecretCommand,
@@ -16,7 +14,7 @@ import {
 } from "@aws-sdk/client-secrets-manager";
 
 import { AWSCURRENT, AWSPENDING, Observation, ObservedSecret, ObservedVersion } from "./model";
-import { ApiCall, PlannedStep } from "./plan";
+import { ApiCall } from "./plan";
 import { callsPerSecondFromEnv, quotaGroup, SlidingWindowLimiter } from "./quota";
 import { scheduleFromRules } from "./schedule";
 
@@ -89,9 +87,6 @@ function errorName(error: unknown): string {
 export class SecretsManagerGateway {
     /** The calls made so far, in order, e.g. ["DescribeSecret", "RotateSecret"]. */
     readonly calls: string[] = [];
-    // One token per operation: the SDK's retries of a RotateSecret, and ours after an
-    // AccessDeniedException, reuse it, so Secrets Manager starts at most one rotation.
-    private readonly clientRequestToken = randomUUID();
 
     constructor(
         private readonly region: string | undefined,
@@ -175,22 +170,24 @@ export class SecretsManagerGateway {
         } while (nextToken);
     }
 
-    /** Runs the planned steps in order; the first failure stops the rest (the plan is re-derived next time). */
-    async execute(arn: string, steps: PlannedStep[]): Promise<void> {
-        for (const step of steps) await this.call(arn, step.call);
-    }
-
-    private async call(arn: string, call: ApiCall): Promise<void> {
+    /**
+     * Makes one planned call. CancelRotateSecret answers with the version of the rotation it
+     * cancelled, if one was in progress (its reference: "the partially created version, specified
+     * by the VersionId response value"): returned so the caller can check it is the one planned for.
+     */
+    async call(arn: string, call: ApiCall): Promise<{ cancelledVersionId?: string }> {
         switch (call.api) {
             case "RotateSecret":
-                return this.rotate(arn, call);
-            case "CancelRotateSecret":
-                await this.client("CancelRotateSecret")
+                await this.rotate(arn, call);
+                return {};
+            case "CancelRotateSecret": {
+                const answer = await this.client("CancelRotateSecret")
                     .send(new CancelRotateSecretCommand({ SecretId: arn }))
                     .catch((error) => {
                         throw callError("CancelRotateSecret", arn, error);
                     });
-                return;
+                return answer.VersionId ? { cancelledVersionId: answer.VersionId } : {};
+            }
             case "UpdateSecretVersionStage":
                 await this.client("UpdateSecretVersionStage").send(
                     new UpdateSecretVersionStageCommand({
@@ -202,14 +199,16 @@ export class SecretsManagerGateway {
                 ).catch((error) => {
                     throw callError(`UpdateSecretVersionStage(${call.versionStage})`, arn, error);
                 });
-                return;
+                return {};
         }
     }
 
     private async rotate(arn: string, call: Extract<ApiCall, { api: "RotateSecret" }>): Promise<void> {
+        // The plan's token (plan.ts), reused by the SDK's retries and by ours after an
+        // AccessDeniedException, so Secrets Manager starts at most one rotation for it.
         const command = new RotateSecretCommand({
             SecretId: arn,
-            ClientRequestToken: this.clientRequestToken,
+            ClientRequestToken: call.clientRequestToken,
             RotationLambdaARN: call.rotationLambdaArn,
             RotationRules: call.rotationRules,
             RotateImmediately: call.rotateImmediately,

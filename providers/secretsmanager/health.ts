@@ -4,6 +4,7 @@
 // a stranded or long-running pending rotation. Pure: facts and a clock in, findings out, so the
 // review command and the warnings in `pulumi preview` judge a secret by the very same rules.
 import { Observation, Schedule } from "./model";
+import { keptLabels, LABEL_QUOTA, labelCount } from "./labels";
 import { analyzeLabels, HEALTHY, PendingState } from "./plan";
 import { describeSchedule, intervalHours, scheduleFromInput } from "./schedule";
 import type { ScheduleInput } from "./model";
@@ -18,6 +19,7 @@ export const FINDING_CODES = [
     "missed-scheduled-rotation",
     "pending-stranded",
     "pending-long-running",
+    "label-budget",
 ] as const;
 export type FindingCode = (typeof FINDING_CODES)[number];
 
@@ -58,6 +60,8 @@ export type HealthFacts =
           /** Rotation managed by another service (RDS...): the label checks are left to it. */
           owningService?: string;
           pending: PendingState;
+          /** Staging labels across all versions, and how many of them this provider added (only from an observation). */
+          labels?: { total: number; ours: number };
       };
 
 export function healthFactsFromObservation(observation: Observation, pendingGracePeriodMs: number): HealthFacts {
@@ -74,8 +78,15 @@ export function healthFactsFromObservation(observation: Observation, pendingGrac
         nextRotationDate: s.nextRotationDate,
         owningService: s.owningService,
         pending: analyzeLabels(s, pendingGracePeriodMs).pending,
+        labels: { total: labelCount(s), ours: keptLabels(s).length },
     };
 }
+
+/**
+ * label-budget: so few of AWS's 20 staging labels per secret are left that a failed rotation's
+ * quarantine and the next rotation (AWSPENDING, and AWSPREVIOUS on its first finish) may not fit.
+ */
+export const LABEL_BUDGET_WARNING = LABEL_QUOTA - 4;
 
 /** The outputs a SecretRotationState records after each up or refresh (the health-relevant ones). */
 export interface RecordedRotationState {
@@ -173,6 +184,16 @@ export function assessHealth(facts: HealthFacts, context: HealthContext): Findin
                 message: `${facts.name}'s scheduled rotation of ${facts.nextRotationDate} did not happen (window ${windowHours(facts.schedule)} h; now ${context.now})`,
             });
         }
+    }
+    if (facts.labels && facts.labels.total >= LABEL_BUDGET_WARNING) {
+        const others = facts.labels.total - facts.labels.ours;
+        findings.push({
+            code: "label-budget",
+            message:
+                `${facts.name} carries ${facts.labels.total} of the ${LABEL_QUOTA} staging labels AWS allows per secret ` +
+                `(${facts.labels.ours} kept by this provider, ${others} others): a failed rotation's quarantine and the next rotation need up to 3 more. ` +
+                `Lower quarantineLabelLimit or quarantineRetention, or remove labels you no longer need (aws secretsmanager update-secret-version-stage --remove-from-version-id)`,
+        });
     }
     if (!facts.owningService) {
         const p = facts.pending;

@@ -6,8 +6,11 @@
 // the interval) are checked by hand afterwards.
 import { z } from "zod";
 
+import { MAX_LABEL_LIMIT } from "./labels";
 import {
     DEFAULT_PENDING_GRACE_PERIOD,
+    DEFAULT_QUARANTINE_LABEL_LIMIT,
+    DEFAULT_QUARANTINE_RETENTION,
     DELETION_POLICIES,
     DesiredState,
     InputFailure,
@@ -43,6 +46,8 @@ export const DECLARED_PROPERTIES = [
     "pendingPolicy",
     "pendingGracePeriod",
     "deletionPolicy",
+    "quarantineRetention",
+    "quarantineLabelLimit",
 ] as const;
 const SCHEDULE_PROPERTIES = ["automaticallyAfterDays", "scheduleExpression", "duration"] as const;
 
@@ -174,6 +179,20 @@ const graceSchema = z.string(rule(GRACE_RULE, "string")).refine((text) => {
     return ms !== undefined && ms >= GRACE_MIN_MS && ms <= GRACE_MAX_MS;
 }, rule(GRACE_RULE, "string"));
 
+// A label that keeps a version must outlive a rotation's retries; ten years is "keep".
+const RETENTION_RULE = "must be Nh or Nd from 1h to 3650d";
+const retentionSchema = z.string(rule(RETENTION_RULE, "string")).refine((text) => {
+    const ms = parseDurationMs(text);
+    return /^\d+(h|d)$/.test(text) && ms !== undefined && ms >= 60 * MINUTE && ms <= 3650 * 24 * 60 * MINUTE;
+}, rule(RETENTION_RULE, "string"));
+
+const LABEL_LIMIT_RULE = `must be a whole number from 1 to ${MAX_LABEL_LIMIT} (AWS allows 20 staging labels per secret; AWSCURRENT, AWSPREVIOUS and AWSPENDING need 3)`;
+const labelLimitSchema = z
+    .number(rule(LABEL_LIMIT_RULE, "number"))
+    .int(rule(LABEL_LIMIT_RULE, "number"))
+    .min(1, rule(LABEL_LIMIT_RULE, "number"))
+    .max(MAX_LABEL_LIMIT, rule(LABEL_LIMIT_RULE, "number"));
+
 const declarationSchema = z.strictObject({
     secretId: secretIdSchema.optional(),
     enabled: booleanSchema.optional(),
@@ -184,6 +203,8 @@ const declarationSchema = z.strictObject({
     pendingPolicy: oneOf(PENDING_POLICIES).optional(),
     pendingGracePeriod: graceSchema.optional(),
     deletionPolicy: oneOf(DELETION_POLICIES).optional(),
+    quarantineRetention: retentionSchema.optional(),
+    quarantineLabelLimit: labelLimitSchema.optional(),
 });
 
 /** zod's issues in our terms: the dotted property, and the rule with the value received. */
@@ -280,6 +301,8 @@ export function validateInputs(raw: unknown, context: { region?: string } = {}):
         pendingPolicy: (declared.pendingPolicy as RotationStateInputs["pendingPolicy"]) ?? "quarantine",
         pendingGracePeriod: (declared.pendingGracePeriod as string | undefined) ?? DEFAULT_PENDING_GRACE_PERIOD,
         deletionPolicy: (declared.deletionPolicy as RotationStateInputs["deletionPolicy"]) ?? "cancel",
+        // The label lifecycle's defaults are applied below, not stored: state stays small, and a
+        // stack from before these inputs existed shows no change.
     };
     if (failures.length > 0 || unknowns.length > 0) return { inputs, failures };
     const desired: DesiredState = {
@@ -292,6 +315,8 @@ export function validateInputs(raw: unknown, context: { region?: string } = {}):
         pendingPolicy: inputs.pendingPolicy!,
         pendingGracePeriodMs: parseDurationMs(inputs.pendingGracePeriod!)!,
         deletionPolicy: inputs.deletionPolicy!,
+        quarantineRetentionMs: parseDurationMs(inputs.quarantineRetention ?? DEFAULT_QUARANTINE_RETENTION)!,
+        quarantineLabelLimit: inputs.quarantineLabelLimit ?? DEFAULT_QUARANTINE_LABEL_LIMIT,
     };
     return { inputs, desired, failures };
 }

@@ -13,6 +13,11 @@ export const DELETION_POLICIES: readonly DeletionPolicy[] = ["cancel", "retain"]
 /** Long enough for a rotation Lambda's four steps (at most 15 minutes each) plus retries. */
 export const DEFAULT_PENDING_GRACE_PERIOD = "2h";
 
+/** How long a QUARANTINED- or SUPERSEDED- label keeps its version before it is released. */
+export const DEFAULT_QUARANTINE_RETENTION = "30d";
+/** How many QUARANTINED- and SUPERSEDED- labels one secret may carry (AWS allows 20 labels in all). */
+export const DEFAULT_QUARANTINE_LABEL_LIMIT = 10;
+
 /**
  * The value Pulumi passes for an input that is not known yet (during preview, e.g. the ARN of a
  * secret that is still to be created). Such values are validated leniently.
@@ -52,6 +57,10 @@ export interface RotationStateInputs {
     pendingGracePeriod?: string;
     /** What destroy does: cancel rotation and clean up (default), or leave the secret as it is. */
     deletionPolicy?: DeletionPolicy;
+    /** How long a label this provider added to keep a version (QUARANTINED-, SUPERSEDED-) stays: `Nh` or `Nd` (default 30d). */
+    quarantineRetention?: string;
+    /** How many such labels one secret may carry, oldest released first: 1..17 (default 10). */
+    quarantineLabelLimit?: number;
 }
 
 /** A schedule after validation: exactly one of the two forms. */
@@ -70,6 +79,8 @@ export interface DesiredState {
     pendingPolicy: PendingPolicy;
     pendingGracePeriodMs: number;
     deletionPolicy: DeletionPolicy;
+    quarantineRetentionMs: number;
+    quarantineLabelLimit: number;
 }
 
 /** One problem with the inputs, as Pulumi's check reports it: the property and the rule broken. */
@@ -115,7 +126,8 @@ export const AWSPENDING = "AWSPENDING";
 export const AWSPREVIOUS = "AWSPREVIOUS";
 /**
  * Our own label for a stranded candidate version: one per version (a label sits on at most one
- * version, so a shared label would strip an earlier quarantined version when moved).
+ * version, so a shared label would strip an earlier quarantined version when moved), with the time
+ * it was added: QUARANTINED-<yyyymmddThhmmZ>-<versionId> (labels.ts).
  */
 export const QUARANTINE_LABEL_PREFIX = "QUARANTINED-";
 /**

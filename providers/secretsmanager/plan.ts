@@ -2,17 +2,10 @@
 // Secrets Manager calls that make them agree. Pure: no I/O, no clock (ages are measured from the
 // observation's time), so every rule is unit-tested, and previews, reports and `up` render the
 // very same plan.
-import {
-    AWSCURRENT,
-    AWSPENDING,
-    AWSPREVIOUS,
-    DesiredState,
-    Observation,
-    ObservedSecret,
-    QUARANTINE_LABEL_PREFIX,
-    SUPERSEDED_LABEL_PREFIX,
-    Schedule,
-} from "./model";
+import { createHash } from "node:crypto";
+
+import { keptAs, keptLabels, LabelBudgetNeeds, planLabelReleases, quarantineLabelFor, supersededLabelFor } from "./labels";
+import { AWSCURRENT, AWSPENDING, AWSPREVIOUS, DesiredState, Observation, ObservedSecret, Schedule } from "./model";
 import { describeSchedule, rulesFromSchedule, schedulesEqual } from "./schedule";
 
 /** One Secrets Manager call. Every planned step is exactly one. */
@@ -22,8 +15,19 @@ export type ApiCall =
           rotationLambdaArn?: string;
           rotationRules?: { AutomaticallyAfterDays?: number; ScheduleExpression?: string; Duration?: string };
           rotateImmediately: boolean;
+          /**
+           * The ClientRequestToken, which becomes the new version's id. Derived, not drawn: for a
+           * rotateNowToken, from the secret and the declared token, so a re-run after a failure or a
+           * crash that happened after Secrets Manager accepted the call sends the same token, and
+           * Secrets Manager (or the plan, which sees that version) does not rotate a second time.
+           */
+          clientRequestToken: string;
       }
-    | { api: "CancelRotateSecret" }
+    | {
+          api: "CancelRotateSecret";
+          /** The version of the rotation in progress this cancels, as observed (CancelRotateSecret names it in its answer). */
+          cancels?: string;
+      }
     | { api: "UpdateSecretVersionStage"; versionStage: string; moveToVersionId?: string; removeFromVersionId?: string };
 
 export interface PlannedStep {
@@ -49,8 +53,11 @@ export type PendingState =
     | { kind: "with-current"; versionId: string }
     /** On another version, younger than the grace period: a rotation's Lambda is still at work. */
     | { kind: "in-progress"; versionId: string; createdDate?: string; ageMs?: number; strandedAt?: string }
-    /** On another version, older than the grace period: a failed or cancelled rotation left it. */
-    | { kind: "stranded"; versionId: string; createdDate?: string; ageMs?: number };
+    /**
+     * On another version, older than the grace period: a failed or cancelled rotation left it; or
+     * `cancelled`: the rotation this operation cancelled (CancelRotateSecret named its version).
+     */
+    | { kind: "stranded"; versionId: string; createdDate?: string; ageMs?: number; cancelled?: boolean };
 
 export interface LabelAnalysis {
     currentVersionId?: string;
@@ -59,21 +66,16 @@ export interface LabelAnalysis {
     quarantinedVersionIds: string[];
 }
 
-export function quarantineLabelFor(versionId: string): string {
-    return `${QUARANTINE_LABEL_PREFIX}${versionId}`;
-}
-
-export function supersededLabelFor(versionId: string): string {
-    return `${SUPERSEDED_LABEL_PREFIX}${versionId}`;
-}
-
-export function analyzeLabels(secret: ObservedSecret, gracePeriodMs: number): LabelAnalysis {
+/**
+ * @param cancelledVersionId the version of a rotation this operation has just cancelled: its
+ *   AWSPENDING is left behind whatever its age (the CancelRotateSecret reference: "you might need to
+ *   remove the staging label AWSPENDING from the partially created version").
+ */
+export function analyzeLabels(secret: ObservedSecret, gracePeriodMs: number, cancelledVersionId?: string): LabelAnalysis {
     const holder = (label: string) => secret.versions.find((v) => v.labels.includes(label));
     const current = holder(AWSCURRENT);
     const pendingVersion = holder(AWSPENDING);
-    const quarantinedVersionIds = secret.versions
-        .filter((v) => v.labels.some((l) => l.startsWith(QUARANTINE_LABEL_PREFIX)))
-        .map((v) => v.versionId);
+    const quarantinedVersionIds = [...new Set(keptLabels(secret).filter((k) => k.kind === "quarantined").map((k) => k.versionId))];
 
     let pending: PendingState = { kind: "none" };
     if (pendingVersion && pendingVersion.versionId === current?.versionId) {
@@ -81,7 +83,9 @@ export function analyzeLabels(secret: ObservedSecret, gracePeriodMs: number): La
     } else if (pendingVersion) {
         const createdDate = pendingVersion.createdDate;
         const ageMs = createdDate === undefined ? undefined : Date.parse(secret.observedAt) - Date.parse(createdDate);
-        if (ageMs !== undefined && ageMs >= gracePeriodMs) {
+        if (pendingVersion.versionId === cancelledVersionId) {
+            pending = { kind: "stranded", versionId: pendingVersion.versionId, createdDate, ageMs, cancelled: true };
+        } else if (ageMs !== undefined && ageMs >= gracePeriodMs) {
             pending = { kind: "stranded", versionId: pendingVersion.versionId, createdDate, ageMs };
         } else {
             // An unknown age is treated as in progress: touching a live rotation would break it.
@@ -119,62 +123,108 @@ export interface PreviousDeclaration {
 export interface ReconcileContext {
     operation: "create" | "update";
     previous?: PreviousDeclaration;
+    /** The version of the rotation this operation cancelled (a second plan, after CancelRotateSecret answered). */
+    cancelledVersionId?: string;
+}
+
+/**
+ * A ClientRequestToken (Secrets Manager makes it the new version's id: 32 to 64 characters) that
+ * is a function of what it is for: the same purpose always gives the same token. UUID-shaped from
+ * SHA-256, so it reads like the versions Secrets Manager makes itself.
+ */
+export function rotationToken(...purpose: string[]): string {
+    const hex = createHash("sha256").update(["pulumi-secret-rotation", ...purpose].join("\0")).digest("hex");
+    const variant = ((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** The version a rotation started for a rotateNowToken gets: one per secret and token value. */
+export function rotateNowVersionId(arn: string, rotateNowToken: string): string {
+    return rotationToken("rotate-now", arn, rotateNowToken);
 }
 
 const ageText = (ms?: number) =>
     ms === undefined ? "age unknown" : ms < 3_600_000 ? `${Math.floor(ms / 60_000)} min old` : `${(ms / 3_600_000).toFixed(1)} h old`;
 
+// Reasons never name the secret: whoever prints a plan prints it under the secret's name once.
+
 /** The secret cannot be acted on at all: gone, scheduled for deletion, or a replica. */
 function refusal(observation: Observation, action: string): string | undefined {
     if (!observation.found) {
-        return `secret ${observation.secretId} does not exist in ${observation.region}; nothing to ${action}`;
+        return `does not exist in ${observation.region}; nothing to ${action}`;
     }
     const s = observation.secret;
     if (s.deletedDate) {
         return (
-            `secret ${s.arn} is scheduled for deletion on ${s.deletedDate}; nothing was changed. ` +
+            `is scheduled for deletion on ${s.deletedDate}; nothing was changed. ` +
             `Restore it (aws secretsmanager restore-secret --secret-id ${s.arn}) or remove this declaration`
         );
     }
     if (s.primaryRegion && s.primaryRegion !== s.region) {
         return (
-            `secret ${s.arn} is a replica; rotation happens on its primary in ${s.primaryRegion} only. ` +
+            `is a replica; rotation happens on its primary in ${s.primaryRegion} only. ` +
             `Declare the rotation for the primary secret (its ARN in ${s.primaryRegion}); nothing was changed`
         );
     }
     return undefined;
 }
 
-/** Cleanup of a stranded AWSPENDING per policy, or why it must stop. */
-function cleanupSteps(
-    secret: ObservedSecret,
-    analysis: LabelAnalysis,
-    desired: DesiredState,
-): { steps: PlannedStep[]; blocked?: string } {
+/** Cleanup of a stranded (or just cancelled) AWSPENDING per policy, or why it must stop. */
+interface Cleanup {
+    steps: PlannedStep[];
+    blocked?: string;
+    notes: string[];
+    /** What the steps do to the label count (labels.ts). */
+    needs: Omit<LabelBudgetNeeds, "reserve">;
+}
+
+const NO_CLEANUP: Cleanup = { steps: [], notes: [], needs: { additions: 0, removals: 0, protectedVersions: [] } };
+
+function cleanupSteps(secret: ObservedSecret, analysis: LabelAnalysis, desired: DesiredState): Cleanup {
     const pending = analysis.pending;
-    if (pending.kind !== "stranded") return { steps: [] };
+    if (pending.kind !== "stranded") return NO_CLEANUP;
     const v = pending.versionId;
     const current = analysis.currentVersionId;
-    const age = ageText(pending.ageMs);
+    const age = pending.cancelled ? `its rotation cancelled just now, ${ageText(pending.ageMs)}` : ageText(pending.ageMs);
+    const quarantine = (why?: string): Cleanup => {
+        const steps = quarantineSteps(secret, v, age, why);
+        return { steps, notes: [], needs: { additions: steps.length - 1, removals: 1, protectedVersions: [v] } };
+    };
     switch (desired.pendingPolicy) {
         case "quarantine":
-            return { steps: quarantineSteps(secret, v, age) };
-        case "promote":
+            return quarantine();
+        case "promote": {
+            // Rolling forward is for a rotation that stopped on its own after its Lambda set the
+            // new credential; a rotation cancelled half way may have no value yet.
+            if (pending.cancelled) return quarantine("pendingPolicy promote rolls forward only a rotation that stopped on its own; this one was cancelled half way, so its candidate is kept instead");
             if (!current) {
-                return { steps: [], blocked: `AWSPENDING is stranded on ${v} but no version carries AWSCURRENT` };
+                return { ...NO_CLEANUP, blocked: `AWSPENDING is stranded on ${v} but no version carries AWSCURRENT` };
             }
-            return { steps: promoteSteps(secret, v, current, age) };
+            const steps = promoteSteps(secret, v, current, age);
+            const labelsAdded = steps.filter((s) => s.call.api === "UpdateSecretVersionStage" && s.call.versionStage.startsWith("SUPERSEDED-")).length;
+            // Moving AWSCURRENT puts AWSPREVIOUS on the old current version: a new label if none had it.
+            const previousAdded = analysis.previousVersionId === undefined ? 1 : 0;
+            return {
+                steps,
+                notes: [],
+                needs: { additions: labelsAdded + previousAdded, removals: 1, protectedVersions: [v, current, ...(analysis.previousVersionId ? [analysis.previousVersionId] : [])] },
+            };
+        }
         case "fail":
-            return { steps: [], blocked: strandedInstructions(secret, v, current, age) };
+            if (pending.cancelled) {
+                // Declared off has won already (the rotation is cancelled); the labels stay as they are, by policy.
+                return { ...NO_CLEANUP, notes: [strandedInstructions(secret, v, current, age, "the rotation was cancelled; its candidate keeps AWSPENDING")] };
+            }
+            return { ...NO_CLEANUP, blocked: strandedInstructions(secret, v, current, age) };
     }
 }
 
 /** Keep the stranded candidate under a label of its own, then take AWSPENDING off it. */
-function quarantineSteps(secret: ObservedSecret, v: string, age: string): PlannedStep[] {
-    const label = quarantineLabelFor(v);
+function quarantineSteps(secret: ObservedSecret, v: string, age: string, why?: string): PlannedStep[] {
+    const label = quarantineLabelFor(v, secret.observedAt);
     // A run that stopped between the two calls (a crash, a failed call) left the label on
-    // already: moving it again would be a wasted call.
-    const labelled = secret.versions.find((version) => version.versionId === v)?.labels.includes(label) === true;
+    // already: labelling again would be a wasted call.
+    const labelled = keptAs(secret, v, "quarantined");
     return [
         ...(labelled
             ? []
@@ -183,12 +233,12 @@ function quarantineSteps(secret: ObservedSecret, v: string, age: string): Planne
                       // Label first: the version is never without a label, so its value can
                       // never become deprecated and be deleted, even if the next call fails.
                       call: { api: "UpdateSecretVersionStage", versionStage: label, moveToVersionId: v } as const,
-                      why: `keep the stranded candidate version ${v} (${age}) labelled ${label}`,
+                      why: `keep the ${why ? "cancelled" : "stranded"} candidate version ${v} (${age}) labelled ${label}${why ? `: ${why}` : ""}`,
                   },
               ]),
         {
             call: { api: "UpdateSecretVersionStage", versionStage: AWSPENDING, removeFromVersionId: v },
-            why: `take AWSPENDING off stranded version ${v} so rotation can run again`,
+            why: `take AWSPENDING off ${why ? "cancelled" : "stranded"} version ${v} so rotation can run again`,
         },
     ];
 }
@@ -204,16 +254,13 @@ function promoteSteps(secret: ObservedSecret, v: string, current: string, age: s
         previous.versionId !== v &&
         previous.versionId !== current &&
         previous.labels.every((label) => label === AWSPREVIOUS);
+    const superseded = previous ? supersededLabelFor(previous.versionId, secret.observedAt) : "";
     return [
         ...(keepPrevious
             ? [
                   {
-                      call: {
-                          api: "UpdateSecretVersionStage",
-                          versionStage: supersededLabelFor(previous.versionId),
-                          moveToVersionId: previous.versionId,
-                      } as const,
-                      why: `keep version ${previous.versionId}, which loses AWSPREVIOUS, labelled ${supersededLabelFor(previous.versionId)}`,
+                      call: { api: "UpdateSecretVersionStage", versionStage: superseded, moveToVersionId: previous.versionId } as const,
+                      why: `keep version ${previous.versionId}, which loses AWSPREVIOUS, labelled ${superseded}`,
                   },
               ]
             : []),
@@ -229,7 +276,7 @@ function promoteSteps(secret: ObservedSecret, v: string, current: string, age: s
 }
 
 /** pendingPolicy fail: change nothing, and say how to do by hand what quarantine or promote would. */
-function strandedInstructions(secret: ObservedSecret, v: string, current: string | undefined, age: string): string {
+function strandedInstructions(secret: ObservedSecret, v: string, current: string | undefined, age: string, cancelled?: string): string {
     const cli = (step: PlannedStep) => {
         const call = step.call;
         if (call.api !== "UpdateSecretVersionStage") throw new Error(`not a label move: ${call.api}`);
@@ -240,11 +287,13 @@ function strandedInstructions(secret: ObservedSecret, v: string, current: string
         );
     };
     return [
-        `AWSPENDING is stranded on version ${v} (${age}); AWSCURRENT is on ${current ?? "no version"}. ` +
-            `Nothing was changed (pendingPolicy: fail). Labels: ${labelsText(secret)}.`,
+        cancelled
+            ? `${cancelled} (pendingPolicy: fail): version ${v} (${age}); AWSCURRENT is on ${current ?? "no version"}. Labels: ${labelsText(secret)}.`
+            : `AWSPENDING is stranded on version ${v} (${age}); AWSCURRENT is on ${current ?? "no version"}. ` +
+              `Nothing was changed (pendingPolicy: fail). Labels: ${labelsText(secret)}.`,
         `To keep the candidate and unblock rotation:`,
         ...quarantineSteps(secret, v, age).map(cli),
-        ...(current
+        ...(current && !cancelled
             ? [`Or, if the service already uses the new credential, roll forward:`, ...promoteSteps(secret, v, current, age).map(cli)]
             : []),
         `Or set pendingPolicy to quarantine or promote and run pulumi up again.`,
@@ -263,8 +312,64 @@ function inProgressBlock(analysis: LabelAnalysis, gracePeriodMs: number): { reas
         reason:
             `a rotation is in progress: AWSPENDING is on version ${p.versionId} (${ageText(p.ageMs)}, ` +
             `grace period ${Math.round(gracePeriodMs / 60_000)} min). Nothing was changed: changing the rotation now ` +
-            `could break it. Retry when it has finished, or ${when}, when a pending version that is still there counts as stranded`,
+            `could break it. Retry when it has finished, or ${when}, when a pending version that is still there counts as stranded ` +
+            `(turning rotation off, or destroying with deletionPolicy cancel, does not wait: it cancels the rotation)`,
         retryAfter: p.strandedAt,
+    };
+}
+
+/**
+ * Turning rotation off while a rotation is in progress: declared off wins. CancelRotateSecret
+ * "cancels the rotation of a secret if one is currently in progress" and "can leave the
+ * VersionStage labels in an unexpected state ... you might need to remove the staging label
+ * AWSPENDING from the partially created version" (CancelRotateSecret reference): so the
+ * partially created version is then handled as a cancelled candidate, per pendingPolicy, without
+ * losing it. The adapter checks the version CancelRotateSecret names against `cancels` and plans
+ * again if they differ.
+ */
+function cancelInProgress(secret: ObservedSecret, analysis: LabelAnalysis, desired: DesiredState, why: string): { steps: PlannedStep[]; cleanup: Cleanup } {
+    const p = analysis.pending;
+    const cancelled: LabelAnalysis =
+        p.kind === "in-progress" ? { ...analysis, pending: { kind: "stranded", versionId: p.versionId, createdDate: p.createdDate, ageMs: p.ageMs, cancelled: true } } : analysis;
+    const cleanup = cleanupSteps(secret, cancelled, desired);
+    const cancel: PlannedStep = {
+        call: { api: "CancelRotateSecret", ...(p.kind === "in-progress" ? { cancels: p.versionId } : {}) },
+        why: p.kind === "in-progress" ? `${why}; this also cancels the rotation in progress (version ${p.versionId}, ${ageText(p.ageMs)})` : why,
+    };
+    return { steps: [cancel], cleanup };
+}
+
+/**
+ * Releases of this provider's own labels (labels.ts) before the plan's label moves, so that the
+ * secret stays within AWS's label budget for its whole life. `blocked` when labels made by
+ * others leave no room.
+ */
+function labelReleases(
+    secret: ObservedSecret,
+    desired: DesiredState,
+    cleanup: Cleanup,
+    rotationContinues: boolean,
+): { steps: PlannedStep[]; blocked?: string } {
+    const addsOrRotates = cleanup.needs.additions > 0 || rotationContinues;
+    const hasPrevious = secret.versions.some((v) => v.labels.includes(AWSPREVIOUS)) || cleanup.needs.additions > 0;
+    // Room for what rotation needs next: the Lambda's AWSPENDING, and AWSPREVIOUS when its first rotation finishes.
+    const reserve = addsOrRotates && desired.enabled ? 1 + (hasPrevious ? 0 : 1) : 0;
+    const { releases, blocked } = planLabelReleases(
+        secret,
+        { retentionMs: desired.quarantineRetentionMs, limit: desired.quarantineLabelLimit },
+        { ...cleanup.needs, reserve },
+        secret.observedAt,
+    );
+    if (blocked) return { steps: [], blocked };
+    return {
+        steps: releases.map((r) => ({
+            call: { api: "UpdateSecretVersionStage", versionStage: r.kept.label, removeFromVersionId: r.kept.versionId } as const,
+            why:
+                `release label ${r.kept.label} from version ${r.kept.versionId}: ${r.because}` +
+                (r.deprecates
+                    ? `; it was the version's only label, so the version becomes deprecated (Secrets Manager may delete it once the secret has more than 100 versions)`
+                    : ""),
+        })),
     };
 }
 
@@ -275,10 +380,17 @@ function inProgressBlock(analysis: LabelAnalysis, gracePeriodMs: number): { reas
  * - a secret that is missing, scheduled for deletion or a replica: refuse, no call;
  * - a stranded AWSPENDING is cleaned up per pendingPolicy, before RotateSecret (which AWS rejects
  *   while one is stranded) and after CancelRotateSecret (which is how AWS's own recovery goes);
- * - a rotation in progress blocks every change, and only then;
+ * - a rotation in progress blocks every change but turning rotation off, which cancels it and
+ *   keeps its partially created version per pendingPolicy (promote keeps it too: a cancelled
+ *   rotation is not rolled forward);
+ * - this provider's own labels are released past quarantineRetention or quarantineLabelLimit,
+ *   oldest first, and as needed to stay within AWS's 20 labels per secret; a plan that cannot fit
+ *   (others' labels fill the budget) is refused before any call;
  * - turning rotation on rotates now only when the declaration turns it on (create, or enabled
  *   false -> true) and rotateImmediately says so; restoring it after an out-of-band change, or
- *   changing the Lambda or the schedule, never rotates; a new rotateNowToken always does;
+ *   changing the Lambda or the schedule, never rotates; a new rotateNowToken always does, once:
+ *   its ClientRequestToken is derived from the secret and the token, and a version of that id
+ *   means the rotation was started already;
  * - a secret without a value yet (no AWSCURRENT) is never rotated now, only configured;
  * - RotateSecret always carries the Lambda ARN (the declared one, else the live one) and the
  *   rules, never days and an expression together;
@@ -291,7 +403,7 @@ export function planReconcile(desired: DesiredState, observation: Observation, c
     const secret = observation.secret;
     const plan: Plan = { arn: secret.arn, steps: [], notes: [] };
     const managedBy = secret.owningService;
-    const analysis = analyzeLabels(secret, desired.pendingGracePeriodMs);
+    const analysis = analyzeLabels(secret, desired.pendingGracePeriodMs, context.cancelledVersionId);
 
     const lambdaChanged =
         desired.rotationLambdaArn !== undefined && desired.rotationLambdaArn !== secret.rotationLambdaArn;
@@ -299,20 +411,31 @@ export function planReconcile(desired: DesiredState, observation: Observation, c
     const needEnable = desired.enabled && !secret.rotationEnabled;
     const needDisable = !desired.enabled && secret.rotationEnabled;
     const needReconfigure = desired.enabled && secret.rotationEnabled && (lambdaChanged || scheduleChanged);
-    const needRotateNow =
+    const tokenChanged =
         desired.enabled &&
         context.operation === "update" &&
         desired.rotateNowToken !== undefined &&
         desired.rotateNowToken !== context.previous?.rotateNowToken;
+    // Exactly once: the rotation of this token value was started already (by a run that failed or
+    // was killed after Secrets Manager accepted it) when a version of its derived id exists.
+    const tokenVersionId = desired.rotateNowToken === undefined ? undefined : rotateNowVersionId(secret.arn, desired.rotateNowToken);
+    const startedForToken = tokenChanged ? secret.versions.find((v) => v.versionId === tokenVersionId) : undefined;
+    if (startedForToken) {
+        plan.notes.push(
+            `the rotation for rotateNowToken ${JSON.stringify(desired.rotateNowToken)} was started already (version ${startedForToken.versionId}, ` +
+                `labels ${startedForToken.labels.join(",") || "none"}): it is not started again; declare a new value to rotate again`,
+        );
+    }
+    const needRotateNow = tokenChanged && !startedForToken;
 
     if (managedBy) {
         if (desired.rotationLambdaArn !== undefined) {
-            return block(plan, `rotationLambdaArn: secret ${secret.arn} is managed by ${managedBy}, which rotates it itself; remove rotationLambdaArn`);
+            return block(plan, `rotationLambdaArn: the secret is managed by ${managedBy}, which rotates it itself; remove rotationLambdaArn`);
         }
         if (needDisable) {
             return block(
                 plan,
-                `enabled: secret ${secret.arn} is managed by ${managedBy}; its rotation cannot be turned off through Secrets Manager. ` +
+                `enabled: the secret is managed by ${managedBy}; its rotation cannot be turned off through Secrets Manager. ` +
                     `Change it in ${managedBy}, or declare enabled: true; nothing was changed`,
             );
         }
@@ -322,43 +445,51 @@ export function planReconcile(desired: DesiredState, observation: Observation, c
     const lambda = managedBy ? undefined : desired.rotationLambdaArn ?? secret.rotationLambdaArn;
     const schedule: Schedule | undefined = desired.schedule ?? secret.schedule;
     if (mustRotate && !managedBy && !lambda) {
-        return block(plan, `rotationLambdaArn: required to turn rotation on, and secret ${secret.arn} has no rotation function`);
+        return block(plan, `rotationLambdaArn: required to turn rotation on, and the secret has no rotation function`);
     }
     if (needEnable && !schedule) {
-        return block(plan, `schedule: required to turn rotation on, and secret ${secret.arn} has no rotation schedule`);
+        return block(plan, `schedule: required to turn rotation on, and the secret has no rotation schedule`);
+    }
+
+    if (needDisable) {
+        // Declared off wins, even over a rotation in progress.
+        const { steps, cleanup } = cancelInProgress(secret, analysis, desired, "rotation is declared off and is on");
+        if (cleanup.blocked) return block(plan, cleanup.blocked);
+        const releases = labelReleases(secret, desired, cleanup, false);
+        if (releases.blocked) return block(plan, releases.blocked);
+        plan.steps.push(...steps, ...releases.steps, ...cleanup.steps);
+        plan.notes.push(...cleanup.notes);
+        return plan;
     }
 
     // Labels: cleanup is part of every operation, so a stranded AWSPENDING alone is also repaired.
-    let cleanup: PlannedStep[] = [];
+    let cleanup = NO_CLEANUP;
     if (analysis.pending.kind === "stranded" && managedBy) {
         plan.notes.push(`AWSPENDING is stranded on ${analysis.pending.versionId}, but ${managedBy} manages this secret's labels: left to it`);
     } else {
-        const result = cleanupSteps(secret, analysis, desired);
-        if (result.blocked) return block(plan, result.blocked);
-        cleanup = result.steps;
+        cleanup = cleanupSteps(secret, analysis, desired);
+        if (cleanup.blocked) return block(plan, cleanup.blocked);
+        plan.notes.push(...cleanup.notes);
     }
 
-    const changes = mustRotate || needDisable;
-    if (changes) {
+    if (mustRotate) {
         const inProgress = inProgressBlock(analysis, desired.pendingGracePeriodMs);
         if (inProgress) return { ...plan, steps: [], blocked: inProgress };
     } else if (analysis.pending.kind === "in-progress") {
         plan.notes.push(`a rotation is in progress (AWSPENDING on ${analysis.pending.versionId}); left alone`);
     }
 
-    if (needDisable) {
-        plan.steps.push({ call: { api: "CancelRotateSecret" }, why: "rotation is declared off and is on" });
-        plan.steps.push(...cleanup);
-        return plan;
-    }
+    const turnsOn = needEnable && (context.operation === "create" || context.previous?.enabled === false);
+    // A secret with no value yet has nothing to rotate from: its Lambda would run against an
+    // empty secret (Terraform's #10619). Rotation is turned on; the first rotation waits.
+    const hasValue = analysis.currentVersionId !== undefined;
+    const rotateImmediately = mustRotate && hasValue && (needRotateNow || (turnsOn && desired.rotateImmediately));
 
-    plan.steps.push(...cleanup);
+    const releases = managedBy ? { steps: [] } : labelReleases(secret, desired, cleanup, mustRotate);
+    if (releases.blocked) return block(plan, releases.blocked);
+    plan.steps.push(...releases.steps, ...cleanup.steps);
+
     if (mustRotate) {
-        const turnsOn = needEnable && (context.operation === "create" || context.previous?.enabled === false);
-        // A secret with no value yet has nothing to rotate from: its Lambda would run against an
-        // empty secret (Terraform's #10619). Rotation is turned on; the first rotation waits.
-        const hasValue = analysis.currentVersionId !== undefined;
-        const rotateImmediately = hasValue && (needRotateNow || (turnsOn && desired.rotateImmediately));
         const reasons = [
             needEnable ? (turnsOn ? "rotation is declared on and is off" : "rotation was turned off out of band; restoring it without rotating") : undefined,
             lambdaChanged ? `rotation function ${secret.rotationLambdaArn ?? "none"} -> ${desired.rotationLambdaArn}` : undefined,
@@ -366,29 +497,37 @@ export function planReconcile(desired: DesiredState, observation: Observation, c
             needRotateNow ? `rotateNowToken changed to ${JSON.stringify(desired.rotateNowToken)}: rotate now` : undefined,
             !hasValue && (needRotateNow || (turnsOn && desired.rotateImmediately)) ? "the secret has no value yet, so it is not rotated now" : undefined,
         ].filter((r): r is string => r !== undefined);
+        const rules = schedule ? rulesFromSchedule(schedule) : undefined;
         plan.steps.push({
             call: {
                 api: "RotateSecret",
                 ...(lambda ? { rotationLambdaArn: lambda } : {}),
-                ...(schedule ? { rotationRules: rulesFromSchedule(schedule) } : {}),
+                ...(rules ? { rotationRules: rules } : {}),
                 rotateImmediately,
+                // A rotation for a token: the token's own version id. Otherwise the call is for this
+                // observation only (a re-run observes rotation on and does not call again): a token
+                // unique to it, which every retry of this operation reuses.
+                clientRequestToken:
+                    needRotateNow && rotateImmediately
+                        ? tokenVersionId!
+                        : rotationToken(rotateImmediately ? "turn-on" : "configure", secret.arn, secret.observedAt, lambda ?? "", JSON.stringify(rules ?? {})),
             },
             why: `${reasons.join("; ")}${rotateImmediately ? "" : " (no rotation now)"}`,
         });
     }
-    if (plan.steps.length === 0) plan.notes.push("the live rotation already matches the declaration: no call");
+    if (plan.steps.length === 0 && plan.notes.length === 0) plan.notes.push("the live rotation already matches the declaration: no call");
     return plan;
 }
 
 /** The plan for destroy, per deletionPolicy. A secret that is already gone is success. */
-export function planDelete(desired: DesiredState, observation: Observation): Plan {
+export function planDelete(desired: DesiredState, observation: Observation, context: { cancelledVersionId?: string } = {}): Plan {
     if (!observation.found) {
-        return { steps: [], notes: [`secret ${observation.secretId} no longer exists: nothing to clean up`] };
+        return { steps: [], notes: [`the secret no longer exists: nothing to clean up`] };
     }
     const secret = observation.secret;
     const plan: Plan = { arn: secret.arn, steps: [], notes: [] };
     if (secret.deletedDate) {
-        plan.notes.push(`secret ${secret.arn} is scheduled for deletion on ${secret.deletedDate}: nothing to clean up`);
+        plan.notes.push(`the secret is scheduled for deletion on ${secret.deletedDate}: nothing to clean up`);
         return plan;
     }
     if (desired.deletionPolicy === "retain") {
@@ -396,24 +535,33 @@ export function planDelete(desired: DesiredState, observation: Observation): Pla
         return plan;
     }
     if (secret.owningService) {
-        plan.notes.push(`secret ${secret.arn} is managed by ${secret.owningService}: its rotation is left to it`);
+        plan.notes.push(`the secret is managed by ${secret.owningService}: its rotation is left to it`);
         return plan;
     }
     const refused = refusal(observation, "clean up");
     if (refused) return block(plan, refused);
 
-    const analysis = analyzeLabels(secret, desired.pendingGracePeriodMs);
-    const cleanup = cleanupSteps(secret, analysis, desired);
-    if (cleanup.blocked) return block(plan, cleanup.blocked);
-    if (secret.rotationEnabled || cleanup.steps.length > 0) {
-        const inProgress = inProgressBlock(analysis, desired.pendingGracePeriodMs);
-        if (inProgress) return { ...plan, blocked: inProgress };
-    }
+    const analysis = analyzeLabels(secret, desired.pendingGracePeriodMs, context.cancelledVersionId);
+    let cancel: PlannedStep[] = [];
+    let cleanup: Cleanup;
     if (secret.rotationEnabled) {
-        plan.steps.push({ call: { api: "CancelRotateSecret" }, why: "deletionPolicy is cancel: turn rotation off" });
+        // deletionPolicy cancel wins over a rotation in progress, as enabled: false does.
+        const cancelled = cancelInProgress(secret, analysis, desired, "deletionPolicy is cancel: turn rotation off");
+        cancel = cancelled.steps;
+        cleanup = cancelled.cleanup;
+    } else {
+        cleanup = cleanupSteps(secret, analysis, desired);
+        // Rotation is off, yet a young pending version: a rotation someone started by hand; not ours to break.
+        if (cleanup.steps.length === 0 && analysis.pending.kind === "in-progress") {
+            plan.notes.push(`a rotation is in progress (AWSPENDING on ${analysis.pending.versionId}) with rotation off; left alone`);
+        }
     }
-    plan.steps.push(...cleanup.steps);
-    if (plan.steps.length === 0) plan.notes.push("rotation is already off and the labels are healthy: no call");
+    if (cleanup.blocked) return block(plan, cleanup.blocked);
+    const releases = labelReleases(secret, { ...desired, enabled: false }, cleanup, false);
+    if (releases.blocked) return block(plan, releases.blocked);
+    plan.steps.push(...cancel, ...releases.steps, ...cleanup.steps);
+    plan.notes.push(...cleanup.notes);
+    if (plan.steps.length === 0 && plan.notes.length === 0) plan.notes.push("rotation is already off and the labels are healthy: no call");
     return plan;
 }
 

@@ -4,8 +4,8 @@
 // package therefore reaches refresh and destroy of resources created by an older version.
 import { SecretsManagerGateway } from "./aws";
 import { regionOfSecretArn, sameSecret, validateInputs } from "./inputs";
-import { InputFailure, Observation, ObservedSecret, UNKNOWN } from "./model";
-import { describeCall, HEALTHY, Plan, planDelete, planReconcile } from "./plan";
+import { AWSCURRENT, InputFailure, Observation, ObservedSecret, UNKNOWN } from "./model";
+import { describeCall, HEALTHY, Plan, PlannedStep, planDelete, planReconcile } from "./plan";
 import {
     changedProperties,
     declarationFrom,
@@ -59,7 +59,8 @@ export async function create(inputs: StoredInputs): Promise<{ id: string; outs: 
     const desired = desiredFrom(inputs);
     const gateway = new SecretsManagerGateway(regionFor(desired.secretId));
     const observation = await gateway.observe(desired.secretId);
-    const after = existing(await apply(gateway, planReconcile(desired, observation, { operation: "create" }), observation));
+    const plan = (seen: Observation, cancelledVersionId?: string) => planReconcile(desired, seen, { operation: "create", cancelledVersionId });
+    const after = existing(await apply(gateway, plan, observation));
     return { id: after.arn, outs: outputsFrom(after, inputs, gateway.calls, lastDeclared(inputs)) };
 }
 
@@ -71,7 +72,8 @@ export async function update(
     const desired = desiredFrom(news);
     const gateway = new SecretsManagerGateway(regionFor(olds.arn));
     const observation = await gateway.observe(olds.arn);
-    const plan = planReconcile(desired, observation, { operation: "update", previous: olds.declared });
+    const plan = (seen: Observation, cancelledVersionId?: string) =>
+        planReconcile(desired, seen, { operation: "update", previous: olds.declared, cancelledVersionId });
     const after = existing(await apply(gateway, plan, observation));
     return { outs: outputsFrom(after, news, gateway.calls, lastDeclared(news)) };
 }
@@ -101,6 +103,8 @@ export async function read(
         pendingPolicy: props.pendingPolicy,
         pendingGracePeriod: props.pendingGracePeriod,
         deletionPolicy: props.deletionPolicy,
+        quarantineRetention: props.quarantineRetention,
+        quarantineLabelLimit: props.quarantineLabelLimit,
         stagingLabels: live.stagingLabels,
     });
     return { id, props: live, inputs };
@@ -110,7 +114,7 @@ export async function remove(id: string, props: RotationStateOutputs): Promise<v
     const desired = desiredFrom(declarationFrom(props));
     const gateway = new SecretsManagerGateway(regionFor(id));
     const observation = await gateway.observe(id);
-    const plan = planDelete(desired, observation);
+    const plan = (seen: Observation, cancelledVersionId?: string) => planDelete(desired, seen, { cancelledVersionId });
     await apply(gateway, plan, observation, /* observeAfter */ false);
 }
 
@@ -118,23 +122,58 @@ export async function remove(id: string, props: RotationStateOutputs): Promise<v
  * Runs a plan (or fails with its reason), logging each call, and observes again if anything
  * changed. Returns the secret as it is afterwards; undefined only for a secret that is gone, which
  * only a delete plan accepts (a reconcile plan refuses it).
+ *
+ * `planFor` makes the plan from an observation. It is asked again once, after a
+ * CancelRotateSecret that names a cancelled version the plan did not expect (a rotation that
+ * started after the observation): the partially created version must be handled, not left.
  */
 async function apply(
     gateway: SecretsManagerGateway,
-    plan: Plan,
+    planFor: (observation: Observation, cancelledVersionId?: string) => Plan,
     observation: Observation,
     observeAfter = true,
 ): Promise<ObservedSecret | undefined> {
+    let plan = planFor(observation);
     const subject = plan.arn ?? (observation.found ? observation.secret.arn : observation.secretId);
+    // Plan reasons never name the secret; every line names it once, here.
+    const say = (line: string) => console.log(`secret ${subject}: ${line}`);
     if (plan.blocked) throw new Error(`secret ${subject}: ${plan.blocked.reason}`);
-    for (const note of plan.notes) console.log(`secret ${subject}: ${note}`);
+    for (const note of plan.notes) say(note);
     if (!observation.found) return undefined;
-    for (const step of plan.steps) console.log(`secret ${subject}: ${describeCall(step.call)} — ${step.why}`);
-    await gateway.execute(observation.secret.arn, plan.steps);
-    if (plan.steps.length === 0 || !observeAfter) return observation.secret;
-    const after = await gateway.observe(observation.secret.arn);
+    const arn = observation.secret.arn;
+    let steps = plan.steps;
+    let replanned = false;
+    for (let index = 0; index < steps.length; index++) {
+        const step = steps[index]!;
+        say(`${describeCall(step.call)} — ${step.why}`);
+        const { cancelledVersionId } = await gateway.call(arn, step.call);
+        if (replanned || !cancelledUnexpected(step, cancelledVersionId, steps.slice(index + 1), observation.secret)) continue;
+        // Not the rotation observed: look again and plan the rest around the version it names.
+        const seen = await gateway.observe(arn);
+        if (!seen.found) throw new Error(`secret ${subject} disappeared while its rotation was being reconciled`);
+        plan = planFor(seen, cancelledVersionId);
+        if (plan.blocked) throw new Error(`secret ${subject}: ${plan.blocked.reason}`);
+        for (const note of plan.notes) say(note);
+        steps = plan.steps;
+        index = -1;
+        replanned = true;
+    }
+    if (!observeAfter || gateway.calls.every((c) => c === "DescribeSecret" || c === "ListSecretVersionIds")) return observation.secret;
+    const after = await gateway.observe(arn);
     if (!after.found) throw new Error(`secret ${subject} disappeared while its rotation was being reconciled`);
     return after.secret;
+}
+
+/**
+ * A CancelRotateSecret named a cancelled version that neither it nor the rest of the plan was made
+ * for. The AWSCURRENT version is never partial: AWSPENDING stays on it after a finished rotation.
+ */
+function cancelledUnexpected(step: PlannedStep, cancelledVersionId: string | undefined, rest: PlannedStep[], observed: ObservedSecret): cancelledVersionId is string {
+    if (step.call.api !== "CancelRotateSecret" || cancelledVersionId === undefined || cancelledVersionId === step.call.cancels) return false;
+    if (observed.versions.some((v) => v.versionId === cancelledVersionId && v.labels.includes(AWSCURRENT))) return false;
+    const touches = (later: PlannedStep) =>
+        later.call.api === "UpdateSecretVersionStage" && (later.call.moveToVersionId === cancelledVersionId || later.call.removeFromVersionId === cancelledVersionId);
+    return !rest.some(touches);
 }
 
 /** create and update reconcile a secret that exists: their plans refuse any other. */

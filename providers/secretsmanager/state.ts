@@ -122,6 +122,8 @@ export function declarationFrom(props: RotationStateOutputs): RotationStateInput
         pendingPolicy: props.pendingPolicy,
         pendingGracePeriod: props.pendingGracePeriod,
         deletionPolicy: props.deletionPolicy,
+        quarantineRetention: props.quarantineRetention,
+        quarantineLabelLimit: props.quarantineLabelLimit,
     });
 }
 
@@ -169,6 +171,8 @@ export function outputsFrom(
         pendingPolicy: declaredInputs.pendingPolicy,
         pendingGracePeriod: declaredInputs.pendingGracePeriod,
         deletionPolicy: declaredInputs.deletionPolicy,
+        quarantineRetention: declaredInputs.quarantineRetention,
+        quarantineLabelLimit: declaredInputs.quarantineLabelLimit,
         stagingLabels: labelHealth(labels),
         arn: secret.arn,
         name: secret.name,

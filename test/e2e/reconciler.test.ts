@@ -11,7 +11,7 @@ import { CancelRotateSecretCommand, CreateSecretCommand, DeleteSecretCommand, Ro
 import { TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY } from "../support/moto";
 import { repoRoot, StateResource, TestStack, withTranscript } from "../support/pulumi";
 import { playRotation, ROTATION_STEPS, valueOf, versionWith } from "../support/rotation-lambda";
-import { createRotationLambda, createSecret, describeSecret, labelsOf, secretsManager } from "../support/seed";
+import { createRotationLambda, createSecret, describeSecret, labelsOf, secretsManager, undated } from "../support/seed";
 import { useLocalAws } from "../support/services";
 
 const aws = useLocalAws();
@@ -265,7 +265,7 @@ describe("the reconciler, end to end", () => {
                 assert.equal(await versionWith(secret.arn, "AWSCURRENT"), secret.versionId, "AWSCURRENT untouched");
                 assert.equal(await valueOf(secret.arn, { stage: "AWSCURRENT" }), "current-value-1");
                 assert.equal(await versionWith(secret.arn, "AWSPENDING"), undefined, "no stranded AWSPENDING left");
-                const labels = await labelsOf(secret.arn);
+                const labels = undated(await labelsOf(secret.arn));
                 assert.deepEqual(labels[pendingVersionId], [`QUARANTINED-${pendingVersionId}`], "the candidate keeps a label");
                 if (failAt !== "createSecret") {
                     assert.equal(await valueOf(secret.arn, { versionId: pendingVersionId }), "candidate-value-2", "the candidate value is retrievable");
@@ -304,7 +304,7 @@ describe("the reconciler, end to end", () => {
                 ["UpdateSecretVersionStage 200", "UpdateSecretVersionStage 200", "UpdateSecretVersionStage 200"],
             );
             // Every version keeps a label (none deprecated), and every value is where it was.
-            assert.deepEqual(await labelsOf(secret.arn, true), {
+            assert.deepEqual(undated(await labelsOf(secret.arn, true)), {
                 [secret.versionId]: [`SUPERSEDED-${secret.versionId}`],
                 [second]: ["AWSPREVIOUS"],
                 [third]: ["AWSCURRENT"],
@@ -413,7 +413,11 @@ describe("the reconciler, end to end", () => {
         await withTranscript(t, stack, async () => {
             aws.front.clearCalls();
             const refused = await stack.up([], { expectCode: 1 });
-            assert.match(refused.stdout, /rotationLambdaArn: secret \S+ is managed by rds, which rotates it itself; remove rotationLambdaArn/);
+            assert.match(refused.stdout, /secret \S+: rotationLambdaArn: the secret is managed by rds, which rotates it itself; remove rotationLambdaArn/);
+            // Each error line names its subject once.
+            for (const line of refused.stdout.split("\n").filter((l) => l.includes("error: secret"))) {
+                assert.equal(line.split(out.ARN!).length - 1, 1, `the secret is named once: ${line}`);
+            }
             assert.deepEqual(mutatingCalls(), []);
         });
     });

@@ -136,7 +136,7 @@ describe("review: what up will do, drift and health", () => {
             assert.deepEqual(driftedProperties(str), ["stagingLabels"]);
             assert.deepEqual(codes(str), ["pending-stranded"]);
             assert.deepEqual(apis(str), ["UpdateSecretVersionStage", "UpdateSecretVersionStage"]);
-            assert.match(str.plan.calls[0]!.call, new RegExp(`stage=QUARANTINED-${stranded.pendingVersionId}, moveTo=${stranded.pendingVersionId}`));
+            assert.match(str.plan.calls[0]!.call, new RegExp(`stage=QUARANTINED-\\d{8}T\\d{4}Z-${stranded.pendingVersionId}, moveTo=${stranded.pendingVersionId}`));
             const pendingLabel = str.labels.find((l) => l.label === "AWSPENDING");
             assert.equal(pendingLabel?.versionId, stranded.pendingVersionId);
             assert.ok(pendingLabel!.ageHours! >= 3 && pendingLabel!.ageHours! < 3.5, `pending age ${pendingLabel?.ageHours}`);

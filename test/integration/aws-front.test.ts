@@ -712,6 +712,50 @@ test("label-moves: moving a label that sits on another version requires RemoveFr
     assert.deepEqual(holderOf(await labelsOf(f.secret.arn), "AWSPENDING"), [f.v2]);
 });
 
+test("label-quota: a label move past 20 labels on one secret is refused with LimitExceededException and changes nothing", async () => {
+    // 19 labels: AWSCURRENT and 18 of ours on versions of their own (the last two through PutSecretValue).
+    const setUp = async (client: SecretsManagerClient, name: string) => {
+        const secret = await createSecret(name, "value-0");
+        const versions: string[] = [];
+        for (let i = 1; i <= 18; i++) {
+            const v = versionIdFor(`${name}-${i}`);
+            await client.send(new PutSecretValueCommand({ SecretId: secret.arn, SecretString: `value-${i}`, ClientRequestToken: v, VersionStages: [`KEEP-${i}`] }));
+            versions.push(v);
+        }
+        return { secret, versions };
+    };
+    const count = (labels: Record<string, string[]>) => Object.values(labels).reduce((n, l) => n + l.length, 0);
+
+    // moto alone: any number of labels.
+    const m = await setUp(direct(), "quota/moto");
+    await direct().send(new UpdateSecretVersionStageCommand({ SecretId: m.secret.arn, VersionStage: "EXTRA-20", MoveToVersionId: m.versions[0] }));
+    await direct().send(new UpdateSecretVersionStageCommand({ SecretId: m.secret.arn, VersionStage: "EXTRA-21", MoveToVersionId: m.versions[0] }));
+    assert.equal(count(await labelsVia(direct(), m.secret.arn)), 21);
+
+    const f = await setUp(secretsManager(), "quota/front");
+    // The 20th label is accepted.
+    await secretsManager().send(new UpdateSecretVersionStageCommand({ SecretId: f.secret.arn, VersionStage: "EXTRA-20", MoveToVersionId: f.versions[0] }));
+    const full = await labelsVia(secretsManager(), f.secret.arn);
+    assert.equal(count(full), 20);
+    // A 21st, by UpdateSecretVersionStage or by a new version's labels, is refused.
+    for (const attempt of [
+        () => once().send(new UpdateSecretVersionStageCommand({ SecretId: f.secret.arn, VersionStage: "EXTRA-21", MoveToVersionId: f.versions[1] })),
+        () => once().send(new PutSecretValueCommand({ SecretId: f.secret.arn, SecretString: "v", ClientRequestToken: versionIdFor("quota/front-21"), VersionStages: ["AWSPENDING"] })),
+    ]) {
+        const error = await rejection(attempt());
+        assert.equal(error.name, "LimitExceededException");
+        assert.equal(error.$metadata?.httpStatusCode, 400);
+        assert.deepEqual(await labelsVia(secretsManager(), f.secret.arn), full, "nothing changed");
+    }
+    // At the budget, moving or removing labels still works.
+    await secretsManager().send(
+        new UpdateSecretVersionStageCommand({ SecretId: f.secret.arn, VersionStage: "EXTRA-20", MoveToVersionId: f.versions[1], RemoveFromVersionId: f.versions[0] }),
+    );
+    await secretsManager().send(new UpdateSecretVersionStageCommand({ SecretId: f.secret.arn, VersionStage: "KEEP-1", RemoveFromVersionId: f.versions[0] }));
+    assert.equal(count(await labelsVia(secretsManager(), f.secret.arn)), 19);
+    assert.ok(front.calls("UpdateSecretVersionStage").some((c) => c.rules.includes("label-quota")));
+});
+
 // ---- fault injection ----
 
 test("a scripted throttle reaches the SDK as ThrottlingException and never reaches moto", async () => {

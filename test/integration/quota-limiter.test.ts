@@ -34,11 +34,12 @@ test(`quotas: ${OPERATIONS} concurrent operations, 30 % faults: at most ${QUOTA}
     // (UpdateSecretVersionStage: the writes group), all at once.
     await Promise.all(
         arns.map((arn, i) =>
-            new SecretsManagerGateway("us-east-1").execute(arn, [
+            new SecretsManagerGateway("us-east-1").call(
+                arn,
                 i % 2 === 0
-                    ? { call: { api: "CancelRotateSecret" }, why: "load" }
-                    : { call: { api: "UpdateSecretVersionStage", versionStage: "LIMITED", moveToVersionId: versionIdFor(`limited/secret-${i}-v1`) }, why: "load" },
-            ]),
+                    ? { api: "CancelRotateSecret" }
+                    : { api: "UpdateSecretVersionStage", versionStage: "LIMITED", moveToVersionId: versionIdFor(`limited/secret-${i}-v1`) },
+            ),
         ),
     );
     const seconds = (performance.now() - started) / 1000;

@@ -43,6 +43,7 @@ export const FRONT_RULES = [
     "hide-deprecated",
     "list-arn",
     "label-moves",
+    "label-quota",
     "auth-errors",
     "invoke-permission",
 ] as const;
@@ -549,6 +550,8 @@ export class AwsFront {
                 return this.exclusive(() => this.cancelRotateSecret(call));
             case "UpdateSecretVersionStage":
                 return this.exclusive(() => this.updateSecretVersionStage(call));
+            case "PutSecretValue":
+                return this.exclusive(() => this.putSecretValue(call));
             case "DescribeSecret":
                 return this.describeSecret(call);
             case "ListSecrets":
@@ -829,7 +832,49 @@ export class AwsFront {
                 );
             }
         }
+        // Rule label-quota (UpdateSecretVersionStage part): see labelQuotaRefusal.
+        if (typeof stage === "string") {
+            const refused = await this.labelQuotaRefusal(call, (stages) => {
+                if (typeof removeFrom === "string" && stages.has(removeFrom)) stages.set(removeFrom, stages.get(removeFrom)!.filter((l) => l !== stage));
+                if (typeof moveTo === "string") attachLabel(stages, moveTo, stage);
+            });
+            if (refused) return refused;
+        }
         return this.forward(call);
+    }
+
+    // ---- PutSecretValue ----
+
+    private async putSecretValue(call: Call): Promise<Reply> {
+        // Rule label-quota (PutSecretValue part): a new version's labels (AWSCURRENT when none are
+        // given) are attached to it, and taken off the versions that had them.
+        const { ClientRequestToken: token, VersionStages: given } = call.payload;
+        const labels = Array.isArray(given) ? given.map(String) : ["AWSCURRENT"];
+        const versionId = typeof token === "string" ? token : "(new version)";
+        const refused = await this.labelQuotaRefusal(call, (stages) => {
+            for (const label of labels) attachLabel(stages, versionId, label);
+        });
+        return refused ?? this.forward(call);
+    }
+
+    /**
+     * Rule label-quota. AWS Secrets Manager user guide, "Secrets Manager quotas": "Staging labels
+     * attached across all versions of a secret: 20" (not adjustable); UpdateSecretVersionStage and
+     * PutSecretValue list "LimitExceededException: The request failed because it would exceed one
+     * of the Secrets Manager quotas. HTTP Status Code: 400". moto has no such limit. A call that
+     * would leave the secret with more than 20 labels in all, and more than it has, is refused
+     * and changes nothing; one that moves or removes labels is not.
+     */
+    private async labelQuotaRefusal(call: Call, change: (stages: Map<string, string[]>) => void): Promise<Reply | undefined> {
+        if (!this.enabled("label-quota")) return undefined;
+        const secret = await this.describeInMoto(call, call.payload.SecretId);
+        if (!secret) return undefined;
+        const stages = versionStages(secret);
+        const before = countLabels(stages);
+        change(stages);
+        const after = countLabels(stages);
+        if (after <= LABEL_QUOTA || after <= before || !this.on("label-quota", call)) return undefined;
+        return awsError(400, "LimitExceededException", "The request failed because it would exceed one of the Secrets Manager quotas.");
     }
 
     // ---- reads ----
@@ -1326,6 +1371,27 @@ function versionStages(secret: Json): Map<string, string[]> {
         for (const [id, labels] of Object.entries(map)) stages.set(id, Array.isArray(labels) ? labels.map(String) : []);
     }
     return stages;
+}
+
+/** Staging labels attached across all versions of a secret (Secrets Manager quotas page). */
+const LABEL_QUOTA = 20;
+
+function countLabels(stages: Map<string, string[]>): number {
+    let n = 0;
+    for (const labels of stages.values()) n += labels.length;
+    return n;
+}
+
+/**
+ * A label attached to a version, as Secrets Manager does it: taken off whichever version had it (a
+ * label sits on one version), and AWSCURRENT leaves AWSPREVIOUS on the version it left.
+ */
+function attachLabel(stages: Map<string, string[]>, versionId: string, label: string): void {
+    const from = versionWith(stages, label);
+    if (from === versionId) return;
+    if (from !== undefined) stages.set(from, stages.get(from)!.filter((l) => l !== label));
+    stages.set(versionId, [...(stages.get(versionId) ?? []), label]);
+    if (label === "AWSCURRENT" && from !== undefined) attachLabel(stages, from, "AWSPREVIOUS");
 }
 
 function versionWith(stages: Map<string, string[]>, label: string): string | undefined {

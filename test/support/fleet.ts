@@ -20,7 +20,7 @@ import {
 
 import { AwsFront } from "./aws-front";
 import { playRotation } from "./rotation-lambda";
-import { versionIdFor } from "./seed";
+import { undated, versionIdFor } from "./seed";
 
 export type Shape = "plain" | "disable" | "stranded";
 
@@ -127,7 +127,7 @@ export async function snapshot(fleet: Fleet): Promise<Record<string, SecretSnaps
         const d = await sm.send(new DescribeSecretCommand({ SecretId: s.arn }));
         const labels: Record<string, string[]> = {};
         for (const [id, stages] of Object.entries(d.VersionIdsToStages ?? {})) labels[id] = [...stages].sort();
-        const snap: SecretSnapshot = { enabled: d.RotationEnabled === true, lambda: d.RotationLambdaARN, days: d.RotationRules?.AutomaticallyAfterDays, labels };
+        const snap: SecretSnapshot = { enabled: d.RotationEnabled === true, lambda: d.RotationLambdaARN, days: d.RotationRules?.AutomaticallyAfterDays, labels: undated(labels) };
         return [s.name, snap] as const;
     });
     return Object.fromEntries(entries);

@@ -51,6 +51,15 @@ export async function labelsOf(secretId: string, includeDeprecated = false): Pro
 }
 
 /**
+ * The labels this provider adds carry the time they were added (QUARANTINED-<yyyymmddThhmmZ>-<id>):
+ * without it, for comparing with expectations written before a run.
+ */
+export function undated(labels: Record<string, string[]>): Record<string, string[]> {
+    const strip = (label: string) => label.replace(/^(QUARANTINED|SUPERSEDED)-\d{8}T\d{4}Z-/, "$1-");
+    return Object.fromEntries(Object.entries(labels).map(([id, stages]) => [id, stages.map(strip).sort()]));
+}
+
+/**
  * A rotation Lambda as Secrets Manager requires one to exist: an IAM role and a function with a
  * small zip. With moto's Lambda in no-Docker mode its four steps do nothing when invoked.
  */

@@ -71,6 +71,17 @@ describe("health findings", () => {
         assert.deepEqual(codes(secret({ rotationEnabled: false, nextRotationDate: before(25 * HOUR) }), false), [], "no schedule to miss when off");
     });
 
+    test("label-budget: 16 or more of AWS's 20 labels per secret, counting ours and others'", () => {
+        const labelled = (n: number) => [
+            { versionId: "v1", labels: ["AWSCURRENT"] },
+            ...Array.from({ length: n - 1 }, (_, i) => ({ versionId: `q${i}`, labels: [i % 2 === 0 ? `QUARANTINED-20260501T0000Z-q${i}` : `release-${i}`] })),
+        ];
+        assert.deepEqual(codes(secret({ versions: labelled(15) })), []);
+        assert.deepEqual(codes(secret({ versions: labelled(16) })), ["label-budget"]);
+        const [finding] = assessHealth(healthFactsFromObservation(secret({ versions: labelled(17) }), GRACE), { now: NOW, thresholds: DEFAULT_THRESHOLDS, rotationExpected: true });
+        assert.match(finding!.message, /app\/db carries 17 of the 20 staging labels AWS allows per secret \(8 kept by this provider, 9 others\)/);
+    });
+
     test("pending-stranded past the grace period; pending-long-running before it, after the threshold", () => {
         const withPending = (ageMs: number) =>
             secret({ versions: [{ versionId: "v1", labels: ["AWSCURRENT"] }, { versionId: "v2", labels: ["AWSPENDING"], createdDate: before(ageMs) }] });

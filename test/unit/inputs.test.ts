@@ -212,6 +212,8 @@ describe("valid declarations", () => {
             pendingPolicy: "quarantine",
             pendingGracePeriodMs: 2 * HOUR,
             deletionPolicy: "cancel",
+            quarantineRetentionMs: 30 * 24 * HOUR,
+            quarantineLabelLimit: 10,
         } satisfies DesiredState);
     });
 
@@ -226,6 +228,8 @@ describe("valid declarations", () => {
             pendingPolicy: "promote",
             pendingGracePeriod: "90m",
             deletionPolicy: "retain",
+            quarantineRetention: "7d",
+            quarantineLabelLimit: 4,
             __provider: "serialized code",
             __id: "x",
         });
@@ -240,6 +244,8 @@ describe("valid declarations", () => {
             pendingPolicy: "promote",
             pendingGracePeriodMs: 90 * MINUTE,
             deletionPolicy: "retain",
+            quarantineRetentionMs: 7 * 24 * HOUR,
+            quarantineLabelLimit: 4,
         } satisfies DesiredState);
         assert.deepEqual(Object.keys(result.inputs).filter((k) => k.startsWith("__")), []);
     });

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
 import { DesiredState, Observation, ObservedSecret, ObservedVersion } from "../../providers/secretsmanager/model";
-import { analyzeLabels, ApiCall, describePlan, labelHealth, Plan, planDelete, planReconcile } from "../../providers/secretsmanager/plan";
+import { analyzeLabels, ApiCall, describePlan, labelHealth, Plan, planDelete, planReconcile, rotateNowVersionId } from "../../providers/secretsmanager/plan";
 
 const NOW = "2026-11-23T12:00:00.000Z";
 const ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:app/db-AbCdEf";
@@ -24,6 +24,8 @@ function desired(overrides: Partial<DesiredState> = {}): DesiredState {
         pendingPolicy: "quarantine",
         pendingGracePeriodMs: 2 * HOUR,
         deletionPolicy: "cancel",
+        quarantineRetentionMs: 30 * 24 * HOUR,
+        quarantineLabelLimit: 10,
         ...overrides,
     };
 }
@@ -53,7 +55,16 @@ function secret(overrides: Partial<ObservedSecret> = {}): Observation {
 const enabledSecret = (overrides: Partial<ObservedSecret> = {}) =>
     secret({ rotationEnabled: true, rotationLambdaArn: LAMBDA, schedule: { kind: "days", days: 30 }, ...overrides });
 
-const calls = (plan: Plan): ApiCall[] => plan.steps.map((s) => s.call);
+/** The calls, without RotateSecret's ClientRequestToken (its own tests below). */
+const calls = (plan: Plan): ApiCall[] =>
+    plan.steps.map((s) => {
+        if (s.call.api !== "RotateSecret") return s.call;
+        const { clientRequestToken: _token, ...call } = s.call;
+        return call as ApiCall;
+    });
+/** Our labels carry the time they were added: the observation's time, NOW. */
+const Q = (versionId: string) => `QUARANTINED-20261123T1200Z-${versionId}`;
+const S = (versionId: string) => `SUPERSEDED-20261123T1200Z-${versionId}`;
 const apis = (plan: Plan) => plan.steps.map((s) => s.call.api);
 
 function rotateCall(plan: Plan): Extract<ApiCall, { api: "RotateSecret" }> {
@@ -248,6 +259,46 @@ describe("update: reconfigure, re-enable, rotate now", () => {
     });
 });
 
+describe("exactly-once rotation: the ClientRequestToken is derived, not drawn", () => {
+    const update = { operation: "update" as const, previous: { enabled: true, rotateNowToken: "pr-41" } };
+    const token = (plan: Plan) => (plan.steps.find((s) => s.call.api === "RotateSecret")!.call as Extract<ApiCall, { api: "RotateSecret" }>).clientRequestToken;
+
+    test("a rotateNowToken's rotation has the version id derived from the secret and the declared value: the same on every run, another for another value", () => {
+        const first = token(planReconcile(desired({ rotateNowToken: "pr-42" }), enabledSecret(), update));
+        const again = token(planReconcile(desired({ rotateNowToken: "pr-42" }), enabledSecret({ observedAt: minutesAgo(-30) }), update));
+        const other = token(planReconcile(desired({ rotateNowToken: "pr-43" }), enabledSecret(), update));
+        assert.equal(first, again, "a re-run after a failure or a kill sends the same token, so Secrets Manager does not rotate twice");
+        assert.equal(first, rotateNowVersionId(ARN, "pr-42"));
+        assert.notEqual(first, other);
+        assert.match(first, /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/, "UUID-shaped, within ClientRequestToken's 32 to 64 characters");
+    });
+
+    test("a re-run that finds the token's version (the rotation was started by a run that failed or was killed) does not rotate again", () => {
+        const started = rotateNowVersionId(ARN, "pr-42");
+        for (const labels of [["AWSCURRENT"], ["AWSPREVIOUS"], [Q(started)]]) {
+            const versions = [{ versionId: "v1", labels: labels[0] === "AWSCURRENT" ? [] : ["AWSCURRENT"] }, { versionId: started, labels }];
+            const plan = planReconcile(desired({ rotateNowToken: "pr-42" }), enabledSecret({ versions }), update);
+            assert.deepEqual(plan.steps, [], labels.join());
+            assert.match(plan.notes.join(), /rotateNowToken "pr-42" was started already .* not started again/);
+        }
+    });
+
+    test("the token's own rotation still in progress is not a reason to refuse: nothing to do, nothing blocked", () => {
+        const started = rotateNowVersionId(ARN, "pr-42");
+        const versions = [{ versionId: "v1", labels: ["AWSCURRENT"] }, { versionId: started, labels: ["AWSPENDING"], createdDate: minutesAgo(1) }];
+        const plan = planReconcile(desired({ rotateNowToken: "pr-42" }), enabledSecret({ versions }), update);
+        assert.equal(plan.blocked, undefined);
+        assert.deepEqual(plan.steps, []);
+    });
+
+    test("turning rotation on (no token): a token unique to the observation, reused by every retry of the operation", () => {
+        const a = token(planReconcile(desired(), secret(), { operation: "create" }));
+        const b = token(planReconcile(desired(), secret({ observedAt: minutesAgo(-5) }), { operation: "create" }));
+        assert.notEqual(a, b);
+        assert.notEqual(a, rotateNowVersionId(ARN, ""));
+    });
+});
+
 describe("disable", () => {
     test("turns rotation off with CancelRotateSecret", () => {
         const plan = planReconcile(desired({ enabled: false }), enabledSecret(), { operation: "update", previous: { enabled: true } });
@@ -271,14 +322,14 @@ describe("stranded AWSPENDING per pendingPolicy", () => {
     test("quarantine: label the candidate first, then take AWSPENDING off it; AWSCURRENT untouched", () => {
         const plan = planReconcile(desired(), stranded(), { operation: "update", previous: { enabled: true } });
         assert.deepEqual(calls(plan), [
-            { api: "UpdateSecretVersionStage", versionStage: "QUARANTINED-v2", moveToVersionId: "v2" },
+            { api: "UpdateSecretVersionStage", versionStage: Q("v2"), moveToVersionId: "v2" },
             { api: "UpdateSecretVersionStage", versionStage: "AWSPENDING", removeFromVersionId: "v2" },
         ]);
         assert.ok(!calls(plan).some((c) => c.api === "UpdateSecretVersionStage" && c.versionStage === "AWSCURRENT"));
     });
 
     test("quarantine resumed after a run stopped between its two calls: the label is not moved again", () => {
-        const versions = withPending(300).map((v) => (v.versionId === "v2" ? { ...v, labels: [...v.labels, "QUARANTINED-v2"] } : v));
+        const versions = withPending(300).map((v) => (v.versionId === "v2" ? { ...v, labels: [...v.labels, Q("v2")] } : v));
         const plan = planReconcile(desired(), enabledSecret({ versions }), { operation: "update", previous: { enabled: true } });
         assert.deepEqual(calls(plan), [{ api: "UpdateSecretVersionStage", versionStage: "AWSPENDING", removeFromVersionId: "v2" }]);
     });
@@ -301,14 +352,14 @@ describe("stranded AWSPENDING per pendingPolicy", () => {
     test("promote keeps the version that loses AWSPREVIOUS under a label of its own, first", () => {
         const plan = planReconcile(desired({ pendingPolicy: "promote" }), withPrevious(["AWSPREVIOUS"]), { operation: "update", previous: { enabled: true } });
         assert.deepEqual(calls(plan), [
-            { api: "UpdateSecretVersionStage", versionStage: "SUPERSEDED-v0", moveToVersionId: "v0" },
+            { api: "UpdateSecretVersionStage", versionStage: S("v0"), moveToVersionId: "v0" },
             { api: "UpdateSecretVersionStage", versionStage: "AWSCURRENT", moveToVersionId: "v2", removeFromVersionId: "v1" },
             { api: "UpdateSecretVersionStage", versionStage: "AWSPENDING", removeFromVersionId: "v2" },
         ]);
     });
 
     test("promote adds no label to a previous version that keeps another one (a resumed run, or the user's own)", () => {
-        for (const labels of [["AWSPREVIOUS", "SUPERSEDED-v0"], ["AWSPREVIOUS", "release-41"]]) {
+        for (const labels of [["AWSPREVIOUS", S("v0")], ["AWSPREVIOUS", "release-41"]]) {
             const plan = planReconcile(desired({ pendingPolicy: "promote" }), withPrevious(labels), { operation: "update", previous: { enabled: true } });
             assert.deepEqual(
                 calls(plan),
@@ -327,7 +378,7 @@ describe("stranded AWSPENDING per pendingPolicy", () => {
         const reason = plan.blocked!.reason;
         assert.match(reason, /AWSPENDING is stranded on version v2 \(5\.0 h old\)/);
         assert.match(reason, /v1=\[AWSCURRENT\] v2=\[AWSPENDING\]/);
-        assert.match(reason, /update-secret-version-stage --secret-id .* --version-stage QUARANTINED-v2 --move-to-version-id v2/);
+        assert.match(reason, /update-secret-version-stage --secret-id .* --version-stage QUARANTINED-20261123T1200Z-v2 --move-to-version-id v2/);
         assert.match(reason, /--version-stage AWSCURRENT --move-to-version-id v2 --remove-from-version-id v1/);
     });
 
@@ -337,9 +388,9 @@ describe("stranded AWSPENDING per pendingPolicy", () => {
         assert.deepEqual(
             commands.map((line) => line.replace(/^.*--secret-id \S+ /, "")),
             [
-                "--version-stage QUARANTINED-v2 --move-to-version-id v2",
+                "--version-stage QUARANTINED-20261123T1200Z-v2 --move-to-version-id v2",
                 "--version-stage AWSPENDING --remove-from-version-id v2",
-                "--version-stage SUPERSEDED-v0 --move-to-version-id v0",
+                "--version-stage SUPERSEDED-20261123T1200Z-v0 --move-to-version-id v0",
                 "--version-stage AWSCURRENT --move-to-version-id v2 --remove-from-version-id v1",
                 "--version-stage AWSPENDING --remove-from-version-id v2",
             ],
@@ -368,9 +419,51 @@ describe("stranded AWSPENDING per pendingPolicy", () => {
         assert.equal(plan.blocked!.retryAfter, new Date(Date.parse(NOW) + 110 * 60_000).toISOString());
     });
 
-    test("a rotation in progress blocks disabling too", () => {
+    test("turning rotation off does not wait for a rotation in progress: it cancels it, then keeps its candidate under a label of its own", () => {
         const plan = planReconcile(desired({ enabled: false }), enabledSecret({ versions: withPending(10) }), { operation: "update" });
-        assert.match(plan.blocked!.reason, /in progress/);
+        assert.equal(plan.blocked, undefined);
+        assert.deepEqual(calls(plan), [
+            { api: "CancelRotateSecret", cancels: "v2" },
+            { api: "UpdateSecretVersionStage", versionStage: Q("v2"), moveToVersionId: "v2" },
+            { api: "UpdateSecretVersionStage", versionStage: "AWSPENDING", removeFromVersionId: "v2" },
+        ]);
+        assert.match(plan.steps[0]!.why, /cancels the rotation in progress \(version v2, 10 min old\)/);
+    });
+
+    test("a cancelled rotation is never rolled forward: pendingPolicy promote keeps its candidate instead, and says why", () => {
+        const plan = planReconcile(desired({ enabled: false, pendingPolicy: "promote" }), enabledSecret({ versions: withPending(10) }), { operation: "update" });
+        assert.deepEqual(apis(plan), ["CancelRotateSecret", "UpdateSecretVersionStage", "UpdateSecretVersionStage"]);
+        assert.ok(!calls(plan).some((c) => c.api === "UpdateSecretVersionStage" && c.versionStage === "AWSCURRENT"), "AWSCURRENT never moves to a cancelled candidate");
+        assert.match(plan.steps[1]!.why, /promote rolls forward only a rotation that stopped on its own/);
+    });
+
+    test("pendingPolicy fail: the rotation is cancelled (declared off wins) and its labels are left, with the commands to clean up by hand", () => {
+        const plan = planReconcile(desired({ enabled: false, pendingPolicy: "fail" }), enabledSecret({ versions: withPending(10) }), { operation: "update" });
+        assert.equal(plan.blocked, undefined);
+        assert.deepEqual(apis(plan), ["CancelRotateSecret"]);
+        assert.match(plan.notes.join("\n"), /the rotation was cancelled; its candidate keeps AWSPENDING \(pendingPolicy: fail\)/);
+        assert.match(plan.notes.join("\n"), /--version-stage AWSPENDING --remove-from-version-id v2/);
+    });
+
+    test("a second plan after CancelRotateSecret named another version than observed handles that version, whatever its age", () => {
+        // The rotation observed had finished; the one cancelled started after the observation.
+        const versions: ObservedVersion[] = [
+            { versionId: "v1", labels: ["AWSCURRENT"] },
+            { versionId: "v3", labels: ["AWSPENDING"], createdDate: minutesAgo(1) },
+        ];
+        const plan = planReconcile(desired({ enabled: false }), secret({ versions }), { operation: "update", cancelledVersionId: "v3" });
+        assert.deepEqual(calls(plan), [
+            { api: "UpdateSecretVersionStage", versionStage: Q("v3"), moveToVersionId: "v3" },
+            { api: "UpdateSecretVersionStage", versionStage: "AWSPENDING", removeFromVersionId: "v3" },
+        ]);
+    });
+
+    test("other changes still wait for a rotation in progress", () => {
+        for (const change of [{ schedule: { kind: "days", days: 3 } as const }, { rotationLambdaArn: OTHER_LAMBDA }]) {
+            const plan = planReconcile(desired(change), enabledSecret({ versions: withPending(10) }), { operation: "update", previous: { enabled: true } });
+            assert.match(plan.blocked!.reason, /a rotation is in progress/);
+            assert.deepEqual(plan.steps, []);
+        }
     });
 
     test("the plan never removes the last label of a version", () => {
@@ -473,8 +566,20 @@ describe("delete", () => {
         assert.equal(plan.blocked, undefined);
     });
 
-    test("a rotation in progress blocks the cancel", () => {
-        assert.match(planDelete(desired(), enabledSecret({ versions: withPending(5) })).blocked!.reason, /in progress/);
+    test("deletionPolicy cancel does not wait for a rotation in progress: it cancels it and keeps the candidate", () => {
+        const plan = planDelete(desired(), enabledSecret({ versions: withPending(5) }));
+        assert.equal(plan.blocked, undefined);
+        assert.deepEqual(calls(plan), [
+            { api: "CancelRotateSecret", cancels: "v2" },
+            { api: "UpdateSecretVersionStage", versionStage: Q("v2"), moveToVersionId: "v2" },
+            { api: "UpdateSecretVersionStage", versionStage: "AWSPENDING", removeFromVersionId: "v2" },
+        ]);
+    });
+
+    test("rotation already off with a young pending version (a rotation started by hand): left alone", () => {
+        const plan = planDelete(desired(), secret({ versions: withPending(5) }));
+        assert.deepEqual(plan.steps, []);
+        assert.match(plan.notes.join(), /in progress .* left alone/);
     });
 
     test("already off and healthy: no call", () => {

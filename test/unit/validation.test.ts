@@ -119,6 +119,8 @@ describe("valid declarations", () => {
             pendingPolicy: "promote",
             pendingGracePeriodMs: 90 * 60_000,
             deletionPolicy: "retain",
+            quarantineRetentionMs: 30 * 86_400_000,
+            quarantineLabelLimit: 10,
         });
         assert.equal("__provider" in result.inputs, false);
     });
