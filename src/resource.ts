@@ -10,11 +10,11 @@ import { stripUndefined } from "../providers/secretsmanager/state";
 import rotationStateProvider = require("../providers/secretsmanager/shim");
 
 export interface ScheduleArgs {
-    /** Rotate every N days, 1..1000. Not together with scheduleExpression. */
+    /** Rotate every N days, 1..1000 (the window opens at 00:00 UTC). Not together with scheduleExpression. */
     automaticallyAfterDays?: pulumi.Input<number>;
-    /** `rate(N hours|days)` (at least 4 hours) or `cron(...)` (six fields, at most once every 4 hours). */
+    /** `rate(N hours|days)` (4 hours to 999 days) or `cron(0 hours day-of-month month day-of-week *)` (at most once every 4 hours), UTC. */
     scheduleExpression?: pulumi.Input<string>;
-    /** The rotation window: `Nh`, 1..24, shorter than the interval. */
+    /** The rotation window: `Nh`, 1..24, at most the time between two rotations, closed by 24:00 UTC. */
     duration?: pulumi.Input<string>;
 }
 

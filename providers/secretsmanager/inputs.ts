@@ -20,7 +20,7 @@ import {
     UNKNOWN,
 } from "./model";
 import { OWNER_IDENTITY } from "./ownership";
-import { intervalHours, parseScheduleExpression } from "./schedule";
+import { MAX_DAYS, MAX_WINDOW_HOURS, parseScheduleExpression, windowProblem } from "./schedule";
 
 const SECRET_ARN = /^arn:(aws[a-z-]*):secretsmanager:([a-z0-9-]+):(\d{12}):secret:(.+)$/;
 // Users name secrets with A-Z a-z 0-9 / _ + = . @ -; services that own secrets also use "!"
@@ -35,7 +35,6 @@ const MINUTE = 60_000;
 const GRACE_MIN_MS = MINUTE;
 const GRACE_MAX_MS = 30 * 24 * 60 * MINUTE;
 const MAX_TOKEN_LENGTH = 256;
-const MAX_WINDOW_HOURS = 24;
 
 /** The properties a declaration may have. */
 export const DECLARED_PROPERTIES = [
@@ -142,12 +141,13 @@ const booleanSchema = z.boolean(rule(BOOLEAN_RULE, "boolean"));
 const LAMBDA_RULE = "must be a Lambda function ARN arn:<partition>:lambda:<region>:<12-digit account>:function:<name>[:<qualifier>]";
 const lambdaSchema = z.string(rule(LAMBDA_RULE, "string")).regex(LAMBDA_ARN, rule(LAMBDA_RULE, "string"));
 
-const DAYS_RULE = `must be a whole number from 1 to 1000`;
+// RotationRulesType, AutomaticallyAfterDays: "Valid Range: Minimum value of 1. Maximum value of 1000."
+const DAYS_RULE = `must be a whole number from 1 to ${MAX_DAYS}`;
 const daysSchema = z
     .number(rule(DAYS_RULE, "number"))
     .int(rule(DAYS_RULE, "number"))
     .min(1, rule(DAYS_RULE, "number"))
-    .max(1000, rule(DAYS_RULE, "number"));
+    .max(MAX_DAYS, rule(DAYS_RULE, "number"));
 
 const expressionSchema = z.string(rule("must be a string: rate(...) or cron(...)", "string")).superRefine((expression, ctx) => {
     const parsed = parseScheduleExpression(expression);
@@ -337,8 +337,9 @@ export function validateInputs(raw: unknown, context: { region?: string } = {}):
 
 /**
  * The rules between a schedule's fields, once each field is checked on its own: days XOR an
- * expression, and a window shorter than the interval. Returns the schedule when it is complete,
- * valid and known.
+ * expression, and a window that fits the schedule (schedule.ts, windowProblem: at most the time
+ * between two rotations, and closed by 24:00 UTC). Returns the schedule when it is complete, valid
+ * and known.
  */
 function checkSchedule(
     schedule: Record<string, unknown>,
@@ -364,10 +365,9 @@ function checkSchedule(
 
     const base: Schedule = days !== undefined ? { kind: "days", days: days as number } : { kind: "expression", expression: expression as string };
     if (unknown("schedule.duration") || duration === undefined) return base;
-    const windowHours = Number((duration as string).slice(0, -1));
-    const interval = intervalHours(base);
-    if (interval !== undefined && windowHours >= interval) {
-        failures.push({ property: "schedule.duration", reason: `must be shorter than the interval between rotations (${interval}h) (got ${received(duration, "string")})` });
+    const problem = windowProblem(base, Number((duration as string).slice(0, -1)));
+    if (problem) {
+        failures.push({ property: "schedule.duration", reason: `${problem} (got ${received(duration, "string")})` });
         return undefined;
     }
     return { ...base, duration: duration as string };

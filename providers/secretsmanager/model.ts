@@ -29,11 +29,11 @@ export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
  * Mirrors Secrets Manager's RotationRules.
  */
 export interface ScheduleInput {
-    /** Rotate every N days, 1..1000. */
+    /** Rotate every N days, 1..1000 (a schedule in days: its window opens at 00:00 UTC). */
     automaticallyAfterDays?: number;
-    /** `rate(N hours|days)` (at least 4 hours) or `cron(...)` (six fields, at most once every 4 hours). */
+    /** `rate(N hours|days)` (4 hours to 999 days) or `cron(0 hours day-of-month month day-of-week *)` (at most once every 4 hours), UTC. */
     scheduleExpression?: string;
-    /** The rotation window, `Nh` with N in 1..24, shorter than the interval. */
+    /** The rotation window, `Nh` with N in 1..24: at most the time between two rotations, and closed by 24:00 UTC. */
     duration?: string;
 }
 

@@ -1,6 +1,12 @@
 // Rotation schedules: Secrets Manager's RotationRules (AutomaticallyAfterDays XOR
 // ScheduleExpression, plus a Duration window) as a value that can be validated, compared by
 // meaning and described. Pure.
+//
+// The rules are AWS's, from the Secrets Manager User Guide, "Rotation schedules"
+// (https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotate-secrets_schedule.html), and
+// the API reference's RotationRulesType: rotation at most every four hours, a rate() of at most
+// 999 days, cron() minutes 0 and year *, and a window (Duration) of whole hours that must not
+// reach into the next rotation window nor past 24:00 UTC.
 import { Schedule, ScheduleInput } from "./model";
 
 export interface RotationRules {
@@ -9,9 +15,14 @@ export interface RotationRules {
     Duration?: string;
 }
 
-/** Secrets Manager rotates at most once every four hours. */
+/** "You can rotate a secret as often as every four hours." (User Guide, Rotation schedules) */
 export const MIN_INTERVAL_HOURS = 4;
+/** AutomaticallyAfterDays: "Valid Range: Minimum value of 1. Maximum value of 1000." (API reference, RotationRulesType) */
 export const MAX_DAYS = 1000;
+/** rate(): "The maximum rotation period is 999 days." (User Guide, Rotation schedules) */
+export const MAX_RATE_DAYS = 999;
+/** A window is whole hours, "as small as one hour", and never past the end of its UTC day. */
+export const MAX_WINDOW_HOURS = 24;
 
 export type ParsedExpression =
     | { kind: "rate"; hours: number }
@@ -35,12 +46,10 @@ interface CronField {
     high: number;
     names?: string[];
 }
-const MINUTES: CronField = { name: "minutes", low: 0, high: 59 };
 const HOURS: CronField = { name: "hours", low: 0, high: 23 };
 const DAY_OF_MONTH: CronField = { name: "day-of-month", low: 1, high: 31 };
 const MONTH: CronField = { name: "month", low: 1, high: 12, names: MONTHS };
 const DAY_OF_WEEK: CronField = { name: "day-of-week", low: 1, high: 7, names: WEEKDAYS };
-const YEAR: CronField = { name: "year", low: 1970, high: 2199 };
 
 const RATE = /^rate\((\d+) (hour|hours|day|days)\)$/;
 const CRON = /^cron\((.*)\)$/;
@@ -62,7 +71,7 @@ function parseRate(count: number, unit: string, expression: string): ParsedExpre
     if (count < 1) return `rate() needs a positive whole number (got ${expression})`;
     const hours = unit.startsWith("day") ? count * 24 : count;
     if (hours < MIN_INTERVAL_HOURS) return `must be at least ${MIN_INTERVAL_HOURS} hours apart (got ${expression})`;
-    if (hours > MAX_DAYS * 24) return `must be at most ${MAX_DAYS} days (got ${expression})`;
+    if (hours > MAX_RATE_DAYS * 24) return `must be at most ${MAX_RATE_DAYS} days, Secrets Manager's longest rotation period (got ${expression})`;
     return { kind: "rate", hours };
 }
 
@@ -73,9 +82,14 @@ function parseCron(body: string): ParsedExpression | string {
     }
     const [minutes, hours, dayOfMonth, month, dayOfWeek, year] = fields as [string, string, string, string, string, string];
 
-    // More than one minute value would fire several times within an hour.
-    if (!/^\d{1,2}$/.test(minutes) || Number(minutes) > MINUTES.high) {
-        return `cron() minutes must be one value 0-59, since rotation runs at most once every ${MIN_INTERVAL_HOURS} hours (got ${minutes})`;
+    // "A cron expression for Secrets Manager must have 0 in the minutes field because Secrets
+    // Manager rotation windows open on the hour. It must have * in the year field, because
+    // Secrets Manager does not support rotation schedules that are more than a year apart."
+    if (minutes !== "0") {
+        return `cron() minutes must be 0: Secrets Manager's rotation windows open on the hour (got ${minutes})`;
+    }
+    if (year !== "*") {
+        return `cron() year must be *: Secrets Manager does not support rotation schedules more than a year apart (got ${year})`;
     }
     const hoursOfDay = expandField(hours, HOURS);
     if (typeof hoursOfDay === "string") return hoursOfDay;
@@ -86,7 +100,7 @@ function parseCron(body: string): ParsedExpression | string {
     if ((dayOfMonth === "?") === (dayOfWeek === "?")) {
         return `cron() needs "?" in exactly one of day-of-month and day-of-week (got ${dayOfMonth} and ${dayOfWeek})`;
     }
-    const problem = checkDayOfMonth(dayOfMonth) ?? expandProblem(month, MONTH) ?? checkDayOfWeek(dayOfWeek) ?? checkYear(year);
+    const problem = checkDayOfMonth(dayOfMonth) ?? expandProblem(month, MONTH) ?? checkDayOfWeek(dayOfWeek);
     if (problem) return problem;
 
     // One hour a day: a day apart when it may fire on consecutive days; otherwise at least that,
@@ -116,10 +130,6 @@ function checkDayOfWeek(field: string): string | undefined {
         return nth >= 1 && nth <= 5 ? undefined : `cron() day-of-week: #${nth} must be #1 to #5 (got ${field})`;
     }
     return expandProblem(field, DAY_OF_WEEK);
-}
-
-function checkYear(field: string): string | undefined {
-    return expandProblem(field, YEAR);
 }
 
 function expandProblem(field: string, spec: CronField): string | undefined {
@@ -187,6 +197,48 @@ export function intervalHours(schedule: Schedule): number | undefined {
     const parsed = parseScheduleExpression(schedule.expression);
     if (typeof parsed === "string") return undefined;
     return parsed.kind === "rate" ? parsed.hours : parsed.intervalHours;
+}
+
+/**
+ * Why a window (Duration) of `windowHours` does not fit the schedule, or undefined when it does.
+ * User Guide, "Rotation schedules": "The rotation window must not extend into the next rotation
+ * window. In other words, for a rotation schedule in hours, confirm that the rotation window is
+ * less than or equal to the number of hours between rotations. For a rotation schedule in days,
+ * confirm that the start hour plus the window duration is less than or equal to 24 hours." A
+ * window may therefore be exactly as long as the interval. Where it opens: "For a rotation
+ * schedule that uses a rate() expression in days, the rotation window starts at midnight", a
+ * cron() sets its start hours, and AutomaticallyAfterDays is a schedule in days like rate(N days)
+ * (AWS accepts a Duration with it and returns both, and reports AutomaticallyAfterDays for every
+ * schedule), so its window opens at 00:00 UTC and may last up to 24h. The API reference
+ * (RotationRulesType, Duration) states both limits for every schedule: "The window must not extend
+ * into the next rotation window or the next UTC day"; a cron() "that includes increments of hours
+ * resets each day", so its last window of the day must also close by 24:00 UTC. An invalid
+ * expression has no window problem: the expression's own is reported.
+ */
+export function windowProblem(schedule: Schedule, windowHours: number): string | undefined {
+    if (schedule.kind === "days") return undefined; // opens at 00:00 UTC: 0 + at most 24h
+    const parsed = parseScheduleExpression(schedule.expression);
+    if (typeof parsed === "string") return undefined;
+    if (parsed.kind === "rate") {
+        // A rate in days opens at midnight: any window up to 24h fits its day.
+        if (parsed.hours >= MAX_WINDOW_HOURS || windowHours <= parsed.hours) return undefined;
+        return `must be at most the ${parsed.hours}h between two rotations of ${schedule.expression}, so that a window never reaches into the next one`;
+    }
+    const hours = parsed.hoursOfDay;
+    const latest = hours[hours.length - 1]!;
+    let gap = MAX_WINDOW_HOURS;
+    for (let i = 1; i < hours.length; i++) gap = Math.min(gap, hours[i]! - hours[i - 1]!);
+    const untilMidnight = MAX_WINDOW_HOURS - latest;
+    if (windowHours > untilMidnight && untilMidnight < gap) {
+        return (
+            `must end by 24:00 UTC: ${schedule.expression} opens a window at ${String(latest).padStart(2, "0")}:00 UTC, ` +
+            `so the window can be at most ${untilMidnight}h (the start hour plus the duration must be at most 24)`
+        );
+    }
+    if (windowHours > gap) {
+        return `must be at most the ${gap}h between two rotations of ${schedule.expression}, so that a window never reaches into the next one`;
+    }
+    return undefined;
 }
 
 /** What DescribeSecret's RotationRules mean. An expression wins over days (AWS derives days from rate()). */

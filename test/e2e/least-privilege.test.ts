@@ -12,7 +12,7 @@ import { AwsFront, CallRecord } from "../support/aws-front";
 import { Credentials } from "../support/iam";
 import { ADMIN_POLICY, createUser, permissionsOf, setUserPolicy, shippedPolicy, withoutPermission } from "../support/least-privilege";
 import { MotoServer, useAwsEnv } from "../support/moto";
-import { describeResult, PulumiResult, repoRoot, runProcess, TestStack, withTranscript } from "../support/pulumi";
+import { describeResult, PulumiResult, repoRoot, runProcess, TestStack, waitBeforeEachCommand, withTranscript } from "../support/pulumi";
 import { playRotation, versionWith } from "../support/rotation-lambda";
 import { createRotationLambda, createSecret, describeSecret, labelsOf, undated } from "../support/seed";
 
@@ -40,6 +40,8 @@ before(async () => {
     deployer = await createUser("deployer", POLICY);
     reviewer = await createUser("reviewer", REVIEW_POLICY);
     front = await AwsFront.start(moto.endpoint, { iam: { admin, callers: [deployer, reviewer] } });
+    // As useLocalAws does: no pulumi command starts while one of AWS's test runs is still due.
+    restores.push(waitBeforeEachCommand(() => front.settled()));
     // This process's clients (seeding, playing the Lambda, checks) are the administrator's, through the front.
     restores.push(
         useAwsEnv({

@@ -19,7 +19,7 @@ import {
     UpdateSecretVersionStageCommand,
 } from "@aws-sdk/client-secrets-manager";
 
-import { AwsFront, CallRecord, nextRotationDate } from "../support/aws-front";
+import { AwsFront, CallRecord, nextRotationDate, rotationRulesProblem } from "../support/aws-front";
 import { MotoServer, useAwsEnv } from "../support/moto";
 import { createRotationLambda, createSecret, describeSecret, labelsOf, secretsManager, versionIdFor } from "../support/seed";
 
@@ -209,6 +209,24 @@ test("pending-on-current: RotateSecret with AWSPENDING on the AWSCURRENT version
     assert.deepEqual(await labelsOf(f.arn), { [f.versionId]: ["AWSCURRENT"], [token]: ["AWSPENDING"] });
 });
 
+test("pending-on-current: a RotateSecret that fails once the label was moved changes nothing", async () => {
+    const lambdaArn = await createRotationLambda();
+    const secret = await createSecret("oncurrent/failed", "value-1");
+    await secretsManager().send(new UpdateSecretVersionStageCommand({ SecretId: secret.arn, VersionStage: "AWSPENDING", MoveToVersionId: secret.versionId }));
+    const before = await labelsOf(secret.arn);
+    assert.deepEqual(before, { [secret.versionId]: ["AWSCURRENT", "AWSPENDING"] });
+
+    // A ClientRequestToken shorter than 32 characters: every rule of the front passes, the front
+    // takes AWSPENDING off the current version for moto, and moto refuses the call.
+    const error = await rejection(rotate(once(), { SecretId: secret.arn, RotationLambdaARN: lambdaArn, ClientRequestToken: "too-short" }));
+    assert.equal(error.name, "InvalidParameterException");
+    const [call] = front.calls("RotateSecret");
+    assert.ok(call!.rules.includes("pending-on-current"), "the rule ran before the refusal");
+    assert.equal(call!.forwarded, true);
+    assert.deepEqual(await labelsOf(secret.arn), before, "a failed RotateSecret changes nothing");
+    assert.equal((await describeSecret(secret.arn)).RotationLambdaARN, undefined);
+});
+
 // ---- rule idempotent-rotate ----
 
 test("idempotent-rotate: a retried RotateSecret (same token) after a finished rotation changes nothing", async () => {
@@ -237,7 +255,7 @@ test("idempotent-rotate: a retried RotateSecret (same token) after a finished ro
     assert.equal(value.SecretString, "value-2");
 });
 
-// ---- rules exclusive-schedule / rotation-shadow ----
+// ---- rules exclusive-schedule / schedule-rules-guessed-message / rotation-shadow ----
 
 test("exclusive-schedule: RotateSecret with both AutomaticallyAfterDays and ScheduleExpression fails", async () => {
     const lambdaArn = await createRotationLambda();
@@ -248,9 +266,74 @@ test("exclusive-schedule: RotateSecret with both AutomaticallyAfterDays and Sche
 
     const f = await createSecret("both/front", "value-1");
     const error = await rejection(rotate(secretsManager(), { SecretId: f.arn, RotationLambdaARN: lambdaArn, RotationRules: both, RotateImmediately: false }));
-    assert.equal(error.name, "InvalidRequestException");
+    assert.equal(error.name, "InvalidParameterException");
+    assert.equal(error.$metadata?.httpStatusCode, 400);
     assert.equal(error.message, "You cannot specify both rotation frequency and schedule expression together.");
     assert.equal((await describeSecret(f.arn)).RotationLambdaARN, undefined);
+});
+
+test("schedule-rules-guessed-message: RotationRules that break AWS's schedule rules are refused before any change", async () => {
+    const lambdaArn = await createRotationLambda();
+    // [RotationRules AWS refuses, a fragment of the front's (guessed) message]
+    const refused: [Record<string, unknown>, RegExp][] = [
+        [{ ScheduleExpression: "cron(30 8 ? * MON-FRI *)" }, /minutes field of cron\(\) must be 0/],
+        [{ ScheduleExpression: "cron(0 9 1 12 ? 2026)" }, /year field of cron\(\) must be \*/],
+        [{ ScheduleExpression: "cron(0 16 1 * MON *)" }, /one of day-of-month and day-of-week must be \?/],
+        [{ ScheduleExpression: "cron(0 */2 * * ? *)" }, /at most every four hours/],
+        [{ ScheduleExpression: "rate(3 hours)" }, /at most every four hours/],
+        [{ ScheduleExpression: "rate(1000 days)" }, /maximum rotation period is 999 days/],
+        [{ ScheduleExpression: "every day" }, /rate\(\) or cron\(\)/],
+        [{ ScheduleExpression: "rate(4 hours)", Duration: "5h" }, /must not extend into the next rotation window: at most 4h/],
+        [{ ScheduleExpression: "cron(0 16 * * ? *)", Duration: "9h" }, /must not extend into the next UTC day: the window opens at 16:00, so at most 8h/],
+        [{ ScheduleExpression: "cron(0 4/12 * * ? *)", Duration: "9h" }, /next UTC day/],
+        [{ AutomaticallyAfterDays: 7, Duration: "25h" }, /Duration must be 1h to 24h/],
+        [{ AutomaticallyAfterDays: 1001 }, /AutomaticallyAfterDays must be from 1 to 1000/],
+    ];
+    // moto alone stores an expression AWS refuses (and answers 200).
+    const m = await createSecret("rules/moto", "value-1");
+    await rotate(direct(), { SecretId: m.arn, RotationLambdaARN: lambdaArn, RotationRules: { ScheduleExpression: "cron(30 8 ? * MON-FRI *)" }, RotateImmediately: false });
+
+    const f = await createSecret("rules/front", "value-1");
+    for (const [rules, reason] of refused) {
+        const error = await rejection(rotate(secretsManager(), { SecretId: f.arn, RotationLambdaARN: lambdaArn, RotationRules: rules, RotateImmediately: false }));
+        assert.equal(error.name, "InvalidParameterException", JSON.stringify(rules));
+        assert.equal(error.$metadata?.httpStatusCode, 400);
+        assert.match(error.message, reason);
+    }
+    assert.deepEqual(
+        front.calls("RotateSecret").map((c) => [c.forwarded, c.rules]),
+        refused.map(() => [false, ["schedule-rules-guessed-message"]]),
+        "refused by the rule, never forwarded",
+    );
+    const described = await describeSecret(f.arn);
+    assert.equal(described.RotationLambdaARN, undefined);
+    assert.notEqual(described.RotationEnabled, true);
+    assert.deepEqual(await labelsOf(f.arn, true), { [f.versionId]: ["AWSCURRENT"] });
+
+    // The limits themselves are accepted, stored and returned.
+    const accepted: Record<string, unknown>[] = [
+        { ScheduleExpression: "rate(4 hours)", Duration: "4h" }, // a window as long as the interval
+        { ScheduleExpression: "cron(0 16 * * ? *)", Duration: "8h" }, // 16:00 + 8h = 24:00 UTC
+        { ScheduleExpression: "cron(0 4/12 * * ? *)", Duration: "8h" },
+        { ScheduleExpression: "rate(999 days)" },
+        { AutomaticallyAfterDays: 1, Duration: "24h" }, // days open at 00:00 UTC
+        { AutomaticallyAfterDays: 1000 },
+    ];
+    for (const [i, rules] of accepted.entries()) {
+        const s = await createSecret(`rules/ok-${i}`, "value-1");
+        await rotate(secretsManager(), { SecretId: s.arn, RotationLambdaARN: lambdaArn, RotationRules: rules, RotateImmediately: false });
+        assert.deepEqual((await describeSecret(s.arn)).RotationRules, rules);
+    }
+});
+
+test("rotationRulesProblem: the front's reading of the rules, case by case", () => {
+    assert.equal(rotationRulesProblem({ ScheduleExpression: "cron(0 0 ? * SUN#1 *)", Duration: "24h" }), undefined);
+    assert.equal(rotationRulesProblem({ ScheduleExpression: "cron(0 17 L * ? *)", Duration: "7h" }), undefined);
+    assert.match(rotationRulesProblem({ ScheduleExpression: "cron(0 17 L * ? *)", Duration: "8h" }) ?? "", /at most 7h/);
+    assert.equal(rotationRulesProblem({ ScheduleExpression: "cron(0 22,2 * * ? *)", Duration: "2h" }), undefined);
+    assert.match(rotationRulesProblem({ ScheduleExpression: "cron(0 22,1 * * ? *)" }) ?? "", /at most every four hours/, "across midnight");
+    assert.equal(rotationRulesProblem({ ScheduleExpression: "rate(36 hours)", Duration: "24h" }), undefined);
+    assert.equal(rotationRulesProblem({ AutomaticallyAfterDays: 30 }), undefined);
 });
 
 test("rotation-shadow: ScheduleExpression and Duration are stored, returned and enable rotation", async () => {
@@ -335,7 +418,7 @@ test("rotation-shadow: after CancelRotateSecret rotation is disabled and NextRot
     assert.ok(Math.abs(secondsFromNow(again.NextRotationDate) - 3 * 86_400) < 120);
 });
 
-// ---- rules keep-lambda-arn / require-lambda-arn / lambda-exists / rotate-not-immediately ----
+// ---- rules keep-lambda-arn / require-lambda-arn / lambda-exists-guessed-error / rotate-not-immediately ----
 
 test("keep-lambda-arn: RotateSecret without RotationLambdaARN uses the stored function", async () => {
     const lambdaArn = await createRotationLambda();
@@ -376,7 +459,7 @@ test("require-lambda-arn: RotateSecret with no function given or stored fails", 
     assert.deepEqual(await labelsOf(f.arn), { [f.versionId]: ["AWSCURRENT"] });
 });
 
-test("lambda-exists: RotateSecret with a nonexistent function fails before any state change", async () => {
+test("lambda-exists-guessed-error: RotateSecret with a nonexistent function fails before any state change", async () => {
     const missing = "arn:aws:lambda:us-east-1:123456789012:function:no-such-rotator";
 
     // moto alone answers 404 but has already stored the ARN and added a valueless AWSPENDING version.
@@ -388,34 +471,80 @@ test("lambda-exists: RotateSecret with a nonexistent function fails before any s
     assert.equal((await direct().send(new DescribeSecretCommand({ SecretId: m.arn }))).RotationLambdaARN, missing);
 
     const f = await createSecret("nofn/front", "value-1");
-    const error = await rejection(rotate(secretsManager(), { SecretId: f.arn, RotationLambdaARN: missing, RotationRules: { AutomaticallyAfterDays: 1 } }));
-    assert.equal(error.name, "ResourceNotFoundException");
+    const error = await rejection(rotate(once(), { SecretId: f.arn, RotationLambdaARN: missing, RotationRules: { AutomaticallyAfterDays: 1 } }));
+    // The guess: what AWS answers when it cannot invoke the function.
+    assert.equal(error.name, "AccessDeniedException");
     assert.equal(error.$metadata?.httpStatusCode, 400);
+    assert.match(error.message, /^Secrets Manager cannot invoke the specified Lambda function/);
+    assert.deepEqual(front.calls("RotateSecret").map((c) => [c.forwarded, c.rules]), [[false, ["lambda-exists-guessed-error"]]]);
     assert.deepEqual(await labelsOf(f.arn), { [f.versionId]: ["AWSCURRENT"] });
     const described = await describeSecret(f.arn);
     assert.equal(described.RotationLambdaARN, undefined);
     assert.notEqual(described.RotationEnabled, true);
 });
 
-test("rotate-not-immediately: RotateImmediately=false leaves no AWSPENDING behind", async () => {
+test("rotate-not-immediately: RotateImmediately=false leaves no AWSPENDING behind once AWS's test run is over", async () => {
     const lambdaArn = await createRotationLambda();
 
+    // moto alone leaves the test run's version labelled AWSPENDING for good.
     const m = await createSecret("later/moto", "value-1");
     await rotate(direct(), { SecretId: m.arn, RotationLambdaARN: lambdaArn, RotationRules: { AutomaticallyAfterDays: 30 }, RotateImmediately: false });
     const mPending = holderOf(await labelsVia(direct(), m.arn), "AWSPENDING");
     assert.equal(mPending.length, 1);
     assert.notEqual(mPending[0], m.versionId);
 
+    // Through the front, with the default delay: over before any later call is answered.
     const f = await createSecret("later/front", "value-1");
     await rotate(secretsManager(), { SecretId: f.arn, RotationLambdaARN: lambdaArn, RotationRules: { AutomaticallyAfterDays: 30 }, RotateImmediately: false });
     const labels = await labelsOf(f.arn);
     assert.deepEqual(holderOf(labels, "AWSPENDING"), []);
     assert.deepEqual(holderOf(labels, "AWSCURRENT"), [f.versionId]);
+    assert.deepEqual(front.testRunsInProgress(), []);
     // So a later rotation is not taken for a stranded one.
     await rotate(secretsManager(), { SecretId: f.arn });
 });
 
-// ---- rules cancel-version-id / cancel-without-lambda ----
+test("rotate-not-immediately: the test run is asynchronous: right after RotateSecret it is in progress, and a later RotateSecret is refused until it ends", async () => {
+    const lambdaArn = await createRotationLambda();
+    const secret = await createSecret("later/async", "value-1");
+    front.delayTestRuns(Infinity); // until the test says the Lambda is done
+    await rotate(secretsManager(), { SecretId: secret.arn, RotationLambdaARN: lambdaArn, RotationRules: { AutomaticallyAfterDays: 30 }, RotateImmediately: false });
+
+    // A DescribeSecret right after sees the run's version, as on AWS.
+    const described = await describeSecret(secret.arn);
+    const pending = holderOf(Object.fromEntries(Object.entries(described.VersionIdsToStages ?? {}).map(([id, l]) => [id, [...l]])), "AWSPENDING");
+    assert.equal(pending.length, 1);
+    assert.notEqual(pending[0], secret.versionId);
+    assert.deepEqual(front.testRunsInProgress(), [{ arn: secret.arn, versionId: pending[0] }]);
+    assert.deepEqual(holderOf(await labelsOf(secret.arn), "AWSPENDING"), pending, "ListSecretVersionIds too");
+    // AWS refuses a rotation while another is in progress (rule stranded-rotation).
+    const refused = await rejection(rotate(once(), { SecretId: secret.arn, RotationRules: { AutomaticallyAfterDays: 7 }, RotateImmediately: false }));
+    assert.equal(refused.name, "InvalidRequestException");
+    assert.match(refused.message, /previous rotation isn't complete/);
+
+    // settled() does not wait for a held run; finishTestRuns() ends it.
+    await front.settled();
+    assert.equal(front.testRunsInProgress().length, 1);
+    await front.finishTestRuns();
+    assert.deepEqual(front.testRunsInProgress(), []);
+    assert.deepEqual(await labelsOf(secret.arn), { [secret.versionId]: ["AWSCURRENT"] });
+    assert.deepEqual(Object.keys((await labelsOf(secret.arn, true))).sort(), [secret.versionId, pending[0]].sort(), "the run's version stays, unlabelled");
+    await rotate(secretsManager(), { SecretId: secret.arn, RotationRules: { AutomaticallyAfterDays: 7 }, RotateImmediately: false });
+    assert.equal(front.calls("RotateSecret").at(-1)?.status, 200);
+});
+
+test("rotate-not-immediately: with a finite delay the run ends on its own; settled() waits for it, and a call after it is due sees it over", async () => {
+    const lambdaArn = await createRotationLambda();
+    const secret = await createSecret("later/finite", "value-1");
+    front.delayTestRuns(400);
+    await rotate(secretsManager(), { SecretId: secret.arn, RotationLambdaARN: lambdaArn, RotationRules: { ScheduleExpression: "rate(12 hours)" }, RotateImmediately: false });
+    assert.equal(holderOf(await labelsOf(secret.arn), "AWSPENDING").length, 1, "in progress right after");
+    await front.settled();
+    assert.deepEqual(front.testRunsInProgress(), []);
+    assert.deepEqual(await labelsOf(secret.arn), { [secret.versionId]: ["AWSCURRENT"] });
+});
+
+// ---- rules cancel-version-id / cancel-without-lambda-guess ----
 
 test("cancel-version-id: CancelRotateSecret answers the version carrying AWSPENDING", async () => {
     const lambdaArn = await createRotationLambda();
@@ -453,7 +582,7 @@ test("cancel-version-id: with no rotation in progress CancelRotateSecret answers
     assert.equal(out.Name, "cancelnone/front");
 });
 
-test("cancel-without-lambda: CancelRotateSecret on a secret without a function succeeds", async () => {
+test("cancel-without-lambda-guess: CancelRotateSecret on a secret without a function succeeds", async () => {
     const m = await createSecret("cancelnofn/moto", "value-1");
     const error = await rejection(direct().send(new CancelRotateSecretCommand({ SecretId: m.arn })));
     assert.equal(error.name, "InvalidRequestException");

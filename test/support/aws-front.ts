@@ -7,6 +7,8 @@
 //   - supplies the AWS behaviours moto lacks, each as a separate, named rule that cites the AWS
 //     reference it follows (a rule can be switched off with `disabledRules`, which is how the tests
 //     show that each rule is what makes the difference);
+//   - keeps asynchronous what AWS does asynchronously: the test run AWS starts for a
+//     RotateImmediately=false rotation ends after the response (delayTestRuns, settled);
 //   - injects faults (throttling, 5xx, connection resets, latency), randomly from a seed or scripted;
 //   - logs every call the client made (the front's own look-ups in moto are not logged, so call
 //     counts in tests are the client's calls only).
@@ -27,13 +29,14 @@ export const FRONT_RULES = [
     "pending-on-current",
     "idempotent-rotate",
     "exclusive-schedule",
+    "schedule-rules-guessed-message",
     "rotation-shadow",
     "keep-lambda-arn",
     "require-lambda-arn",
-    "lambda-exists",
+    "lambda-exists-guessed-error",
     "rotate-not-immediately",
     "cancel-version-id",
-    "cancel-without-lambda",
+    "cancel-without-lambda-guess",
     "error-status",
     "list-missing-secret",
     "version-dates",
@@ -103,6 +106,29 @@ export interface AwsFrontOptions {
     disabledRules?: FrontRule[];
     /** Set when moto enforces IAM (MotoServer.enforceIam): see IamMode. */
     iam?: IamMode;
+    /**
+     * How long AWS's test run of a RotateImmediately=false rotation takes, counted from the
+     * RotateSecret response (rule rotate-not-immediately); DEFAULT_TEST_RUN_DELAY_MS when absent.
+     * Infinity: until finishTestRuns().
+     */
+    testRunDelayMs?: number;
+}
+
+/**
+ * By default the front finishes a test run as soon as RotateSecret has answered, before it answers
+ * any later call: AWS at its fastest. It is still asynchronous (the response comes first), and a
+ * test that wants to see the run in progress, as a DescribeSecret right after RotateSecret usually
+ * does on AWS, chooses a longer delay (delayTestRuns). Why not a longer default: the provider's own
+ * DescribeSecret right after its RotateSecret would then race the front's timer, and the call
+ * counts and state the suite asserts would depend on the machine's load.
+ */
+export const DEFAULT_TEST_RUN_DELAY_MS = 0;
+
+/** A test run of the rotation function that AWS has started and not finished (rule rotate-not-immediately). */
+export interface TestRunInProgress {
+    arn: string;
+    /** The version AWS labelled AWSPENDING for the run. */
+    versionId: string;
 }
 
 /**
@@ -158,6 +184,22 @@ interface Call {
     raw: Buffer;
     headers: http.IncomingHttpHeaders;
     rules: FrontRule[];
+    /** What AWS goes on doing once it has answered (asynchronous work), started after the response. */
+    afterResponse: (() => void)[];
+}
+
+/** A test run scheduled by rule rotate-not-immediately. */
+interface TestRun extends TestRunInProgress {
+    /** The RotateSecret call that started it (its headers select moto's account and region). */
+    call: Call;
+    /** Epoch ms when it finishes; Infinity while held for finishTestRuns(). */
+    dueAt: number;
+    timer?: NodeJS.Timeout;
+    /** Set once it has started. */
+    running?: Promise<void>;
+    /** Resolves when it is over (finished, or dropped by reset()). */
+    done: Promise<void>;
+    end: () => void;
 }
 
 const SM_TARGET_PREFIX = "secretsmanager.";
@@ -178,6 +220,9 @@ export class AwsFront {
     private exclusiveTail: Promise<unknown> = Promise.resolve();
     private readonly disabled: Set<FrontRule>;
     private readonly iam?: IamMode & { policies: MotoIam };
+    private readonly testRuns = new Set<TestRun>();
+    private readonly defaultTestRunDelayMs: number;
+    private testRunDelayMs: number;
 
     private constructor(
         private readonly server: http.Server,
@@ -186,6 +231,8 @@ export class AwsFront {
     ) {
         this.disabled = new Set(options.disabledRules ?? []);
         if (options.iam) this.iam = { ...options.iam, policies: new MotoIam(moto.origin, options.iam.admin) };
+        this.defaultTestRunDelayMs = checkedDelay(options.testRunDelayMs ?? DEFAULT_TEST_RUN_DELAY_MS);
+        this.testRunDelayMs = this.defaultTestRunDelayMs;
     }
 
     static async start(motoEndpoint: string, options: AwsFrontOptions = {}): Promise<AwsFront> {
@@ -214,6 +261,7 @@ export class AwsFront {
     }
 
     async stop(): Promise<void> {
+        this.dropTestRuns();
         this.iam?.policies.destroy();
         if (!this.server.listening) return;
         const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
@@ -221,8 +269,13 @@ export class AwsFront {
         await closed;
     }
 
-    /** Forgets shadow state, recorded version dates, faults and the log; call it next to moto.reset(). */
+    /**
+     * Forgets shadow state, recorded version dates, faults, test runs not finished yet (and a
+     * delay a test chose for them) and the log; call it next to moto.reset().
+     */
     reset(): void {
+        this.dropTestRuns();
+        this.testRunDelayMs = this.defaultTestRunDelayMs;
         this.shadows.clear();
         this.versionDates.clear();
         this.secretDates.clear();
@@ -295,6 +348,94 @@ export class AwsFront {
         this.secretDates.set(arn, { ...this.secretDates.get(arn), ...dates });
     }
 
+    // ---- AWS's asynchronous test runs (rule rotate-not-immediately) ----
+
+    /**
+     * How long the test runs that RotateSecret starts from now on take, counted from its response
+     * (Infinity: until finishTestRuns()). A test that wants to see a run in progress sets it.
+     */
+    delayTestRuns(ms: number): void {
+        this.testRunDelayMs = checkedDelay(ms);
+    }
+
+    /** The test runs AWS has started and not finished: their pending versions are still labelled AWSPENDING. */
+    testRunsInProgress(): TestRunInProgress[] {
+        return [...this.testRuns].map(({ arn, versionId }) => ({ arn, versionId }));
+    }
+
+    /** Finishes every test run now, held or not (the test's stand-in for the Lambda being done). */
+    async finishTestRuns(): Promise<void> {
+        await Promise.all([...this.testRuns].map((run) => this.startTestRun(run)));
+    }
+
+    /**
+     * Resolves when every test run that finishes on its own (a finite delay) is over: what the
+     * test harness waits for between commands, so that a quick second `up` never meets a run the
+     * test did not mean to leave in progress. Runs held with Infinity are the test's to finish.
+     */
+    async settled(): Promise<void> {
+        for (;;) {
+            const waiting = [...this.testRuns].filter((run) => Number.isFinite(run.dueAt) || run.running);
+            if (waiting.length === 0) return;
+            await Promise.all(waiting.map((run) => run.done));
+        }
+    }
+
+    private scheduleTestRun(call: Call, arn: string, versionId: string): void {
+        let end!: () => void;
+        const done = new Promise<void>((resolve) => (end = resolve));
+        const run: TestRun = { call, arn, versionId, dueAt: Date.now() + this.testRunDelayMs, done, end };
+        this.testRuns.add(run);
+        if (Number.isFinite(run.dueAt)) run.timer = setTimeout(() => void this.startTestRun(run), this.testRunDelayMs);
+    }
+
+    private startTestRun(run: TestRun): Promise<void> {
+        if (run.running) return run.running;
+        clearTimeout(run.timer);
+        run.dueAt = Math.min(run.dueAt, Date.now());
+        run.running = this.exclusive(() => this.completeTestRun(run))
+            .catch(() => undefined) // moto reset or gone under it: nothing left to finish
+            .finally(() => {
+                this.testRuns.delete(run);
+                run.end();
+            });
+        return run.running;
+    }
+
+    /**
+     * The end of AWS's test run: "The test creates an AWSPENDING version of the secret and then
+     * removes it." Only if the label is still where the run put it (a test may have moved it).
+     */
+    private async completeTestRun(run: TestRun): Promise<void> {
+        const secret = await this.describeInMoto(run.call, run.arn);
+        const stages = secret ? versionStages(secret) : new Map<string, string[]>();
+        if (versionWith(stages, "AWSPENDING") !== run.versionId || versionWith(stages, "AWSCURRENT") === run.versionId) return;
+        await this.smInMoto(run.call, "UpdateSecretVersionStage", { SecretId: run.arn, VersionStage: "AWSPENDING", RemoveFromVersionId: run.versionId });
+    }
+
+    /**
+     * A call that arrives after a test run is due sees it finished: the front completes the due
+     * runs of the call's secret (of every secret for a call without SecretId, e.g. ListSecrets)
+     * before it handles the call, so what a client observes depends on the delay alone, never on
+     * when the front's timer happened to fire.
+     */
+    private async dueTestRuns(call: Call): Promise<void> {
+        const now = Date.now();
+        const secretId = typeof call.payload.SecretId === "string" ? call.payload.SecretId : undefined;
+        const due = [...this.testRuns].filter((run) => (run.dueAt <= now || run.running) && (secretId === undefined || designates(secretId, run.arn)));
+        if (due.length > 0) await Promise.all(due.map((run) => this.startTestRun(run)));
+    }
+
+    private dropTestRuns(): void {
+        for (const run of this.testRuns) {
+            clearTimeout(run.timer);
+            if (!run.running) {
+                this.testRuns.delete(run);
+                run.end();
+            }
+        }
+    }
+
     // ---- request handling ----
 
     private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -333,7 +474,7 @@ export class AwsFront {
         }
         const secretId = typeof payload.SecretId === "string" ? payload.SecretId : undefined;
         if (typeof payload.ClientRequestToken === "string") clientRequestToken = payload.ClientRequestToken;
-        const call: Call = { operation, payload, raw, headers: req.headers, rules: [] };
+        const call: Call = { operation, payload, raw, headers: req.headers, rules: [], afterResponse: [] };
 
         const fault = this.decideFault(operation, secretId);
         if (fault && !fault.afterForward) {
@@ -365,11 +506,14 @@ export class AwsFront {
             else if (fault.fault === "reset") {
                 req.socket.destroy();
                 record({ operation, secretId, status: 0, ...injected, forwarded: reply.forwarded, rules: call.rules });
+                // The client never learns the outcome, but what moto applied goes on as on AWS.
+                for (const work of call.afterResponse) work();
                 return;
             } else reply = { ...faultReply(fault.fault), forwarded: reply.forwarded };
         }
         send(res, reply);
         record({ operation, secretId, status: reply.status, errorName: errorName(reply), ...injected, forwarded: reply.forwarded, rules: call.rules });
+        for (const work of call.afterResponse) work();
     }
 
     private decideFault(operation: string, secretId: string | undefined): ScriptedFault | undefined {
@@ -394,6 +538,7 @@ export class AwsFront {
     }
 
     private async secretsManager(call: Call): Promise<Reply> {
+        await this.dueTestRuns(call);
         // With IAM enforced, a call the caller may not make goes to moto untouched, before any rule
         // can act: AWS authorizes a request before it does anything else, and moto's answer is the
         // denial (see the rule auth-errors for its form).
@@ -442,12 +587,26 @@ export class AwsFront {
 
         // Rule exclusive-schedule. AWS API Reference, RotationRulesType (AutomaticallyAfterDays):
         // "In RotateSecret, you can set the rotation schedule in RotationRules with
-        // AutomaticallyAfterDays or ScheduleExpression, but not both." AWS answers "You cannot specify
-        // both rotation frequency and schedule expression together." moto accepts both.
+        // AutomaticallyAfterDays or ScheduleExpression, but not both." AWS's answer, as quoted from
+        // real accounts in hashicorp/terraform-provider-aws #30540, #33329 and PR #31915:
+        // "InvalidParameterException: You cannot specify both rotation frequency and schedule
+        // expression together." moto accepts both.
         if (requestedRules && requestedRules.AutomaticallyAfterDays !== undefined && requestedRules.ScheduleExpression !== undefined) {
             if (this.on("exclusive-schedule", call)) {
-                return awsError(400, "InvalidRequestException", "You cannot specify both rotation frequency and schedule expression together.");
+                return awsError(400, "InvalidParameterException", "You cannot specify both rotation frequency and schedule expression together.");
             }
+        }
+
+        // Rule schedule-rules-guessed-message. Secrets Manager User Guide, "Rotation schedules"
+        // (rotate-secrets_schedule.html), and API Reference, RotationRulesType: see
+        // rotationRulesProblem below for each rule and its words. A request that breaks one is
+        // refused before anything changes, with InvalidParameterException ("The parameter name or
+        // value is invalid", HTTP 400, in RotateSecret's error list). The message is a guess: AWS's
+        // wording for these refusals is in none of the references we hold. moto stores any
+        // expression and window.
+        const rulesProblem = requestedRules ? rotationRulesProblem(rotationRules(requestedRules)) : undefined;
+        if (rulesProblem !== undefined && this.on("schedule-rules-guessed-message", call)) {
+            return awsError(400, "InvalidParameterException", rulesProblem);
         }
 
         const secret = await this.describeInMoto(call, request.SecretId);
@@ -505,14 +664,20 @@ export class AwsFront {
             );
         }
 
-        // Rule lambda-exists. AWS checks the function before it changes anything; moto stores the ARN,
-        // the rules and a valueless AWSPENDING version, and only then answers 404 (moto-fidelity.md).
-        // The exact AWS error for a nonexistent function is not in the reference texts we hold: we
-        // answer ResourceNotFoundException (AWS API Reference, RotateSecret errors: "Secrets Manager
-        // can't find the resource that you asked for."), the name moto uses, with AWS's status 400.
-        if (lambdaArn !== undefined && this.enabled("lambda-exists")) {
-            if ((await this.lambdaExists(lambdaArn, call)) === false && this.on("lambda-exists", call)) {
-                return awsError(400, "ResourceNotFoundException", `Secrets Manager can't find the specified Lambda function: ${lambdaArn}`);
+        // Rule lambda-exists-guessed-error. Secrets Manager User Guide, "Troubleshoot rotation" ("I
+        // get 'access denied' when trying to configure rotation for my secret"): "When you add a
+        // Lambda rotation function ARN to your secret, Secrets Manager checks the permissions of
+        // the function." So AWS checks the function before it changes anything; moto instead stores
+        // the ARN, the rules and a valueless AWSPENDING version, and only then answers 404
+        // (moto-fidelity.md). What AWS answers for a function that does not exist is a GUESS: no
+        // reference we hold says. We answer what AWS answers when it cannot invoke the function
+        // (the guide's "access denied"; AccessDeniedException, HTTP 400, with the message Terraform's
+        // provider and CloudFormation users quote from real accounts), since a function that does
+        // not exist cannot grant Secrets Manager the permission either. A caller that retries
+        // AccessDeniedException (a permission still propagating) retries this too.
+        if (lambdaArn !== undefined && this.enabled("lambda-exists-guessed-error")) {
+            if ((await this.lambdaExists(lambdaArn, call)) === false && this.on("lambda-exists-guessed-error", call)) {
+                return awsError(400, "AccessDeniedException", CANNOT_INVOKE_FUNCTION);
             }
         }
 
@@ -535,25 +700,37 @@ export class AwsFront {
         // attached to any version at all; Attached to the same version as the staging label
         // AWSCURRENT". moto rejects the second state ("Previous rotation request is still in
         // progress"); removing the label first gives moto the first state, which is where AWS ends.
-        if (pending !== undefined && pending === current && this.on("pending-on-current", call)) {
-            await this.smInMoto(call, "UpdateSecretVersionStage", { SecretId: arn, VersionStage: "AWSPENDING", RemoveFromVersionId: pending });
+        // It is the front's last step before the call reaches moto (every rule that may refuse has
+        // run), and it is undone when moto refuses the call after all: a failed RotateSecret
+        // changes nothing on AWS, so it must change nothing here.
+        const movedPendingOff = pending !== undefined && pending === current && this.on("pending-on-current", call) ? pending : undefined;
+        if (movedPendingOff !== undefined) {
+            await this.smInMoto(call, "UpdateSecretVersionStage", { SecretId: arn, VersionStage: "AWSPENDING", RemoveFromVersionId: movedPendingOff });
         }
 
         const reply = await this.forward(call, forwarded);
-        if (!isSuccess(reply)) return reply;
+        if (!isSuccess(reply)) {
+            if (movedPendingOff !== undefined) await this.putPendingBack(call, arn, movedPendingOff);
+            return reply;
+        }
 
         // Rule rotate-not-immediately. AWS API Reference, RotateSecret (RotateImmediately): "if you
         // don't immediately rotate the secret, Secrets Manager tests the rotation configuration by
         // running the testSecret step of the Lambda rotation function. The test creates an AWSPENDING
-        // version of the secret and then removes it." moto leaves that version labelled AWSPENDING,
-        // which looks like a stranded rotation to every later call.
+        // version of the secret and then removes it." and RotateSecret: "Configures and starts the
+        // asynchronous process of rotating the secret." The run therefore ends after the response:
+        // a DescribeSecret right after RotateSecret may see the AWSPENDING version, and a change
+        // the caller makes meanwhile meets a rotation in progress. The front removes the label
+        // testRunDelayMs after the response (delayTestRuns; settled() and finishTestRuns() for the
+        // harness). moto leaves that version labelled AWSPENDING for good, which looks like a
+        // stranded rotation to every later call.
         if (request.RotateImmediately === false && this.enabled("rotate-not-immediately")) {
             const after = await this.describeInMoto(call, arn);
             const afterStages = after ? versionStages(after) : new Map<string, string[]>();
             const left = versionWith(afterStages, "AWSPENDING");
             if (left !== undefined && left !== versionWith(afterStages, "AWSCURRENT") && this.on("rotate-not-immediately", call)) {
                 this.noteVersion(left);
-                await this.smInMoto(call, "UpdateSecretVersionStage", { SecretId: arn, VersionStage: "AWSPENDING", RemoveFromVersionId: left });
+                call.afterResponse.push(() => this.scheduleTestRun(call, arn, left));
             }
         }
 
@@ -574,6 +751,18 @@ export class AwsFront {
         return reply;
     }
 
+    /**
+     * Undoes rule pending-on-current after moto refused the call: AWSPENDING back on the version
+     * it was on, unless moto itself labelled another version meanwhile (then moto changed state on
+     * its own, which rule lambda-exists-guessed-error otherwise prevents).
+     */
+    private async putPendingBack(call: Call, arn: string, versionId: string): Promise<void> {
+        const secret = await this.describeInMoto(call, arn);
+        if (secret && versionWith(versionStages(secret), "AWSPENDING") === undefined) {
+            await this.smInMoto(call, "UpdateSecretVersionStage", { SecretId: arn, VersionStage: "AWSPENDING", MoveToVersionId: versionId });
+        }
+    }
+
     // ---- CancelRotateSecret ----
 
     private async cancelRotateSecret(call: Call): Promise<Reply> {
@@ -583,13 +772,17 @@ export class AwsFront {
         const pending = versionWith(versionStages(secret), "AWSPENDING");
 
         let reply: Reply;
-        // Rule cancel-without-lambda. moto fails with InvalidRequestException when no Lambda ARN is
-        // stored, quoting the CancelRotateSecret error list ("You tried to enable rotation on a secret
-        // that doesn't already have a Lambda function ARN configured ..."). Cancelling enables nothing,
-        // and what AWS answers in this case is not documented in the references we hold. We choose
-        // success with rotation disabled, which is what the operation is for: "Turns off automatic
-        // rotation, and if a rotation is currently in progress, cancels the rotation." (CLI reference).
-        if (nonEmptyString(secret.RotationLambdaARN) === undefined && this.on("cancel-without-lambda", call)) {
+        // Rule cancel-without-lambda-guess. A GUESS: what AWS answers for CancelRotateSecret on a
+        // secret with no Lambda ARN is documented nowhere we have looked. moto fails with
+        // InvalidRequestException, quoting the CancelRotateSecret error list's possible cause ("You
+        // tried to enable rotation on a secret that doesn't already have a Lambda function ARN
+        // configured ..."); that list is shared by the rotation operations and its cause speaks of
+        // enabling, which cancelling never does. We guess success with rotation disabled, which is
+        // what the operation is for: "Turns off automatic rotation, and if a rotation is currently in
+        // progress, cancels the rotation." (CLI reference). The provider never depends on it: it
+        // cancels only a rotation that is on, which has a function (or an owning service, which it
+        // leaves alone).
+        if (nonEmptyString(secret.RotationLambdaARN) === undefined && this.on("cancel-without-lambda-guess", call)) {
             reply = ok({ ARN: arn, Name: secret.Name }, false);
         } else {
             reply = await this.forward(call);
@@ -987,6 +1180,76 @@ function rotationRules(input: Json): RotationRules {
     return rules;
 }
 
+/**
+ * Why Secrets Manager refuses these RotationRules in RotateSecret, or undefined (rule
+ * schedule-rules-guessed-message; the reasons are ours, AWS's wording is unknown). The front's own
+ * reading of the references, independent of the provider's validation (schedule.ts), so that each
+ * can catch the other's mistakes. It checks the rules the references state, not every detail of
+ * cron's grammar (L, W and # are let through).
+ * - API Reference, RotationRulesType, AutomaticallyAfterDays: "Valid Range: Minimum value of 1.
+ *   Maximum value of 1000."
+ * - User Guide, "Rotation schedules": "You can rotate a secret as often as every four hours. The
+ *   maximum rotation period is 999 days." rate(): "Value is a positive integer and Unit can be
+ *   hour, hours, day, or days". cron(): "Minutes: Must be 0", "Year: Must be *"; day-of-month and
+ *   day-of-week: "If you specify a value in one of the fields, you must use a ? in the other."
+ * - Window (Duration): "You can set the rotation window as small as one hour. The rotation window
+ *   must not extend into the next rotation window. In other words, for a rotation schedule in
+ *   hours, confirm that the rotation window is less than or equal to the number of hours between
+ *   rotations. For a rotation schedule in days, confirm that the start hour plus the window
+ *   duration is less than or equal to 24 hours." A rate() in days (and AutomaticallyAfterDays, a
+ *   schedule in days) opens its window at midnight; a cron() at its hours, and the API
+ *   reference's Duration says for every schedule "The window must not extend into the next
+ *   rotation window or the next UTC day."
+ */
+export function rotationRulesProblem(rules: RotationRules): string | undefined {
+    const { AutomaticallyAfterDays: days, ScheduleExpression: expression, Duration: duration } = rules;
+    if (days !== undefined && (!Number.isInteger(days) || days < 1 || days > 1000)) {
+        return `RotationRules.AutomaticallyAfterDays must be from 1 to 1000 (got ${days})`;
+    }
+    // The hours of the UTC day at which windows open, and the fewest hours between two of them.
+    let opens = [0];
+    let gap = 24;
+    if (expression !== undefined) {
+        const rate = /^rate\((\d+) (hour|hours|day|days)\)$/.exec(expression);
+        const cron = /^cron\((.*)\)$/.exec(expression);
+        if (rate) {
+            const hours = Number(rate[1]) * (rate[2]!.startsWith("day") ? 24 : 1);
+            if (hours < 4) return `RotationRules.ScheduleExpression: rotation runs at most every four hours (got ${expression})`;
+            if (hours > 999 * 24) return `RotationRules.ScheduleExpression: the maximum rotation period is 999 days (got ${expression})`;
+            gap = Math.min(hours, 24);
+        } else if (cron) {
+            const fields = cron[1]!.trim().split(/\s+/);
+            if (fields.length !== 6) return `RotationRules.ScheduleExpression: a cron() expression has six fields (got ${expression})`;
+            const [minutes, hourField, dayOfMonth, , dayOfWeek, year] = fields as [string, string, string, string, string, string];
+            if (minutes !== "0") return `RotationRules.ScheduleExpression: the minutes field of cron() must be 0 (got ${expression})`;
+            if (year !== "*") return `RotationRules.ScheduleExpression: the year field of cron() must be * (got ${expression})`;
+            if ((dayOfMonth === "?") === (dayOfWeek === "?")) {
+                return `RotationRules.ScheduleExpression: one of day-of-month and day-of-week must be ? (got ${expression})`;
+            }
+            const hours = cronField(hourField, 0, 23);
+            if (!hours) return `RotationRules.ScheduleExpression: invalid hours field (got ${expression})`;
+            opens = [...hours].sort((a, b) => a - b);
+            // Gaps within the day and across midnight (the next day's first hour).
+            for (let i = 0; i < opens.length; i++) {
+                const next = i + 1 < opens.length ? opens[i + 1]! : opens[0]! + 24;
+                if (next - opens[i]! < 4) return `RotationRules.ScheduleExpression: rotation runs at most every four hours (got ${expression})`;
+                if (i + 1 < opens.length) gap = Math.min(gap, next - opens[i]!);
+            }
+        } else {
+            return `RotationRules.ScheduleExpression must be a rate() or cron() expression (got ${expression})`;
+        }
+    }
+    if (duration !== undefined) {
+        const window = /^(\d+)h$/.exec(duration);
+        const hours = window ? Number(window[1]) : NaN;
+        if (!(hours >= 1 && hours <= 24)) return `RotationRules.Duration must be 1h to 24h (got ${duration})`;
+        if (hours > gap) return `RotationRules.Duration must not extend into the next rotation window: at most ${gap}h (got ${duration})`;
+        const last = opens[opens.length - 1]!;
+        if (last + hours > 24) return `RotationRules.Duration must not extend into the next UTC day: the window opens at ${last}:00, so at most ${24 - last}h (got ${duration})`;
+    }
+    return undefined;
+}
+
 function scheduled(rules: RotationRules): boolean {
     return (rules.AutomaticallyAfterDays ?? 0) > 0 || rules.ScheduleExpression !== undefined;
 }
@@ -1066,6 +1329,23 @@ function cronField(text: string, low: number, high: number, names: string[] = []
 
 // ---- small helpers ----
 
+/** What AWS answers when it cannot invoke a rotation function (see rule lambda-exists-guessed-error). */
+const CANNOT_INVOKE_FUNCTION =
+    "Secrets Manager cannot invoke the specified Lambda function. Ensure that the function policy grants access to the principal secretsmanager.amazonaws.com.";
+
+/** Whether a SecretId (full ARN, partial ARN or name) may designate the secret with this full ARN; when in doubt, yes. */
+function designates(secretId: string, arn: string): boolean {
+    if (secretId === arn) return true;
+    if (secretId.startsWith("arn:")) return arn.startsWith(`${secretId}-`);
+    const name = arn.split(":secret:")[1] ?? "";
+    return name.startsWith(`${secretId}-`);
+}
+
+function checkedDelay(ms: number): number {
+    if (!(ms >= 0)) throw new Error(`a test run delay is a number of milliseconds >= 0 (or Infinity), got ${ms}`);
+    return ms;
+}
+
 /**
  * A deterministic generator in [0, 1) from a seed: xorshift32 over a scrambled seed (small seeds
  * would otherwise start with tiny values, i.e. a fault on the first call whatever the seed).
@@ -1126,7 +1406,7 @@ function faultReply(kind: "throttle" | "server-error" | "access-denied"): Reply 
         case "server-error":
             return awsError(500, "InternalServiceError", "An error occurred on the server side.");
         case "access-denied":
-            return awsError(400, "AccessDeniedException", "Secrets Manager cannot invoke the specified Lambda function. Ensure that the function policy grants access to the principal secretsmanager.amazonaws.com.");
+            return awsError(400, "AccessDeniedException", CANNOT_INVOKE_FUNCTION);
     }
 }
 

@@ -16,6 +16,24 @@ export function repoRoot(): string {
     throw new Error(`no package.json named ${PACKAGE_NAME} above ${__dirname}`);
 }
 
+/**
+ * Work every pulumi command of every stack waits for before it starts: the local AWS registers
+ * the front's settled() here (services.ts), so that a command never meets an asynchronous AWS
+ * process (a rotation's test run) that the previous command left running unless the test chose
+ * to leave it running. Waiting for an event, never for a fixed time.
+ */
+const beforeCommand = new Set<() => Promise<void>>();
+
+/** Registers `wait` to run before each pulumi command; returns the function that removes it. */
+export function waitBeforeEachCommand(wait: () => Promise<void>): () => void {
+    beforeCommand.add(wait);
+    return () => beforeCommand.delete(wait);
+}
+
+async function settleBeforeCommand(): Promise<void> {
+    for (const wait of beforeCommand) await wait();
+}
+
 export interface PulumiResult {
     command: string;
     code: number;
@@ -110,6 +128,7 @@ export class TestStack {
     async run(args: string[], options: RunOptions = {}): Promise<PulumiResult> {
         const fullArgs = [...args, "--non-interactive", "--color=never"];
         if (!["stack", "config"].includes(args[0]!)) fullArgs.push("--stack", this.stack);
+        await settleBeforeCommand();
         const result = await runProcess("pulumi", fullArgs, this.projectDir, this.env, options.timeoutMs ?? 300_000);
         this.history.push(result);
         const expected = options.expectCode ?? 0;
@@ -126,6 +145,7 @@ export class TestStack {
      */
     async runKilledAfter(args: string[], delayMs: number, startWhen: () => boolean = () => true): Promise<PulumiResult & { killed: boolean }> {
         const fullArgs = [...args, "--non-interactive", "--color=never", "--stack", this.stack];
+        await settleBeforeCommand();
         const child = spawn("pulumi", fullArgs, { cwd: this.projectDir, env: this.env, stdio: ["ignore", "pipe", "pipe"], detached: true });
         let stdout = "";
         let stderr = "";

@@ -4,6 +4,7 @@ import { after, before, beforeEach } from "node:test";
 
 import { AwsFront } from "./aws-front";
 import { AwsTestEnv, MotoServer, useAwsEnv } from "./moto";
+import { waitBeforeEachCommand } from "./pulumi";
 
 /**
  * Registers before/after hooks that start moto alone (no front) for the test file, reset it
@@ -33,18 +34,23 @@ export interface LocalAws {
 
 /**
  * Registers before/after hooks that start moto and the front for the test file, reset both
- * before each test and always stop them. Returns a handle filled in once `before` has run.
+ * before each test and always stop them. Returns a handle filled in once `before` has run. Every
+ * pulumi command (test/support/pulumi.ts) first waits for the front's asynchronous work that ends
+ * on its own (front.settled()): a test run of a rotation the test held on purpose stays.
  */
 export function useLocalAws(): LocalAws {
     const handle = {} as LocalAws;
     let restoreEnv: (() => void) | undefined;
+    let stopWaiting: (() => void) | undefined;
     before(async () => {
         handle.moto = await MotoServer.start();
         handle.front = await AwsFront.start(handle.moto.endpoint);
         handle.env = { ...handle.moto.awsEnv(), AWS_ENDPOINT_URL_SECRETS_MANAGER: handle.front.endpoint };
         restoreEnv = useAwsEnv(handle.env);
+        stopWaiting = waitBeforeEachCommand(() => handle.front.settled());
     });
     after(async () => {
+        stopWaiting?.();
         restoreEnv?.();
         await handle.front?.stop();
         await handle.moto?.stop();

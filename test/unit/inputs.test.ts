@@ -78,23 +78,25 @@ describe("invalid declarations: the exact property and the rule, with the value 
         ["days NaN", with_({ schedule: { automaticallyAfterDays: Number.NaN } }), "schedule.automaticallyAfterDays", /whole number.*\(got number NaN\)/],
         // schedule.scheduleExpression (every rule of schedule.ts reaches the property)
         ["rate under 4 hours", with_({ schedule: { scheduleExpression: "rate(3 hours)" } }), "schedule.scheduleExpression", /must be at least 4 hours apart \(got rate\(3 hours\)\)/],
-        ["rate over 1000 days", with_({ schedule: { scheduleExpression: "rate(1001 days)" } }), "schedule.scheduleExpression", /at most 1000 days/],
+        ["rate over 999 days", with_({ schedule: { scheduleExpression: "rate(1000 days)" } }), "schedule.scheduleExpression", /at most 999 days/],
         ["rate in minutes", with_({ schedule: { scheduleExpression: "rate(300 minutes)" } }), "schedule.scheduleExpression", /must be rate\(N hours\|days\) or cron/],
         ["cron every 2 hours", with_({ schedule: { scheduleExpression: "cron(0 */2 * * ? *)" } }), "schedule.scheduleExpression", /at most once every 4 hours; cron\(\) hours \*\/2 are 2 h apart/],
         ["cron at 1 and 3", with_({ schedule: { scheduleExpression: "cron(0 1,3 * * ? *)" } }), "schedule.scheduleExpression", /2 h apart/],
         ["cron with five fields", with_({ schedule: { scheduleExpression: "cron(0 16 * * ?)" } }), "schedule.scheduleExpression", /six fields/],
         ["cron with two ?", with_({ schedule: { scheduleExpression: "cron(0 16 ? * ? *)" } }), "schedule.scheduleExpression", /exactly one of day-of-month and day-of-week/],
         ["cron month 13", with_({ schedule: { scheduleExpression: "cron(0 16 1 13 ? *)" } }), "schedule.scheduleExpression", /month: 13 is outside 1-12/],
+        ["cron minutes other than 0", with_({ schedule: { scheduleExpression: "cron(30 8 ? * MON-FRI *)" } }), "schedule.scheduleExpression", /minutes must be 0: Secrets Manager's rotation windows open on the hour \(got 30\)/],
+        ["cron year other than *", with_({ schedule: { scheduleExpression: "cron(0 9 1 12 ? 2026)" } }), "schedule.scheduleExpression", /year must be \*.*\(got 2026\)/],
         ["expression as a number", with_({ schedule: { scheduleExpression: 30 } }), "schedule.scheduleExpression", /must be a string: rate\(\.\.\.\) or cron\(\.\.\.\) \(got number 30\)/],
         // schedule.duration
         ["window in minutes", with_({ schedule: { automaticallyAfterDays: 30, duration: "90m" } }), "schedule.duration", /must be Nh with N from 1 to 24 \(got "90m"\)/],
         ["window 0h", with_({ schedule: { automaticallyAfterDays: 30, duration: "0h" } }), "schedule.duration", /from 1 to 24 \(got "0h"\)/],
         ["window 25h", with_({ schedule: { automaticallyAfterDays: 30, duration: "25h" } }), "schedule.duration", /from 1 to 24 \(got "25h"\)/],
         ["window as a number", with_({ schedule: { automaticallyAfterDays: 30, duration: 2 } }), "schedule.duration", /Nh.*\(got number 2\)/],
-        ["window as long as a rate", with_({ schedule: { scheduleExpression: "rate(4 hours)", duration: "4h" } }), "schedule.duration", /must be shorter than the interval between rotations \(4h\).*\(got "4h"\)/],
-        ["window as long as one day", with_({ schedule: { automaticallyAfterDays: 1, duration: "24h" } }), "schedule.duration", /shorter than the interval between rotations \(24h\)/],
-        ["window longer than a cron's gap", with_({ schedule: { scheduleExpression: "cron(0 22,2 * * ? *)", duration: "5h" } }), "schedule.duration", /shorter than the interval between rotations \(4h\)/],
-        ["window of a day for a daily cron", with_({ schedule: { scheduleExpression: "cron(0 16 * * ? *)", duration: "24h" } }), "schedule.duration", /shorter than the interval between rotations \(24h\)/],
+        ["window longer than a rate in hours", with_({ schedule: { scheduleExpression: "rate(4 hours)", duration: "5h" } }), "schedule.duration", /must be at most the 4h between two rotations of rate\(4 hours\).*\(got "5h"\)/],
+        ["window longer than a cron's gap", with_({ schedule: { scheduleExpression: "cron(0 1,5 * * ? *)", duration: "5h" } }), "schedule.duration", /at most the 4h between two rotations/],
+        ["window past 24:00 UTC for a daily cron", with_({ schedule: { scheduleExpression: "cron(0 16 * * ? *)", duration: "24h" } }), "schedule.duration", /must end by 24:00 UTC: .* opens a window at 16:00 UTC, so the window can be at most 8h .*\(got "24h"\)/],
+        ["window past 24:00 UTC for a cron's last hour", with_({ schedule: { scheduleExpression: "cron(0 22,2 * * ? *)", duration: "3h" } }), "schedule.duration", /at 22:00 UTC, so the window can be at most 2h/],
         // rotateNowToken
         ["token empty", with_({ rotateNowToken: "" }), "rotateNowToken", /must be a non-empty string of at most 256 characters \(got ""\)/],
         ["token too long", with_({ rotateNowToken: "t".repeat(257) }), "rotateNowToken", /at most 256 characters.*\(257 characters\)/],
@@ -261,12 +263,18 @@ describe("valid declarations", () => {
         [{ automaticallyAfterDays: 1000 }, { kind: "days", days: 1000 }],
         [{ automaticallyAfterDays: 30, duration: "24h" }, { kind: "days", days: 30, duration: "24h" }],
         [{ automaticallyAfterDays: 1, duration: "23h" }, { kind: "days", days: 1, duration: "23h" }],
+        // Days are a schedule in days: the window opens at 00:00 UTC, so a whole day fits (refused before).
+        [{ automaticallyAfterDays: 1, duration: "24h" }, { kind: "days", days: 1, duration: "24h" }],
+        // A window may be exactly as long as the time between rotations (refused before).
+        [{ scheduleExpression: "rate(4 hours)", duration: "4h" }, { kind: "expression", expression: "rate(4 hours)", duration: "4h" }],
+        [{ scheduleExpression: "cron(0 */4 * * ? *)", duration: "4h" }, { kind: "expression", expression: "cron(0 */4 * * ? *)", duration: "4h" }],
+        [{ scheduleExpression: "rate(999 days)" }, { kind: "expression", expression: "rate(999 days)" }],
         [{ scheduleExpression: "rate(4 hours)", duration: "3h" }, { kind: "expression", expression: "rate(4 hours)", duration: "3h" }],
         [{ scheduleExpression: "rate(10 days)" }, { kind: "expression", expression: "rate(10 days)" }],
         [{ scheduleExpression: "cron(0 */4 * * ? *)", duration: "1h" }, { kind: "expression", expression: "cron(0 */4 * * ? *)", duration: "1h" }],
         [{ scheduleExpression: "cron(0 22,2 * * ? *)" }, { kind: "expression", expression: "cron(0 22,2 * * ? *)" }],
-        // Once on some days: the interval is at least a day, so any window up to 24h is allowed.
-        [{ scheduleExpression: "cron(0 16 1,15 * ? *)", duration: "24h" }, { kind: "expression", expression: "cron(0 16 1,15 * ? *)", duration: "24h" }],
+        // At 16:00 on some days: the window may run until 24:00 UTC, 8h.
+        [{ scheduleExpression: "cron(0 16 1,15 * ? *)", duration: "8h" }, { kind: "expression", expression: "cron(0 16 1,15 * ? *)", duration: "8h" }],
     ];
     for (const [schedule, expected] of schedules) {
         test(`schedule ${JSON.stringify(schedule)}`, () => {

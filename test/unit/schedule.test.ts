@@ -11,6 +11,7 @@ import {
     rulesFromSchedule,
     scheduleFromRules,
     schedulesEqual,
+    windowProblem,
 } from "../../providers/secretsmanager/schedule";
 
 const days = (n: number, duration?: string): Schedule => (duration ? { kind: "days", days: n, duration } : { kind: "days", days: n });
@@ -24,8 +25,9 @@ describe("rate() expressions", () => {
         ["rate(1 day)", 24],
         ["rate(1 days)", 24],
         ["rate(30 days)", 720],
-        ["rate(1000 days)", 24_000],
-        ["rate(24000 hours)", 24_000],
+        // "The maximum rotation period is 999 days."
+        ["rate(999 days)", 23_976],
+        ["rate(23976 hours)", 23_976],
     ];
     for (const [expression, hours] of valid) {
         test(`${expression} is every ${hours} hours`, () => {
@@ -38,8 +40,8 @@ describe("rate() expressions", () => {
         ["rate(1 hour)", /at least 4 hours/],
         ["rate(0 days)", /positive whole number/],
         ["rate(0 hours)", /positive whole number/],
-        ["rate(1001 days)", /at most 1000 days \(got rate\(1001 days\)\)/],
-        ["rate(24001 hours)", /at most 1000 days/],
+        ["rate(1000 days)", /at most 999 days, Secrets Manager's longest rotation period \(got rate\(1000 days\)\)/],
+        ["rate(23977 hours)", /at most 999 days/],
         ["rate(300 minutes)", /must be rate\(N hours\|days\) or cron/],
         ["rate(1 week)", /must be rate\(N hours\|days\) or cron/],
         ["rate(-4 hours)", /must be rate\(N hours\|days\) or cron/],
@@ -67,13 +69,12 @@ describe("cron() expressions", () => {
         ["cron(0 */4 * * ? *)", [0, 4, 8, 12, 16, 20]],
         ["cron(0 22,2 * * ? *)", [2, 22]],
         ["cron(0 0-20/4 * * ? *)", [0, 4, 8, 12, 16, 20]],
-        ["cron(15 2/6 * * ? *)", [2, 8, 14, 20]],
+        ["cron(0 2/6 * * ? *)", [2, 8, 14, 20]],
         ["cron(0 1,5,9,13,17,21 * * ? *)", [1, 5, 9, 13, 17, 21]],
         ["cron(0 8-12/4 * * ? *)", [8, 12]],
-        ["cron(59 23 * * ? *)", [23]],
-        ["cron(05 4 * * ? *)", [4]],
-        ["cron(30 8 ? * MON-FRI *)", [8]],
-        ["cron(30 8 ? * mon-fri *)", [8]],
+        ["cron(0 23 * * ? *)", [23]],
+        ["cron(0 8 ? * MON-FRI *)", [8]],
+        ["cron(0 8 ? * mon-fri *)", [8]],
         ["cron(0 9 ? * 2-6 *)", [9]],
         ["cron(0 9 ? * SUN,SAT *)", [9]],
         ["cron(0 9 ? * L *)", [9]],
@@ -89,9 +90,17 @@ describe("cron() expressions", () => {
         ["cron(0 9 1 JAN-MAR ? *)", [9]],
         ["cron(0 9 1 jan,jul ? *)", [9]],
         ["cron(0 9 1 */3 ? *)", [9]],
-        ["cron(0 9 1 12 ? 2026)", [9]],
-        ["cron(0 9 1 1 ? 1970-2199)", [9]],
-        ["cron(0 9 1 1 ? 2026/2)", [9]],
+        // the User Guide's examples
+        ["cron(0 10 * * ? *)", [10]],
+        ["cron(0 18 ? * SAT *)", [18]],
+        ["cron(0 8 1 * ? *)", [8]],
+        // (The guide's "cron(0 1 * 1/3 SUN *)" breaks its own rule that one of day-of-month and
+        // day-of-week must be "?"; the same schedule written with "?" is accepted.)
+        ["cron(0 1 ? 1/3 SUN *)", [1]],
+        ["cron(0 17 L * ? *)", [17]],
+        ["cron(0 8 ? * MON-FRI *)", [8]],
+        ["cron(0 0 ? * SUN#1 *)", [0]],
+        ["cron(0 4/12 * * ? *)", [4, 16]],
         ["cron(0  9  1  1  ?  *)", [9]],
     ];
     for (const [expression, hoursOfDay] of valid) {
@@ -109,12 +118,16 @@ describe("cron() expressions", () => {
         ["cron(0 16 * * ? * *)", /needs six fields.*\(got 7/],
         ["cron()", /needs six fields.*\(got 0/],
         ["CRON(0 16 * * ? *)", /must be rate\(N hours\|days\) or cron/],
-        // minutes: one value, since several would fire within the same hour
-        ["cron(* 16 * * ? *)", /minutes must be one value 0-59.*\(got \*\)/],
-        ["cron(0,30 16 * * ? *)", /minutes must be one value/],
-        ["cron(0/15 16 * * ? *)", /minutes must be one value/],
-        ["cron(0-5 16 * * ? *)", /minutes must be one value/],
-        ["cron(60 16 * * ? *)", /minutes must be one value 0-59/],
+        // minutes: "Must be 0", since rotation windows open on the hour (these were accepted before)
+        ["cron(* 16 * * ? *)", /minutes must be 0: Secrets Manager's rotation windows open on the hour \(got \*\)/],
+        ["cron(0,30 16 * * ? *)", /minutes must be 0/],
+        ["cron(0/15 16 * * ? *)", /minutes must be 0/],
+        ["cron(0-5 16 * * ? *)", /minutes must be 0/],
+        ["cron(60 16 * * ? *)", /minutes must be 0/],
+        ["cron(15 2/6 * * ? *)", /minutes must be 0: .*\(got 15\)/],
+        ["cron(59 23 * * ? *)", /minutes must be 0/],
+        ["cron(05 4 * * ? *)", /minutes must be 0: .*\(got 05\)/],
+        ["cron(30 8 ? * MON-FRI *)", /minutes must be 0/],
         // hours: at most once every 4 hours, wrapping around midnight
         ["cron(0 */2 * * ? *)", /at most once every 4 hours; cron\(\) hours \*\/2 are 2 h apart/],
         ["cron(0 */3 * * ? *)", /3 h apart/],
@@ -152,11 +165,12 @@ describe("cron() expressions", () => {
         ["cron(0 16 ? * 2#6 *)", /day-of-week: #6 must be #1 to #5/],
         ["cron(0 16 ? * 8L *)", /day-of-week: 8 is not a day 1-7 or SUN-SAT/],
         ["cron(0 16 ? * W *)", /day-of-week: W is not a value/],
-        // year
-        ["cron(0 16 1 1 ? 1969)", /year: 1969 is outside 1970-2199/],
-        ["cron(0 16 1 1 ? 2200)", /year: 2200 is outside 1970-2199/],
-        ["cron(0 16 1 1 ? ?)", /year: "\?" is not a value/],
-        ["cron(0 16 1 1 ? 2030-2026)", /year: the range 2030-2026 runs backwards/],
+        // year: "Must be *", since schedules more than a year apart are not supported (these were accepted before)
+        ["cron(0 9 1 12 ? 2026)", /year must be \*: Secrets Manager does not support rotation schedules more than a year apart \(got 2026\)/],
+        ["cron(0 9 1 1 ? 1970-2199)", /year must be \*/],
+        ["cron(0 9 1 1 ? 2026/2)", /year must be \*/],
+        ["cron(0 16 1 1 ? 1969)", /year must be \*/],
+        ["cron(0 16 1 1 ? ?)", /year must be \*: .*\(got \?\)/],
     ];
     for (const [expression, reason] of invalid) {
         test(`${expression} is rejected`, () => {
@@ -188,6 +202,43 @@ describe("intervalHours: the smallest time between two rotations", () => {
     test("the window does not change the interval", () => {
         assert.equal(intervalHours(days(2, "3h")), 48);
     });
+});
+
+describe("windowProblem: a window fits its schedule as AWS's User Guide says", () => {
+    // [name, schedule, window hours, undefined when it fits, else a fragment of the reason]
+    const cases: [string, Schedule, number, RegExp | undefined][] = [
+        // A window may be exactly as long as the time between rotations (it was refused before).
+        ["rate(4 hours) with a 4h window", expr("rate(4 hours)"), 4, undefined],
+        ["rate(12 hours) with a 12h window", expr("rate(12 hours)"), 12, undefined],
+        ["rate(4 hours) with a 5h window", expr("rate(4 hours)"), 5, /at most the 4h between two rotations of rate\(4 hours\)/],
+        // A schedule in days opens at midnight: 0 + up to 24h (24h was refused before for one day).
+        ["days 1 with a 24h window", days(1), 24, undefined],
+        ["days 30 with a 24h window", days(30), 24, undefined],
+        ["rate(1 day) with a 24h window", expr("rate(1 day)"), 24, undefined],
+        ["rate(36 hours) with a 24h window", expr("rate(36 hours)"), 24, undefined],
+        // cron: the start hour plus the window must be at most 24.
+        ["a daily cron at 00:00 with 24h", expr("cron(0 0 * * ? *)"), 24, undefined],
+        ["a daily cron at 16:00 with 8h", expr("cron(0 16 * * ? *)"), 8, undefined],
+        ["a daily cron at 16:00 with 9h", expr("cron(0 16 * * ? *)"), 9, /must end by 24:00 UTC: cron\(0 16 \* \* \? \*\) opens a window at 16:00 UTC, so the window can be at most 8h/],
+        ["the 1st and 15th at 16:00 with 24h (accepted before)", expr("cron(0 16 1,15 * ? *)"), 24, /at most 8h/],
+        ["a daily cron at 23:00 with 2h", expr("cron(0 23 * * ? *)"), 2, /opens a window at 23:00 UTC, so the window can be at most 1h/],
+        // cron in hours: at most the gap, and the day's last window closes by midnight.
+        ["every 4 hours from 0 with 4h", expr("cron(0 */4 * * ? *)"), 4, undefined],
+        ["every 4 hours from 0 with 5h", expr("cron(0 */4 * * ? *)"), 5, /at most the 4h between two rotations/],
+        ["4:00 and 16:00 with 8h", expr("cron(0 4/12 * * ? *)"), 8, undefined],
+        ["4:00 and 16:00 with 9h: the 16:00 window would pass midnight", expr("cron(0 4/12 * * ? *)"), 9, /must end by 24:00 UTC: .* at 16:00 UTC, so the window can be at most 8h/],
+        ["2:00 and 22:00 with 3h (accepted before)", expr("cron(0 22,2 * * ? *)"), 3, /at 22:00 UTC, so the window can be at most 2h/],
+        ["1:00 and 5:00 with 5h", expr("cron(0 1,5 * * ? *)"), 5, /at most the 4h between two rotations/],
+        // An invalid expression reports its own problem, not the window's.
+        ["an invalid expression", expr("rate(1 minute)"), 24, undefined],
+    ];
+    for (const [name, schedule, hours, reason] of cases) {
+        test(name, () => {
+            const problem = windowProblem(schedule, hours);
+            if (reason === undefined) assert.equal(problem, undefined);
+            else assert.match(problem ?? "(fits)", reason);
+        });
+    }
 });
 
 describe("RotationRules: what DescribeSecret says, what RotateSecret gets", () => {
@@ -237,7 +288,7 @@ describe("schedulesEqual: equal by meaning", () => {
         ["a window written 02h = 2h", days(7, "02h"), days(7, "2h")],
         ["cron with other whitespace", expr("cron(0 16 1,15 * ? *)"), expr("cron(0  16 1,15  * ? *)")],
         ["cron with month names in another case", expr("cron(0 16 1,15 jan ? *)"), expr("cron(0 16 1,15 JAN ? *)")],
-        ["cron with day names in another case", expr("cron(30 8 ? * mon-fri *)"), expr("cron(30 8 ? * MON-FRI *)")],
+        ["cron with day names in another case", expr("cron(0 8 ? * mon-fri *)"), expr("cron(0 8 ? * MON-FRI *)")],
         ["the same cron and window", expr("cron(0 16 1,15 * ? *)", "3h"), expr("cron(0 16 1,15 * ? *)", "3h")],
         ["two absent schedules", undefined, undefined],
         ["the same invalid expression", expr("rate(1 minute)"), expr("rate(1 minute)")],

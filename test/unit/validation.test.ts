@@ -34,20 +34,20 @@ describe("invalid declarations: each names the property and the rule", () => {
         ["days fractional", { secretId: "a", schedule: { automaticallyAfterDays: 1.5 } }, "schedule.automaticallyAfterDays", /whole number/],
         ["days as a string (YAML)", { secretId: "a", schedule: { automaticallyAfterDays: "30" } }, "schedule.automaticallyAfterDays", /got string "30"/],
         ["rate under 4 hours", { secretId: "a", schedule: { scheduleExpression: "rate(3 hours)" } }, "schedule.scheduleExpression", /at least 4 hours/],
-        ["rate over 1000 days", { secretId: "a", schedule: { scheduleExpression: "rate(1001 days)" } }, "schedule.scheduleExpression", /at most 1000 days/],
+        ["rate over 999 days", { secretId: "a", schedule: { scheduleExpression: "rate(1000 days)" } }, "schedule.scheduleExpression", /at most 999 days/],
         ["rate in minutes", { secretId: "a", schedule: { scheduleExpression: "rate(300 minutes)" } }, "schedule.scheduleExpression", /rate\(N hours\|days\) or cron/],
         ["not rate nor cron", { secretId: "a", schedule: { scheduleExpression: "every day" } }, "schedule.scheduleExpression", /rate\(N hours\|days\) or cron/],
         ["cron with five fields", { secretId: "a", schedule: { scheduleExpression: "cron(0 16 * * ?)" } }, "schedule.scheduleExpression", /six fields/],
         ["cron every 2 hours", { secretId: "a", schedule: { scheduleExpression: "cron(0 */2 * * ? *)" } }, "schedule.scheduleExpression", /at most once every 4 hours/],
         ["cron hours 1 and 3", { secretId: "a", schedule: { scheduleExpression: "cron(0 1,3 * * ? *)" } }, "schedule.scheduleExpression", /2 h apart/],
         ["cron every hour", { secretId: "a", schedule: { scheduleExpression: "cron(0 * * * ? *)" } }, "schedule.scheduleExpression", /at most once every 4 hours/],
-        ["cron every minute", { secretId: "a", schedule: { scheduleExpression: "cron(* 16 * * ? *)" } }, "schedule.scheduleExpression", /minutes must be one value/],
+        ["cron every minute", { secretId: "a", schedule: { scheduleExpression: "cron(* 16 * * ? *)" } }, "schedule.scheduleExpression", /minutes must be 0/],
         ["cron with two ?", { secretId: "a", schedule: { scheduleExpression: "cron(0 16 ? * ? *)" } }, "schedule.scheduleExpression", /exactly one of day-of-month and day-of-week/],
         ["cron with no ?", { secretId: "a", schedule: { scheduleExpression: "cron(0 16 1 * MON *)" } }, "schedule.scheduleExpression", /exactly one/],
         ["cron month 13", { secretId: "a", schedule: { scheduleExpression: "cron(0 16 1 13 ? *)" } }, "schedule.scheduleExpression", /month/],
         ["duration in minutes", { secretId: "a", schedule: { automaticallyAfterDays: 30, duration: "90m" } }, "schedule.duration", /Nh with N from 1 to 24/],
         ["duration 25h", { secretId: "a", schedule: { automaticallyAfterDays: 30, duration: "25h" } }, "schedule.duration", /1 to 24/],
-        ["duration not shorter than the interval", { secretId: "a", schedule: { scheduleExpression: "rate(4 hours)", duration: "4h" } }, "schedule.duration", /shorter than the interval between rotations \(4h\)/],
+        ["duration longer than the interval", { secretId: "a", schedule: { scheduleExpression: "rate(4 hours)", duration: "5h" } }, "schedule.duration", /at most the 4h between two rotations/],
         ["duration alone", { secretId: "a", schedule: { duration: "2h" } }, "schedule", /needs automaticallyAfterDays or scheduleExpression/],
         ["unknown schedule property", { secretId: "a", schedule: { automaticallyAfterDays: 3, window: "2h" } }, "schedule.window", /not a schedule property/],
         ["empty rotateNowToken", { secretId: "a", rotateNowToken: "" }, "rotateNowToken", /non-empty string/],
@@ -100,7 +100,7 @@ describe("valid declarations", () => {
             secretId: ARN,
             enabled: true,
             rotationLambdaArn: `${LAMBDA}:live`,
-            schedule: { scheduleExpression: "cron(0 22,2 * * ? *)", duration: "3h" },
+            schedule: { scheduleExpression: "cron(0 22,2 * * ? *)", duration: "2h" },
             rotateImmediately: false,
             rotateNowToken: "pr-7",
             pendingPolicy: "promote",
@@ -113,7 +113,7 @@ describe("valid declarations", () => {
             secretId: ARN,
             enabled: true,
             rotationLambdaArn: `${LAMBDA}:live`,
-            schedule: { kind: "expression", expression: "cron(0 22,2 * * ? *)", duration: "3h" },
+            schedule: { kind: "expression", expression: "cron(0 22,2 * * ? *)", duration: "2h" },
             rotateImmediately: false,
             rotateNowToken: "pr-7",
             pendingPolicy: "promote",
@@ -189,10 +189,11 @@ describe("schedules", () => {
         assert.equal(intervalHours({ kind: "expression", expression: "rate(6 hours)" }), 6);
         assert.equal(intervalHours({ kind: "expression", expression: "cron(0 22,2 * * ? *)" }), 4);
     });
-    test("cron at midnight-spanning 4-hour gaps and steps of 4 are accepted", () => {
+    test("cron at midnight-spanning 4-hour gaps and steps of 4 are accepted; minutes other than 0 are not", () => {
         assert.equal(typeof parseScheduleExpression("cron(0 22,2 * * ? *)"), "object");
         assert.equal(typeof parseScheduleExpression("cron(0 */4 * * ? *)"), "object");
-        assert.equal(typeof parseScheduleExpression("cron(30 8 ? * MON-FRI *)"), "object");
+        assert.equal(typeof parseScheduleExpression("cron(0 8 ? * MON-FRI *)"), "object");
+        assert.match(String(parseScheduleExpression("cron(30 8 ? * MON-FRI *)")), /minutes must be 0/);
     });
     test("descriptions", () => {
         assert.equal(describeSchedule({ kind: "days", days: 30 }), "every 30 days");
