@@ -58,7 +58,7 @@ describe("a rotation in progress, end to end", () => {
             assert.equal(run.arn, secret.arn);
             // The provider's look right after RotateSecret finds the run's AWSPENDING version on a
             // version of its own, so it asks its age (ListSecretVersionIds), as it would on AWS.
-            assert.deepEqual(operations(), ["DescribeSecret", "RotateSecret", "DescribeSecret", "ListSecretVersionIds"]);
+            assert.deepEqual(operations(), ["DescribeSecret", "TagResource", "RotateSecret", "DescribeSecret", "ListSecretVersionIds"]);
             const state = await onlyState(stack);
             assert.equal(state.outputs?.pendingVersionId, run.versionId, "the outputs record the rotation in progress");
             assert.equal(typeof state.outputs?.pendingCreatedDate, "string");
