@@ -17,7 +17,7 @@ import { delimiter, join } from "node:path";
 import { test, TestContext } from "node:test";
 
 import { declarations, seedFleet } from "../support/fleet";
-import { describeProcesses, isLanguageHost, killAll, ProcessInfo, processesWithEnvironment, waitUntilNoneRunning } from "../support/processes";
+import { describeProcesses, isLanguageHost, killAll, ProcessInfo, processesOfStack, waitUntilNoneRunning } from "../support/processes";
 import { ProviderHost, writePulumiShellLauncher } from "../support/provider-host";
 import { repoRoot, TestStack } from "../support/pulumi";
 import { createRotationLambda, createSecret } from "../support/seed";
@@ -42,7 +42,7 @@ function launcherOnPath(): string {
 /** A stack (for its project directory and environment) whose processes are cleaned up after the test. */
 async function stackFor(t: TestContext, config?: Record<string, unknown>): Promise<{ stack: TestStack; running: () => ProcessInfo[] }> {
     const stack = await TestStack.create({ program: PROGRAM, env: aws.env, ...(config ? { config } : {}) });
-    const running = () => processesWithEnvironment("PULUMI_HOME", stack.env.PULUMI_HOME!);
+    const running = () => processesOfStack(stack);
     t.after(() => {
         killAll(running());
         stack.cleanup();

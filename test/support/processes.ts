@@ -61,6 +61,13 @@ export function processesWithEnvironment(name: string, value: string): ProcessIn
     return found;
 }
 
+/** The live processes of a test stack: each carries the stack's private PULUMI_HOME (test/support/pulumi.ts). */
+export function processesOfStack(stack: { env: Record<string, string> }): ProcessInfo[] {
+    const home = stack.env.PULUMI_HOME;
+    if (!home) throw new Error("the stack has no PULUMI_HOME of its own to find its processes by");
+    return processesWithEnvironment("PULUMI_HOME", home);
+}
+
 /**
  * Polls until `find` returns no process, or `timeoutMs` has passed; returns what is still running
  * then (empty when all are gone). The timeout is a generous bound, not the thing tested.

@@ -114,9 +114,12 @@ export class TestStack {
     }
 
     /**
-     * Runs `pulumi <args>` in a process group of its own and SIGKILLs the whole group (the CLI, the
-     * language host, the program and the dynamic provider) after `delayMs`: a crash of the whole
-     * run, as when a CI runner or a laptop dies. `killed` is false when the command ended first.
+     * Runs `pulumi <args>` in a process group of its own and SIGKILLs that group after `delayMs`,
+     * as a CI job's timeout or the OOM killer ends the CLI. The group holds the CLI (the engine)
+     * only: the engine starts the language host (with the program under it) and the dynamic
+     * provider each in a process group of its own, so they outlive the kill and have to notice
+     * that their engine is gone (test/support/processes.ts finds them). `killed` is false when the
+     * command ended first.
      */
     async runKilledAfter(args: string[], delayMs: number, startWhen: () => boolean = () => true): Promise<PulumiResult & { killed: boolean }> {
         const fullArgs = [...args, "--non-interactive", "--color=never", "--stack", this.stack];
