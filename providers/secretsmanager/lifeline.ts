@@ -7,13 +7,15 @@
 // ends normally it interrupts that group. When the engine itself is killed (SIGKILL of the CLI's
 // process group, a CI job's timeout, the OOM killer), nothing ends the provider: the SDK's host
 // (@pulumi/pulumi/cmd/dynamic-provider) is a gRPC server with no check on its engine, so it stays,
-// orphaned — idle at ~128 MB, or, worse, spinning: its uncaughtException handler writes each
-// error to stderr with console.error; once the engine's end of the pipe is gone that write fails
-// with EPIPE, and from the second failed console write on Node.js lets the EPIPE through as a new
-// uncaught error (the console only swallows a stream's error while the stream has not emitted
-// one yet), which the handler writes to stderr again, for ever, keeping every error in a Set.
-// Measured: 35 % of a core and 2.8–3.9 GB after one `npm test`. An orphan still holding work
-// would also go on calling AWS while the user's next `up` runs.
+// orphaned — idle at ~128 MB, or, worse, spinning. The spin: the host's uncaughtException handler
+// writes each error to stderr with console.error. Node's console swallows the error of a failed
+// write only until the stream has emitted one error (process.stdout/stderr are never really
+// destroyed, so their errorEmitted flag stays set after the first); from then on each failed write
+// emits EPIPE with no listener, an uncaught error, which the handler writes to stderr again, for
+// ever, keeping every error in a Set. Two or three console writes in separate ticks after the
+// engine's death start it (e.g. the provider logging the calls of work still in flight).
+// Measured: 35–39 % of a core, growing to 2.8–3.9 GB. An orphan still holding work also went on
+// calling AWS while the user's next `up` ran.
 //
 // What the engine's death looks like from here, each checked below:
 //   1. stdin reaches end-of-file. The engine holds the only write end of the plugin's stdin pipe
@@ -91,7 +93,9 @@ export function installLifeline(): boolean {
     const registry = process as unknown as Record<symbol, boolean>;
     if (registry[INSTALLED] || !isProviderHost()) return false;
     registry[INSTALLED] = true;
-    // Nothing can be reported: the engine, the only reader, is gone. Status 1 for whatever is left.
+    // Nothing can be reported: the engine, the only reader, is gone. Exiting at once is what a
+    // kill of the provider does, which the reconciler is built for (the next `up` observes and
+    // finishes); status 1 for whatever supervisor is left.
     const exit = () => process.exit(1);
 
     // 2. A failed write to stdout or stderr. With this listener the error is no longer uncaught.

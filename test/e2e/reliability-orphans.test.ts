@@ -80,8 +80,7 @@ test("a killed up: the provider, still calling AWS when the engine dies, exits b
     assert.notEqual(provider.pgid, cli.pgid, "the provider is in a process group of its own, which a kill of the CLI's group does not reach");
 
     // Everything of the run ends by itself — but Pulumi's language host (see isLanguageHost).
-    const survivors = await waitUntilNoneRunning(() => running().filter((p) => !isLanguageHost(p)), EXIT_BOUND_MS);
-    assert.deepEqual(survivors.map((p) => p.command), [], `still running ${EXIT_BOUND_MS / 1000} s after the kill:\n${describeProcesses(survivors)}`);
+    await assertAllExit(() => running().filter((p) => !isLanguageHost(p)), "the killed up");
 });
 
 test("a provider whose stdout and stderr are closed exits instead of spinning (its engine otherwise alive)", async (t) => {
