@@ -2,6 +2,7 @@
 // each a thin translation to validate -> observe -> plan -> execute. This module is loaded at
 // call time by the serialized shim (shim.ts), from the installed package: an upgrade of the
 // package therefore reaches refresh and destroy of resources created by an older version.
+import "./lifeline"; // in the provider host: exit once the engine that started it is gone (see lifeline.ts)
 import { resolveRegion, SecretsManagerGateway } from "./aws";
 import { linesAbout, rememberUrn, Say, URN_INPUT } from "./engine-log";
 import { OWNER_PROPERTY, regionOfSecretArn, sameSecret, validateInputs } from "./inputs";

@@ -1,10 +1,14 @@
-// Reliability, end to end: the whole `pulumi up` of 50 declared secrets (CLI, language host,
-// program and dynamic provider: the process group) is SIGKILLed at a seeded random moment; the
-// user recovers as on any file backend (drop the pending operations from the exported state,
-// import it, `pulumi cancel` only if a lock is left) and runs `up` again. After every trial, for
-// every secret: exactly one AWSCURRENT, its value unchanged, no version deleted, no candidate value
-// left without a label — right after the kill and after recovery — and after recovery, no
-// stranded AWSPENDING and the declared state reached.
+// Reliability, end to end: `pulumi up` of 50 declared secrets is SIGKILLed at a seeded random
+// moment (the CLI's process group: the CLI, which is the engine; the engine starts the language
+// host, with the program, and the dynamic provider each in a group of its own, so these are left
+// to notice that their engine is gone); the user recovers as on any file backend (drop the pending
+// operations from the exported state, import it, `pulumi cancel` only if a lock is left) and runs
+// `up` again. After every trial, for every secret: exactly one AWSCURRENT, its value unchanged, no
+// version deleted, no candidate value left without a label — right after the kill and after
+// recovery — and after recovery, no stranded AWSPENDING and the declared state reached. And no
+// process of the trial outlives it: after the kill, everything of the killed run but Pulumi's
+// language host ends by itself (the provider through its lifeline), before the invariants are
+// read, so no orphan can still be calling AWS; after recovery, nothing of the trial is left.
 //
 // Sizes: the issue's 20 trials by default (about 12 s a trial on 2 shared cores, 4 min in all);
 // RELIABILITY_SOAK=1 runs 60; RELIABILITY_CRASH_TRIALS and RELIABILITY_CRASH_SECRETS (default 50) override.
@@ -16,6 +20,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 
 import { allVersions, declarations, expectedSnapshot, invariantViolations, seedFleet, snapshot } from "../support/fleet";
+import { describeProcesses, isLanguageHost, killAll, processesOfStack, waitUntilNoneRunning } from "../support/processes";
 import { repoRoot, TestStack } from "../support/pulumi";
 import { recover } from "../support/recovery";
 import { createRotationLambda } from "../support/seed";
@@ -27,6 +32,26 @@ const TRIALS = Number(process.env.RELIABILITY_CRASH_TRIALS ?? (process.env.RELIA
 const FIRST_TRIAL = Number(process.env.RELIABILITY_CRASH_FIRST_TRIAL ?? "1");
 const SECRETS = Number(process.env.RELIABILITY_CRASH_SECRETS ?? "50");
 const MUTATING = ["RotateSecret", "CancelRotateSecret", "UpdateSecretVersionStage"];
+/** A generous bound for the processes of a killed run to go; that they go is what is tested. */
+const EXIT_BOUND_MS = 30_000;
+
+/**
+ * After the kill: every process of the killed run ends by itself, but Pulumi's language host
+ * (isLanguageHost: it lingers until its 5-minute health check of the engine), within the bound.
+ */
+async function assertKilledRunEnds(stack: TestStack, label: string): Promise<number> {
+    const started = performance.now();
+    const survivors = await waitUntilNoneRunning(() => processesOfStack(stack).filter((p) => !isLanguageHost(p)), EXIT_BOUND_MS);
+    assert.deepEqual(survivors.map((p) => p.command), [], `${label}: still running ${EXIT_BOUND_MS / 1000} s after the kill:\n${describeProcesses(survivors)}`);
+    return performance.now() - started;
+}
+
+/** After the trial: the killed run's language host is ended here; then nothing of the stack may be left. */
+async function assertNothingLeft(stack: TestStack, label: string): Promise<void> {
+    killAll(processesOfStack(stack).filter(isLanguageHost));
+    const survivors = await waitUntilNoneRunning(() => processesOfStack(stack), EXIT_BOUND_MS);
+    assert.deepEqual(survivors.map((p) => p.command), [], `${label}: still running after it:\n${describeProcesses(survivors)}`);
+}
 
 /** mulberry32: a small seeded generator, so every trial's kill time is reproducible. */
 function seeded(seed: number): () => number {
@@ -57,6 +82,7 @@ test(`crashes: ${TRIALS - FIRST_TRIAL + 1} SIGKILLs of up of ${SECRETS} secrets 
             const delayMs = Math.round(seeded(Math.imul(trial, 0x9e3779b1))() * 4_000);
             aws.front.clearCalls();
             const crashed = await stack.runKilledAfter(["up", "--yes", "--skip-preview"], delayMs, () => aws.front.callCount("DescribeSecret") > 0);
+            const endedWithinMs = await assertKilledRunEnds(stack, `trial ${trial}`);
             const mutatedBeforeKill = aws.front.calls().filter((c) => MUTATING.includes(c.operation)).length;
             const afterKill = await invariantViolations(fleet, before, false);
             assert.deepEqual(afterKill, [], `trial ${trial}: invariants right after the kill at ${delayMs} ms`);
@@ -64,14 +90,16 @@ test(`crashes: ${TRIALS - FIRST_TRIAL + 1} SIGKILLs of up of ${SECRETS} secrets 
             const steps = await recover(stack);
             assert.deepEqual(await invariantViolations(fleet, before, true), [], `trial ${trial}: invariants after recovery`);
             assert.deepEqual(await snapshot(fleet), expectedSnapshot(fleet), `trial ${trial}: the declared state is reached`);
+            await assertNothingLeft(stack, `trial ${trial}`);
             rows.push(
-                `trial ${trial}: kill ${delayMs} ms after the first call (${crashed.killed ? "killed" : "had finished"}), ${mutatedBeforeKill} mutating calls before it; recovery: ${steps.join(", ") || "just up"}`,
+                `trial ${trial}: kill ${delayMs} ms after the first call (${crashed.killed ? "killed" : "had finished"}), ${mutatedBeforeKill} mutating calls before it; its processes gone ${Math.round(endedWithinMs)} ms later; recovery: ${steps.join(", ") || "just up"}`,
             );
         } catch (error) {
             // The last commands only: the exported state is long.
             t.diagnostic(stack.history.slice(-3).map((r) => `$ ${r.command}\nexit ${r.code}\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`).join("\n"));
             throw error;
         } finally {
+            killAll(processesOfStack(stack)); // a failed trial leaves nothing running either
             stack.cleanup();
         }
     }
@@ -92,6 +120,7 @@ test("crash recovery: a checkpoint sidecar emptied by the kill is deleted, and u
     try {
         aws.front.clearCalls();
         await stack.runKilledAfter(["up", "--yes", "--skip-preview"], 300, () => aws.front.callCount("DescribeSecret") > 0);
+        await assertKilledRunEnds(stack, "sidecar");
         const sidecar = join(stack.root, "state", ".pulumi", "stacks", "e2e", `${stack.stack}.json.attrs`);
         writeFileSync(sidecar, "");
         await assert.rejects(stack.exportState(), /failed to load checkpoint: EOF/);
@@ -100,7 +129,9 @@ test("crash recovery: a checkpoint sidecar emptied by the kill is deleted, and u
         assert.ok(steps.includes(`deleted the truncated ${join("stacks", "e2e", `${stack.stack}.json.attrs`)} (the kill cut its rewrite)`), steps.join("; "));
         assert.deepEqual(await invariantViolations(fleet, before, true), []);
         assert.deepEqual(await snapshot(fleet), expectedSnapshot(fleet));
+        await assertNothingLeft(stack, "sidecar");
     } finally {
+        killAll(processesOfStack(stack));
         stack.cleanup();
     }
 });

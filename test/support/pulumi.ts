@@ -5,6 +5,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, 
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 
+import { killAll, processesOfStack } from "./processes";
+
 export const PACKAGE_NAME = "pulumi-secret-rotation";
 
 /** The repository root: the directory of the package.json named PACKAGE_NAME above this file. */
@@ -139,9 +141,12 @@ export class TestStack {
     }
 
     /**
-     * Runs `pulumi <args>` in a process group of its own and SIGKILLs the whole group (the CLI, the
-     * language host, the program and the dynamic provider) after `delayMs`: a crash of the whole
-     * run, as when a CI runner or a laptop dies. `killed` is false when the command ended first.
+     * Runs `pulumi <args>` in a process group of its own and SIGKILLs that group after `delayMs`,
+     * as a CI job's timeout or the OOM killer ends the CLI. The group holds the CLI (the engine)
+     * only: the engine starts the language host (with the program under it) and the dynamic
+     * provider each in a process group of its own, so they outlive the kill and have to notice
+     * that their engine is gone (test/support/processes.ts finds them). `killed` is false when the
+     * command ended first.
      */
     async runKilledAfter(args: string[], delayMs: number, startWhen: () => boolean = () => true): Promise<PulumiResult & { killed: boolean }> {
         const fullArgs = [...args, "--non-interactive", "--color=never", "--stack", this.stack];
@@ -207,7 +212,12 @@ export class TestStack {
         return this.history.map(describeResult).join("\n\n");
     }
 
+    /**
+     * Removes the directories, and ends any process of this stack still running: after a run a
+     * test killed, Pulumi's language host lingers until its own health check (up to 5 minutes).
+     */
     cleanup(): void {
+        killAll(processesOfStack(this));
         if (!process.env.KEEP_TEST_DIRS) rmSync(this.root, { recursive: true, force: true });
     }
 }
