@@ -15,6 +15,7 @@ import {
     lastDeclared,
     outputsFrom,
     RotationStateOutputs,
+    settingsAsDeclared,
     StoredInputs,
     stripUndefined,
 } from "./state";
@@ -122,14 +123,7 @@ export async function read(
         enabled: live.enabled,
         rotationLambdaArn: declared.rotationLambdaArn === undefined ? undefined : live.rotationLambdaArn,
         schedule: declared.schedule === undefined ? undefined : live.schedule,
-        rotateImmediately: props.rotateImmediately,
-        rotateNowToken: props.rotateNowToken,
-        pendingPolicy: props.pendingPolicy,
-        pendingGracePeriod: props.pendingGracePeriod,
-        deletionPolicy: props.deletionPolicy,
-        quarantineRetention: props.quarantineRetention,
-        quarantineLabelLimit: props.quarantineLabelLimit,
-        takeOver: props.takeOver,
+        ...settingsAsDeclared(props),
         [OWNER_PROPERTY]: props.declared?.owner,
         stagingLabels: live.stagingLabels,
     });

@@ -117,6 +117,23 @@ function propertyChanged(key: keyof StoredInputs, olds: Partial<RotationStateOut
     }
 }
 
+/**
+ * The declared settings nothing can observe: kept as declared, in the inputs and in the outputs
+ * (where refresh and destroy find them).
+ */
+export function settingsAsDeclared(from: Partial<StoredInputs>) {
+    return {
+        takeOver: from.takeOver,
+        rotateImmediately: from.rotateImmediately,
+        rotateNowToken: from.rotateNowToken,
+        pendingPolicy: from.pendingPolicy,
+        pendingGracePeriod: from.pendingGracePeriod,
+        deletionPolicy: from.deletionPolicy,
+        quarantineRetention: from.quarantineRetention,
+        quarantineLabelLimit: from.quarantineLabelLimit,
+    };
+}
+
 /** The declaration as the last create/update applied it, from the outputs (destroy has nothing else). */
 export function declarationFrom(props: RotationStateOutputs): RotationStateInputs {
     const { owner, ...declared } = props.declared ?? { enabled: props.enabled };
@@ -124,14 +141,7 @@ export function declarationFrom(props: RotationStateOutputs): RotationStateInput
         secretId: props.secretId,
         ...declared,
         __owner: owner,
-        takeOver: props.takeOver,
-        rotateImmediately: props.rotateImmediately,
-        rotateNowToken: props.rotateNowToken,
-        pendingPolicy: props.pendingPolicy,
-        pendingGracePeriod: props.pendingGracePeriod,
-        deletionPolicy: props.deletionPolicy,
-        quarantineRetention: props.quarantineRetention,
-        quarantineLabelLimit: props.quarantineLabelLimit,
+        ...settingsAsDeclared(props),
     });
 }
 
@@ -186,15 +196,8 @@ export function outputsFrom(
         enabled: secret.rotationEnabled,
         rotationLambdaArn: secret.rotationLambdaArn,
         schedule: toScheduleInput(secret.schedule),
-        rotateImmediately: declaredInputs.rotateImmediately,
-        rotateNowToken: declaredInputs.rotateNowToken,
-        pendingPolicy: declaredInputs.pendingPolicy,
-        pendingGracePeriod: declaredInputs.pendingGracePeriod,
-        deletionPolicy: declaredInputs.deletionPolicy,
-        quarantineRetention: declaredInputs.quarantineRetention,
-        quarantineLabelLimit: declaredInputs.quarantineLabelLimit,
+        ...settingsAsDeclared(declaredInputs),
         stagingLabels: stagingLabelsOf(secret, labels),
-        takeOver: declaredInputs.takeOver,
         arn: secret.arn,
         name: secret.name,
         region: secret.region,

@@ -1,5 +1,5 @@
 // Fixtures shared by the unit tests of the plan: a declaration with every default applied.
-import { DesiredState } from "../../providers/secretsmanager/model";
+import { DesiredState, Observation, ObservedSecret } from "../../providers/secretsmanager/model";
 
 export const ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:app/db-AbCdEf";
 export const LAMBDA = "arn:aws:lambda:us-east-1:123456789012:function:rotate";
@@ -21,3 +21,20 @@ export function desiredState(overrides: Partial<DesiredState> = {}): DesiredStat
         ...overrides,
     };
 }
+
+/** `app/db` as observed at `2026-11-23T12:00:00Z`: rotation on every 30 days through LAMBDA, one version (AWSCURRENT). */
+export function observedSecret(overrides: Partial<ObservedSecret> = {}): ObservedSecret {
+    return {
+        arn: ARN,
+        name: "app/db",
+        region: "us-east-1",
+        rotationEnabled: true,
+        rotationLambdaArn: LAMBDA,
+        schedule: { kind: "days", days: 30 },
+        versions: [{ versionId: "v1", labels: ["AWSCURRENT"] }],
+        observedAt: "2026-11-23T12:00:00.000Z",
+        ...overrides,
+    };
+}
+
+export const found = (secret: ObservedSecret): Observation => ({ found: true, secret });

@@ -5,32 +5,18 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
 import { keptLabels, LABEL_QUOTA, labelCount, parseKeptLabel, planLabelReleases, quarantineLabelFor } from "../../providers/secretsmanager/labels";
-import { DesiredState, Observation, ObservedSecret, ObservedVersion } from "../../providers/secretsmanager/model";
+import { DesiredState, ObservedSecret, ObservedVersion } from "../../providers/secretsmanager/model";
 import { planDelete, planReconcile } from "../../providers/secretsmanager/plan";
-import { desiredState } from "./fixtures";
+import { desiredState, found, observedSecret } from "./fixtures";
 
 const NOW = "2026-11-23T12:00:00.000Z";
-const ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:app/db-AbCdEf";
-const LAMBDA = "arn:aws:lambda:us-east-1:123456789012:function:rotate";
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const daysAgo = (d: number) => new Date(Date.parse(NOW) - d * DAY).toISOString();
 
 const desired = (overrides: Partial<DesiredState> = {}): DesiredState => desiredState({ ...overrides });
 
-function observed(versions: ObservedVersion[]): ObservedSecret {
-    return {
-        arn: ARN,
-        name: "app/db",
-        region: "us-east-1",
-        rotationEnabled: true,
-        rotationLambdaArn: LAMBDA,
-        schedule: { kind: "days", days: 30 },
-        versions,
-        observedAt: NOW,
-    };
-}
-const found = (secret: ObservedSecret): Observation => ({ found: true, secret });
+const observed = (versions: ObservedVersion[]): ObservedSecret => observedSecret({ versions, observedAt: NOW });
 
 /** `n` quarantined versions q0..q(n-1), q0 the oldest (added n days ago). */
 function quarantined(n: number): ObservedVersion[] {

@@ -15,27 +15,13 @@ import {
     TAG_VALUE_MAX_LENGTH,
 } from "../../providers/secretsmanager/ownership";
 import { describeCall, Plan, planDelete, planReconcile } from "../../providers/secretsmanager/plan";
-import { desiredState } from "./fixtures";
+import { desiredState, observedSecret } from "./fixtures";
 
-const ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:app/db-AbCdEf";
-const LAMBDA = "arn:aws:lambda:us-east-1:123456789012:function:rotate";
 const ME = "acme/platform/prod/db-password";
 const RENAMED = "acme/platform/prod/database-password";
 const OTHER_STACK = "acme/platform/staging/db-password";
 
-function observed(overrides: Partial<ObservedSecret> = {}): ObservedSecret {
-    return {
-        arn: ARN,
-        name: "app/db",
-        region: "us-east-1",
-        rotationEnabled: true,
-        rotationLambdaArn: LAMBDA,
-        schedule: { kind: "days", days: 30 },
-        versions: [{ versionId: "v1", labels: ["AWSCURRENT"] }],
-        observedAt: "2026-11-23T12:00:00.000Z",
-        ...overrides,
-    };
-}
+const observed = observedSecret;
 const found = (overrides: Partial<ObservedSecret> = {}): Observation => ({ found: true, secret: observed(overrides) });
 
 const desired = (overrides: Partial<DesiredState> = {}): DesiredState => desiredState({ owner: ME, ...overrides });
