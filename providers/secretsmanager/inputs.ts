@@ -6,6 +6,7 @@
 // the interval) are checked by hand afterwards.
 import { z } from "zod";
 
+import { validateAwsSetting } from "./aws-settings";
 import { MAX_LABEL_LIMIT } from "./labels";
 import {
     DEFAULT_PENDING_GRACE_PERIOD,
@@ -49,6 +50,7 @@ export const DECLARED_PROPERTIES = [
     "deletionPolicy",
     "quarantineRetention",
     "quarantineLabelLimit",
+    "aws",
 ] as const;
 const SCHEDULE_PROPERTIES = ["automaticallyAfterDays", "scheduleExpression", "duration"] as const;
 
@@ -205,6 +207,8 @@ const declarationSchema = z.strictObject({
     deletionPolicy: oneOf(DELETION_POLICIES).optional(),
     quarantineRetention: retentionSchema.optional(),
     quarantineLabelLimit: labelLimitSchema.optional(),
+    // Checked on its own below (aws-settings.ts), with failures named aws.<key>.
+    aws: z.unknown().optional(),
 });
 
 /** zod's issues in our terms: the dotted property, and the rule with the value received. */
@@ -275,6 +279,17 @@ export function validateInputs(raw: unknown, context: { region?: string } = {}):
     const failed = (property: string) => failures.some((f) => f.property === property);
     const unknown = (property: string) => unknowns.includes(property);
 
+    // The account, credentials and endpoints to act with (aws-settings.ts): every failure is
+    // named aws.<key>; an unknown value inside it is left for up (preview then knows nothing yet).
+    let awsRegion: string | undefined;
+    if (checked.aws !== undefined && !containsUnknown(checked.aws)) {
+        const aws = validateAwsSetting(checked.aws);
+        failures.push(...aws.failures);
+        awsRegion = aws.setting?.region;
+    } else if (checked.aws !== undefined) {
+        unknowns.push("aws");
+    }
+
     if (checked.secretId === undefined && !unknown("secretId")) {
         failures.push({ property: "secretId", reason: "is required: the secret's name, full ARN or partial ARN" });
     }
@@ -284,7 +299,7 @@ export function validateInputs(raw: unknown, context: { region?: string } = {}):
     const lambda = checked.rotationLambdaArn;
     const secretId = checked.secretId;
     if (typeof lambda === "string" && typeof secretId === "string" && !failed("rotationLambdaArn") && !failed("secretId")) {
-        const secretRegion = secretId.startsWith("arn:") ? regionOfSecretArn(secretId) : context.region;
+        const secretRegion = secretId.startsWith("arn:") ? regionOfSecretArn(secretId) : (awsRegion ?? context.region);
         const lambdaRegion = LAMBDA_ARN.exec(lambda)![2]!;
         if (secretRegion !== undefined && lambdaRegion !== secretRegion) {
             failures.push({ property: "rotationLambdaArn", reason: `must be in the secret's region ${secretRegion}; the function is in ${lambdaRegion}` });
@@ -319,6 +334,14 @@ export function validateInputs(raw: unknown, context: { region?: string } = {}):
         quarantineLabelLimit: inputs.quarantineLabelLimit ?? DEFAULT_QUARANTINE_LABEL_LIMIT,
     };
     return { inputs, desired, failures };
+}
+
+/** Whether a value holds Pulumi's unknown marker anywhere (e.g. a role ARN another resource of the same up creates). */
+function containsUnknown(value: unknown): boolean {
+    if (isUnknown(value)) return true;
+    if (Array.isArray(value)) return value.some(containsUnknown);
+    if (isMapping(value)) return Object.values(value).some(containsUnknown);
+    return false;
 }
 
 /**

@@ -124,6 +124,7 @@ export function declarationFrom(props: RotationStateOutputs): RotationStateInput
         deletionPolicy: props.deletionPolicy,
         quarantineRetention: props.quarantineRetention,
         quarantineLabelLimit: props.quarantineLabelLimit,
+        aws: props.aws,
     });
 }
 
@@ -184,6 +185,7 @@ export function outputsFrom(
         deletionPolicy: declaredInputs.deletionPolicy,
         quarantineRetention: declaredInputs.quarantineRetention,
         quarantineLabelLimit: declaredInputs.quarantineLabelLimit,
+        aws: declaredInputs.aws,
         stagingLabels: stagingLabelsOf(secret, labels),
         arn: secret.arn,
         name: secret.name,
