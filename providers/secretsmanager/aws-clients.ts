@@ -34,9 +34,12 @@ export function useStackAws(configuration: Pick<StackAws, "setting" | "staticKey
 
 const connections = new Map<string, AwsConnection>();
 
-/** The connection of a declaration's `aws` setting, or the stack's when it has none: one per distinct setting. */
-export function connectionFor(declared: AwsSetting | undefined): AwsConnection {
-    const effective = effectiveSetting(declared, stack);
+/**
+ * The connection of a declaration's `aws` setting, or the stack's when it has none: one per
+ * distinct setting. `of` is the stack configuration to use (the review reads several stacks).
+ */
+export function connectionFor(declared: AwsSetting | undefined, of: Pick<StackAws, "setting" | "staticKeys"> = stack): AwsConnection {
+    const effective = effectiveSetting(declared, of);
     let connection = connections.get(effective.key);
     if (!connection) {
         connection = new AwsConnection(effective);

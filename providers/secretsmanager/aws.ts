@@ -104,10 +104,10 @@ export class SecretsManagerGateway {
 
     constructor(
         private readonly region: string | undefined,
-        aws?: AwsSetting,
+        aws?: AwsSetting | AwsConnection,
         private readonly permissionWaitMs = permissionWaitFromEnv(),
     ) {
-        this.connection = connectionFor(aws);
+        this.connection = aws instanceof AwsConnection ? aws : connectionFor(aws);
     }
 
     private sdk?: SecretsManagerClient;
