@@ -123,6 +123,14 @@ export class AwsConnection {
      */
     account(): Promise<string> {
         this.accountId ??= (async () => {
+            const roles = this.setting.assumeRoles?.map((role) => role.roleArn) ?? [];
+            try {
+                await this.credentials();
+            } catch (error) {
+                this.accountId = undefined;
+                const assuming = roles.length > 0 ? ` (assuming ${roles.join(", then ")})` : "";
+                throw new Error(`could not get the credentials of ${this.effective.source}${assuming}: ${describeError(error)}`);
+            }
             const sts = new STSClient({ ...this.stsConfig(), credentials: this.credentials });
             try {
                 const identity = await sts.send(new GetCallerIdentityCommand({}));
