@@ -18,6 +18,46 @@ export interface ScheduleArgs {
     duration?: pulumi.Input<string>;
 }
 
+/** One role to assume, as in @pulumi/aws v7's `assumeRoles`. */
+export interface AssumeRoleArgs {
+    roleArn: pulumi.Input<string>;
+    sessionName?: pulumi.Input<string>;
+    externalId?: pulumi.Input<string>;
+    /** @pulumi/aws v7's form: "15m" to "12h" (e.g. "1h", "3600s"). */
+    duration?: pulumi.Input<string>;
+    /** The older form, 900–43200 seconds; not together with duration. */
+    durationSeconds?: pulumi.Input<number>;
+    policy?: pulumi.Input<string>;
+    policyArns?: pulumi.Input<pulumi.Input<string>[]>;
+    tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    transitiveTagKeys?: pulumi.Input<pulumi.Input<string>[]>;
+    sourceIdentity?: pulumi.Input<string>;
+}
+
+/**
+ * The account, credentials, endpoints and proxies a declaration acts with: the arguments of an
+ * explicit @pulumi/aws `aws.Provider` (the same names and meaning), minus static keys — a
+ * declaration's setting is stored in state. Without it, the stack's `aws:*` configuration applies;
+ * with it, only this (as for an explicit aws.Provider). README: "Accounts, credentials and regions".
+ */
+export interface AwsSettingArgs {
+    region?: pulumi.Input<string>;
+    profile?: pulumi.Input<string>;
+    sharedConfigFiles?: pulumi.Input<pulumi.Input<string>[]>;
+    sharedCredentialsFiles?: pulumi.Input<pulumi.Input<string>[]>;
+    assumeRoles?: pulumi.Input<pulumi.Input<AssumeRoleArgs>[]>;
+    allowedAccountIds?: pulumi.Input<pulumi.Input<string>[]>;
+    forbiddenAccountIds?: pulumi.Input<pulumi.Input<string>[]>;
+    /** As @pulumi/aws's `endpoints`: entries for `secretsmanager` and `sts` (the services this provider calls). */
+    endpoints?: pulumi.Input<pulumi.Input<{ secretsmanager?: pulumi.Input<string>; sts?: pulumi.Input<string> }>[]>;
+    maxRetries?: pulumi.Input<number>;
+    retryMode?: pulumi.Input<string>;
+    stsRegion?: pulumi.Input<string>;
+    httpProxy?: pulumi.Input<string>;
+    httpsProxy?: pulumi.Input<string>;
+    noProxy?: pulumi.Input<string>;
+}
+
 export interface SecretRotationStateArgs {
     /** The secret: its name, full ARN or partial ARN. Name and ARN of the same secret are the same resource. */
     secretId: pulumi.Input<string>;
@@ -48,6 +88,8 @@ export interface SecretRotationStateArgs {
      * stack takes over without it.
      */
     takeOver?: pulumi.Input<boolean>;
+    /** Another account or credentials for this secret (a profile, roles to assume, …); default: the stack's aws:* configuration. */
+    aws?: pulumi.Input<AwsSettingArgs>;
 }
 
 /** The type token: a dynamic resource of module "secretsmanager", type "RotationState". */

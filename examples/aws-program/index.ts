@@ -42,6 +42,25 @@ const rotation = new SecretRotationState(
     { dependsOn: [invoke] },
 );
 
+// Another account, reached the same way by @pulumi/aws and by the rotation: one object of
+// provider arguments (an assumed role; no static keys) for an explicit aws.Provider and for the
+// declaration's `aws` input. The declaration's setting is stored in state, so refresh and destroy
+// act in that account too; the account guard refuses to act anywhere but in 222222222222.
+const sharedServices = {
+    region: "us-east-1",
+    assumeRoles: [{ roleArn: "arn:aws:iam::222222222222:role/secret-rotation", sessionName: "platform-rotation" }],
+    allowedAccountIds: ["222222222222"],
+};
+const sharedAccount = new aws.Provider("shared-services", sharedServices);
+const ldapBind = new aws.secretsmanager.Secret("ldap-bind", { description: "LDAP bind password (shared services account)" }, { provider: sharedAccount });
+const sharedRotation = new SecretRotationState("ldap-bind", {
+    secretId: ldapBind.arn,
+    rotationLambdaArn: "arn:aws:lambda:us-east-1:222222222222:function:rotate-ldap",
+    schedule: { automaticallyAfterDays: 30 },
+    aws: sharedServices,
+});
+
 export const secretArn = secret.arn;
+export const sharedRotationEnabled = sharedRotation.rotationEnabled;
 export const rotationEnabled = rotation.rotationEnabled;
 export const stagingLabels = rotation.stagingLabels;

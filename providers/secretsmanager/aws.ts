@@ -15,47 +15,37 @@ import {
     UpdateSecretVersionStageCommand,
 } from "@aws-sdk/client-secrets-manager";
 
+import { AwsConnection, connectionFor, describeError, unreadableBody } from "./aws-clients";
+import type { AwsSetting } from "./aws-settings";
 import { AWSCURRENT, AWSPENDING, Observation, ObservedSecret, ObservedVersion } from "./model";
 import { OWNER_TAG_KEY } from "./ownership";
 import { ApiCall } from "./plan";
 import { callsPerSecondFromEnv, quotaGroup, SlidingWindowLimiter } from "./quota";
 import { scheduleFromRules } from "./schedule";
 
-// Per region as declared, for the life of the provider process: a client for the region's
-// configuration and credentials (resolved once, so role or SSO credentials are not fetched again
-// per secret). They live here, never in anything Pulumi serializes.
-const regions = new Map<string, SecretsManagerClient>();
+// Clients, credentials and the account they act in live per AWS setting (aws-clients.ts), for
+// the life of the provider process, never in anything Pulumi serializes.
 
-function regional(region: string | undefined): SecretsManagerClient {
-    const key = region ?? "";
-    let base = regions.get(key);
-    if (!base) {
-        base = new SecretsManagerClient(region ? { region } : {});
-        regions.set(key, base);
-    }
-    return base;
-}
-
-/** The region a call goes to: the one given, else the SDK's own (AWS_REGION, the profile's...). */
-export async function resolveRegion(region: string | undefined): Promise<string> {
-    return region ?? (await regional(undefined).config.region());
+/** The region a call goes to: the one given, else the setting's, else the SDK's own (AWS_REGION, the profile's...). */
+export async function resolveRegion(region: string | undefined, aws?: AwsSetting): Promise<string> {
+    return connectionFor(aws).region(region);
 }
 
 /**
- * Which limiters a call shares: one set per quota scope, which AWS counts per account and region.
- * Today the resolved region, so that a region left to the SDK's default and the same region
- * written out share one budget. (Keying it by account and region too is a change here alone.)
+ * Which limiters a call shares: one set per quota scope. AWS counts Secrets Manager's quotas per
+ * account and region, so that is the key: the account the credentials act in (STS, once per
+ * setting) and the resolved region — a region left to the SDK's default and the same region
+ * written out share one budget, and two accounts in one stack each have their own.
  */
-export function quotaScope(resolvedRegion: string): string {
-    return resolvedRegion;
+export function quotaScope(account: string, resolvedRegion: string): string {
+    return `${account}/${resolvedRegion}`;
 }
 
 // The limiters that keep every call this process makes to a quota scope within Secrets Manager's
 // quotas (quota.ts), for the life of the provider process.
 const limiters = new Map<string, Record<"rotation" | "writes" | "tags", SlidingWindowLimiter>>();
 
-function limitersFor(resolvedRegion: string): Record<"rotation" | "writes" | "tags", SlidingWindowLimiter> {
-    const scope = quotaScope(resolvedRegion);
+function limitersFor(scope: string): Record<"rotation" | "writes" | "tags", SlidingWindowLimiter> {
     let entry = limiters.get(scope);
     if (!entry) {
         const perSecond = callsPerSecondFromEnv();
@@ -72,7 +62,7 @@ function limitersFor(resolvedRegion: string): Record<"rotation" | "writes" | "ta
 /**
  * The client of one operation (one gateway). Throttling, 5xx and dropped connections are retried
  * by the SDK, at most 8 attempts a call, with backoff; adaptive mode also slows it down when
- * throttled. The standard variables still win when set.
+ * throttled. aws:maxRetries / aws:retryMode, and else the standard variables, win when set.
  *
  * Why not one client for all operations: the SDK's retry strategy keeps a retry budget per client
  * (500 tokens, 5 per retry, refilled by successes) meant for one application's calls. The engine
@@ -82,22 +72,22 @@ function limitersFor(resolvedRegion: string): Record<"rotation" | "writes" | "ta
  * the 8 attempts; what protects the service from a retry storm is the shared quota limiter, which
  * every attempt passes through.
  */
-function operationClient(region: string | undefined): SecretsManagerClient {
-    const base = regional(region);
+function operationClient(connection: AwsConnection, region: string | undefined): SecretsManagerClient {
     callsPerSecondFromEnv(); // a bad value is refused before the first call, not at the first rate-limited one
+    const config = connection.secretsManagerConfig(region);
     const client = new SecretsManagerClient({
-        ...(region ? { region } : {}),
-        credentials: base.config.credentials,
-        ...(process.env.AWS_MAX_ATTEMPTS ? {} : { maxAttempts: 8 }),
-        ...(process.env.AWS_RETRY_MODE ? {} : { retryMode: "adaptive" }),
+        ...config,
+        ...(config.maxAttempts !== undefined || process.env.AWS_MAX_ATTEMPTS ? {} : { maxAttempts: 8 }),
+        ...(config.retryMode !== undefined || process.env.AWS_RETRY_MODE ? {} : { retryMode: "adaptive" }),
     });
     // Every attempt of a rate-limited call (the SDK's retries included) waits for its quota
-    // group's limiter, shared by all operations on the same resolved region. The middleware sits in
-    // the deserialize step, below the retry middleware (finalizeRequest): each attempt is counted.
+    // group's limiter, shared by all operations on the same account and resolved region. The
+    // middleware sits in the deserialize step, below the retry middleware (finalizeRequest): each
+    // attempt is counted.
     client.middlewareStack.add(
         (next, context) => async (args) => {
             const group = quotaGroup(String(context.commandName ?? "").replace(/Command$/, ""));
-            if (group) await limitersFor(await client.config.region())[group].acquire();
+            if (group) await limitersFor(quotaScope(await connection.account(), await client.config.region()))[group].acquire();
             return next(args);
         },
         { step: "deserialize", priority: "low", name: "secretRotationQuotaLimiter" },
@@ -116,22 +106,33 @@ export class SecretsManagerGateway {
     /** The calls made so far, in order, e.g. ["DescribeSecret", "RotateSecret"]. */
     readonly calls: string[] = [];
 
+    /** The credentials, endpoints and account of this operation (the declaration's aws setting, else the stack's). */
+    readonly connection: AwsConnection;
+
     constructor(
         private readonly region: string | undefined,
+        aws?: AwsSetting | AwsConnection,
         private readonly permissionWaitMs = permissionWaitFromEnv(),
-    ) {}
+    ) {
+        this.connection = aws instanceof AwsConnection ? aws : connectionFor(aws);
+    }
 
     private sdk?: SecretsManagerClient;
 
     /** This operation's client; every use is preceded by a record of the call. */
     private client(call: string): SecretsManagerClient {
         this.calls.push(call);
-        this.sdk ??= operationClient(this.region);
+        this.sdk ??= operationClient(this.connection, this.region);
         return this.sdk;
     }
 
     async resolvedRegion(): Promise<string> {
-        return resolveRegion(this.region);
+        return this.connection.region(this.region);
+    }
+
+    /** The account guard (aws-settings.ts accountRefusal), before any call on `secret`: no call at all in an account the setting refuses. */
+    private async guard(secret: string): Promise<void> {
+        await this.connection.guard(secret);
     }
 
     /**
@@ -139,6 +140,7 @@ export class SecretsManagerGateway {
      * only when AWSPENDING sits on a version other than AWSCURRENT, for that version's age.
      */
     async observe(secretId: string): Promise<Observation> {
+        await this.guard(secretId);
         const region = await this.resolvedRegion();
         let described: DescribeSecretCommandOutput;
         try {
@@ -159,6 +161,7 @@ export class SecretsManagerGateway {
      */
     async listSecrets(onPage?: (seen: number) => void): Promise<ObservedSecret[]> {
         const region = await this.resolvedRegion();
+        await this.guard(`the secrets of ${region}`);
         const secrets: ObservedSecret[] = [];
         let nextToken: string | undefined;
         do {
@@ -204,6 +207,7 @@ export class SecretsManagerGateway {
      * by the VersionId response value"): returned so the caller can check it is the one planned for.
      */
     async call(arn: string, call: ApiCall): Promise<{ cancelledVersionId?: string }> {
+        await this.guard(arn);
         switch (call.api) {
             case "RotateSecret":
                 await this.rotate(arn, call);
@@ -327,6 +331,13 @@ export function permissionWaitFromEnv(env: NodeJS.ProcessEnv = process.env): num
 
 function callError(operation: string, secretId: string, error: unknown): Error {
     if (errorName(error) === "AccessDeniedException") return deniedError(operation, secretId, error);
+    const metadata = (error as { $metadata?: { httpStatusCode?: number; attempts?: number } })?.$metadata;
+    if ((metadata?.httpStatusCode ?? 0) >= 500 && unreadableBody(error)) {
+        // An HTML or empty 5xx page (a proxy's, a load balancer's, an emulator's under load): the SDK
+        // retried it like any 5xx, then failed reading it as JSON. Say what happened instead.
+        const attempts = metadata?.attempts !== undefined ? ` after ${metadata.attempts} attempt(s)` : "";
+        return new Error(`${operation} on ${secretId} failed: ${describeError(error)}${attempts}; something between this provider and Secrets Manager answered instead of AWS`);
+    }
     return new Error(`${operation} on ${secretId} failed: ${errorName(error)}: ${(error as Error)?.message ?? String(error)}`);
 }
 

@@ -6,6 +6,7 @@
 // the interval) are checked by hand afterwards.
 import { z } from "zod";
 
+import { validateAwsSetting } from "./aws-settings";
 import { MAX_LABEL_LIMIT } from "./labels";
 import {
     DEFAULT_PENDING_GRACE_PERIOD,
@@ -50,6 +51,7 @@ export const DECLARED_PROPERTIES = [
     "quarantineRetention",
     "quarantineLabelLimit",
     "takeOver",
+    "aws",
 ] as const;
 /** The declaration's identity, set by SecretRotationState (ownership.ts); validated, never diffed. */
 export const OWNER_PROPERTY = "__owner";
@@ -217,6 +219,8 @@ const declarationSchema = z.strictObject({
     quarantineLabelLimit: labelLimitSchema.optional(),
     takeOver: booleanSchema.optional(),
     [OWNER_PROPERTY]: ownerSchema.optional(),
+    // Checked on its own below (aws-settings.ts), with failures named aws.<key>.
+    aws: z.unknown().optional(),
 });
 
 /** zod's issues in our terms: the dotted property, and the rule with the value received. */
@@ -287,6 +291,17 @@ export function validateInputs(raw: unknown, context: { region?: string } = {}):
     const failed = (property: string) => failures.some((f) => f.property === property);
     const unknown = (property: string) => unknowns.includes(property);
 
+    // The account, credentials and endpoints to act with (aws-settings.ts): every failure is
+    // named aws.<key>; an unknown value inside it is left for up (preview then knows nothing yet).
+    let awsRegion: string | undefined;
+    if (checked.aws !== undefined && !containsUnknown(checked.aws)) {
+        const aws = validateAwsSetting(checked.aws);
+        failures.push(...aws.failures);
+        awsRegion = aws.setting?.region;
+    } else if (checked.aws !== undefined) {
+        unknowns.push("aws");
+    }
+
     if (checked.secretId === undefined && !unknown("secretId")) {
         failures.push({ property: "secretId", reason: "is required: the secret's name, full ARN or partial ARN" });
     }
@@ -296,7 +311,7 @@ export function validateInputs(raw: unknown, context: { region?: string } = {}):
     const lambda = checked.rotationLambdaArn;
     const secretId = checked.secretId;
     if (typeof lambda === "string" && typeof secretId === "string" && !failed("rotationLambdaArn") && !failed("secretId")) {
-        const secretRegion = secretId.startsWith("arn:") ? regionOfSecretArn(secretId) : context.region;
+        const secretRegion = secretId.startsWith("arn:") ? regionOfSecretArn(secretId) : (awsRegion ?? context.region);
         const lambdaRegion = LAMBDA_ARN.exec(lambda)![2]!;
         if (secretRegion !== undefined && lambdaRegion !== secretRegion) {
             failures.push({ property: "rotationLambdaArn", reason: `must be in the secret's region ${secretRegion}; the function is in ${lambdaRegion}` });
@@ -333,6 +348,14 @@ export function validateInputs(raw: unknown, context: { region?: string } = {}):
         ...(inputs.takeOver !== undefined ? { takeOver: inputs.takeOver } : {}),
     };
     return { inputs, desired, failures };
+}
+
+/** Whether a value holds Pulumi's unknown marker anywhere (e.g. a role ARN another resource of the same up creates). */
+function containsUnknown(value: unknown): boolean {
+    if (isUnknown(value)) return true;
+    if (Array.isArray(value)) return value.some(containsUnknown);
+    if (isMapping(value)) return Object.values(value).some(containsUnknown);
+    return false;
 }
 
 /**

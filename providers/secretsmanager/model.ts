@@ -1,5 +1,6 @@
 // The vocabulary shared by validation, observation, the plan and the Pulumi adapter.
 // Plain data only: everything here can be printed, compared and stored in state.
+import type { AwsSetting } from "./aws-settings";
 
 /** What to do with an AWSPENDING label stranded on a version other than AWSCURRENT. */
 export type PendingPolicy = "quarantine" | "promote" | "fail";
@@ -69,6 +70,12 @@ export interface RotationStateInputs {
      * declared.
      */
     __owner?: string;
+    /**
+     * The account, credentials, endpoints and proxies to act with, as an explicit @pulumi/aws
+     * Provider's arguments (minus static keys); absent: the stack's aws:* configuration. Stored in
+     * state, so refresh and destroy act in the same account.
+     */
+    aws?: AwsSetting;
 }
 
 /** A schedule after validation: exactly one of the two forms. */

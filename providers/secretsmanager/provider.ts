@@ -4,6 +4,8 @@
 // package therefore reaches refresh and destroy of resources created by an older version.
 import "./lifeline"; // in the provider host: exit once the engine that started it is gone (see lifeline.ts)
 import { resolveRegion, SecretsManagerGateway } from "./aws";
+import { connectionFor, useStackAws } from "./aws-clients";
+import { accountOfArn, AwsSetting, stackAwsConfig } from "./aws-settings";
 import { linesAbout, rememberUrn, Say, URN_INPUT } from "./engine-log";
 import { OWNER_PROPERTY, regionOfSecretArn, sameSecret, validateInputs } from "./inputs";
 import { AWSCURRENT, InputFailure, Observation, ObservedSecret, UNKNOWN } from "./model";
@@ -20,16 +22,30 @@ import {
     stripUndefined,
 } from "./state";
 
-// Stack configuration handed over by configure(); kept in this module (never serialized).
+// Stack configuration handed over by configure(); kept in this module and aws-clients.ts
+// (never serialized). Static keys stay in the provider process: never in inputs, outputs or lines.
 let configuredRegion: string | undefined;
+let configurationProblem: string | undefined;
 
-export async function configure(req: { config: { get(key: string): string | undefined } }): Promise<void> {
-    configuredRegion = req.config.get("aws:region") || undefined;
+export async function configure(req: { config: { get(key: string): string | undefined; rawConfig?: Record<string, unknown> } }): Promise<void> {
+    // Every aws:* key, so that one this provider does not use is named rather than ignored.
+    const raw = req.config.rawConfig ?? Object.fromEntries(["aws:region", "aws:profile"].map((key) => [key, req.config.get(key)]));
+    const stack = stackAwsConfig(raw);
+    configuredRegion = stack.setting.region;
+    useStackAws(stack);
+    configurationProblem =
+        stack.failures.length > 0 ? `the stack's AWS configuration is invalid: ${stack.failures.map((f) => `${f.property} ${f.reason}`).join("; ")}` : undefined;
+    for (const warning of stack.warnings) await linesAbout(undefined)(`warning: ${warning}`);
 }
 
-/** The region: the ARN's when an ARN is given, else aws:region from the stack, else the SDK's (AWS_REGION). */
-function regionFor(secretId: string): string | undefined {
-    return regionOfSecretArn(secretId) ?? configuredRegion;
+/** Refuses every operation while the stack's aws:* configuration is invalid (named once, by key and rule). */
+function configured(): void {
+    if (configurationProblem) throw new Error(configurationProblem);
+}
+
+/** The region: the ARN's when an ARN is given, else the declaration's aws.region, else aws:region from the stack (when the declaration has no aws setting), else the SDK's (AWS_REGION). */
+function regionFor(secretId: string, aws?: AwsSetting): string | undefined {
+    return regionOfSecretArn(secretId) ?? (aws ? aws.region : configuredRegion);
 }
 
 export async function check(_olds: unknown, news: Record<string, unknown>): Promise<{ inputs: StoredInputs; failures: InputFailure[] }> {
@@ -41,6 +57,7 @@ export async function check(_olds: unknown, news: Record<string, unknown>): Prom
     // default region (AWS_REGION) as the last resort.
     const result = validateInputs(declared, { region: regionFor(secretId) ?? process.env.AWS_REGION });
     const failures = [...result.failures];
+    if (configurationProblem) failures.push({ property: "aws", reason: configurationProblem });
     if (stagingLabels !== undefined && stagingLabels !== HEALTHY) {
         failures.push({ property: "stagingLabels", reason: `is set by the provider and cannot be declared (got ${JSON.stringify(stagingLabels)})` });
     }
@@ -57,7 +74,8 @@ export async function diff(
     news: StoredInputs,
 ): Promise<{ changes: boolean; replaces: string[]; deleteBeforeReplace: boolean }> {
     const otherSecret = news.secretId === UNKNOWN || !olds.arn || !sameSecret(news.secretId, { arn: olds.arn, name: olds.name ?? "" });
-    const replaces = otherSecret || (await regionMoved(news.secretId, olds, linesAbout(news.secretId))) ? ["secretId"] : [];
+    const say = linesAbout(news.secretId);
+    const replaces = otherSecret || (await regionMoved(news.secretId, news.aws, olds, say)) || (await accountMoved(news.secretId, news.aws, olds, say)) ? ["secretId"] : [];
     const changed = changedProperties(olds, news);
     return { changes: replaces.length > 0 || changed.length > 0, replaces, deleteBeforeReplace: false };
 }
@@ -68,9 +86,9 @@ export async function diff(
  * another secret: a replacement, as for another secretId, said in a line (the engine shows only
  * "replace"). Reading the region makes no AWS call.
  */
-async function regionMoved(secretId: string, olds: Partial<RotationStateOutputs>, say: Say): Promise<boolean> {
+async function regionMoved(secretId: string, aws: AwsSetting | undefined, olds: Partial<RotationStateOutputs>, say: Say): Promise<boolean> {
     if (regionOfSecretArn(secretId) || !olds.region || !olds.arn) return false;
-    const region = await resolveRegion(configuredRegion).catch(() => undefined);
+    const region = await resolveRegion(aws ? aws.region : configuredRegion, aws).catch(() => undefined);
     if (region === undefined || region === olds.region) return false;
     await say(
         `${secretId} is declared by name and its region is now ${region} (aws:region, else the AWS SDK's default): ` +
@@ -80,9 +98,31 @@ async function regionMoved(secretId: string, olds: Partial<RotationStateOutputs>
     return true;
 }
 
+/**
+ * The same for the account: a secret declared by name is the one of that name in the account the
+ * declaration's credentials act in (its aws setting, else the stack's). When that is no longer the
+ * managed secret's account, the name means another secret: a replacement, said in a line. Asks
+ * STS GetCallerIdentity (no permission needed; once per setting per process); when it cannot be
+ * asked, the update's account guard still refuses to act on the old secret.
+ */
+async function accountMoved(secretId: string, aws: AwsSetting | undefined, olds: Partial<RotationStateOutputs>, say: Say): Promise<boolean> {
+    if (regionOfSecretArn(secretId) || !olds.arn || secretId === UNKNOWN || (aws !== undefined && JSON.stringify(aws).includes(UNKNOWN))) return false;
+    const previous = accountOfArn(olds.arn);
+    const connection = connectionFor(aws);
+    const account = await connection.account().catch(() => undefined);
+    if (account === undefined || previous === undefined || account === previous) return false;
+    await say(
+        `${secretId} is declared by name and ${connection.effective.source} now acts in account ${account}: ` +
+            `it means the secret of that name in ${account}, no longer ${olds.arn} (account ${previous}). ` +
+            `The declaration is replaced: the secret in ${account} comes under management, and ${olds.arn} gets the old declaration's deletionPolicy`,
+    );
+    return true;
+}
+
 export async function create(inputs: StoredInputs): Promise<{ id: string; outs: RotationStateOutputs }> {
+    configured();
     const desired = desiredFrom(inputs);
-    const gateway = new SecretsManagerGateway(regionFor(desired.secretId));
+    const gateway = new SecretsManagerGateway(regionFor(desired.secretId, inputs.aws), inputs.aws);
     const observation = await gateway.observe(desired.secretId);
     const plan = (seen: Observation, cancelledVersionId?: string) => planReconcile(desired, seen, { operation: "create", cancelledVersionId });
     const after = existing(await apply(gateway, plan, observation, linesAbout(inputs.secretId)));
@@ -94,8 +134,9 @@ export async function update(
     olds: RotationStateOutputs,
     news: StoredInputs,
 ): Promise<{ outs: RotationStateOutputs }> {
+    configured();
     const desired = desiredFrom(news);
-    const gateway = new SecretsManagerGateway(regionFor(olds.arn));
+    const gateway = new SecretsManagerGateway(regionFor(olds.arn, news.aws), news.aws);
     const observation = await gateway.observe(olds.arn);
     const plan = (seen: Observation, cancelledVersionId?: string) =>
         planReconcile(desired, seen, { operation: "update", previous: olds.declared, cancelledVersionId });
@@ -107,7 +148,8 @@ export async function read(
     id: string,
     props: RotationStateOutputs,
 ): Promise<{ id: string; props?: RotationStateOutputs; inputs?: StoredInputs }> {
-    const gateway = new SecretsManagerGateway(regionFor(id));
+    configured();
+    const gateway = new SecretsManagerGateway(regionFor(id, props.aws), props.aws);
     const observation = await gateway.observe(id);
     if (!observation.found || observation.secret.deletedDate) {
         const why = observation.found ? `is scheduled for deletion on ${observation.secret.deletedDate}` : "no longer exists";
@@ -131,8 +173,9 @@ export async function read(
 }
 
 export async function remove(id: string, props: RotationStateOutputs): Promise<void> {
+    configured();
     const desired = desiredFrom(declarationFrom(props));
-    const gateway = new SecretsManagerGateway(regionFor(id));
+    const gateway = new SecretsManagerGateway(regionFor(id, props.aws), props.aws);
     const observation = await gateway.observe(id);
     const plan = (seen: Observation, cancelledVersionId?: string) => planDelete(desired, seen, { cancelledVersionId });
     await apply(gateway, plan, observation, linesAbout(props.secretId), /* observeAfter */ false);

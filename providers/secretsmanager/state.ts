@@ -131,6 +131,7 @@ export function settingsAsDeclared(from: Partial<StoredInputs>) {
         deletionPolicy: from.deletionPolicy,
         quarantineRetention: from.quarantineRetention,
         quarantineLabelLimit: from.quarantineLabelLimit,
+        aws: from.aws,
     };
 }
 

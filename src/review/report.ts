@@ -99,7 +99,13 @@ export interface ReviewReport {
     thresholds: { maxIntervalDays: number; maxDaysSinceRotation: number; pendingLongRunningMinutes: number };
     stacks: StackReview[];
     /** `--all`: the region's secrets whose rotation no reviewed stack declares. */
-    inventory?: { region: string; secretsListed: number; undeclared: InventoryEntry[] };
+    inventory?: {
+        region: string;
+        secretsListed: number;
+        undeclared: InventoryEntry[];
+        /** One listing per account (and region) the reviewed stacks reach: the stacks' own settings and each declaration's. */
+        accounts?: { account: string; region: string; secretsListed: number }[];
+    };
     summary: { secrets: number; plannedCalls: number; drifted: number; findings: number; errors: number; undeclared: number };
     exitCode: number;
 }

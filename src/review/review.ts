@@ -3,6 +3,8 @@
 // plan `up` would run (plan.ts), the drift since the last `up` or refresh, and the health
 // findings (health.ts). Nothing here decides rotation semantics: it only asks plan.ts and health.ts.
 import { SecretsManagerGateway } from "../../providers/secretsmanager/aws";
+import { AwsConnection, connectionFor } from "../../providers/secretsmanager/aws-clients";
+import type { AwsSetting } from "../../providers/secretsmanager/aws-settings";
 import { assessHealth, HealthThresholds, healthFactsFromObservation } from "../../providers/secretsmanager/health";
 import { parseDurationMs, regionOfSecretArn, validateInputs } from "../../providers/secretsmanager/inputs";
 import {
@@ -60,6 +62,10 @@ export async function review(snapshots: StackSnapshot[], options: ReviewOptions)
     const now = options.now ?? (() => new Date());
     const jobs = snapshots.flatMap((snapshot) => snapshot.resources.map((resource) => ({ snapshot, resource })));
     let done = 0;
+    // Every account the stacks reach: each stack's own setting, and each declaration's (for --all).
+    const reached = new Map<string, AwsConnection>();
+    const reach = (connection: AwsConnection) => reached.set(connection.effective.key, connection);
+    for (const snapshot of snapshots) reach(connectionFor(undefined, snapshot.aws ?? { setting: {} }));
     // As in `up`, deletes come last: a create of the same stack that claims a secret (a renamed or
     // moved declaration) has re-tagged it by the time the old declaration's delete observes it.
     const claims: Claims = new Map();
@@ -67,7 +73,7 @@ export async function review(snapshots: StackSnapshot[], options: ReviewOptions)
     const order = jobs.map((job, index) => ({ ...job, index }));
     for (const phase of [order.filter((j) => j.resource.step !== "delete"), order.filter((j) => j.resource.step === "delete")]) {
         await mapConcurrently(phase, options.concurrency, async ({ snapshot, resource, index }) => {
-            reviews[index] = await reviewResource(resource, snapshot, options.thresholds, now, claims);
+            reviews[index] = await reviewResource(resource, snapshot, options.thresholds, now, claims, reach);
             options.onProgress?.(++done, jobs.length);
         });
     }
@@ -79,8 +85,18 @@ export async function review(snapshots: StackSnapshot[], options: ReviewOptions)
     let inventory: ReviewReport["inventory"];
     if (options.inventoryRegion !== undefined) {
         const region = options.inventoryRegion === true ? snapshots.find((s) => s.region)?.region : options.inventoryRegion;
-        const gateway = new SecretsManagerGateway(region);
-        const listed = await gateway.listSecrets();
+        // One listing per account the stacks reach, with the credentials `up` would use there.
+        const listings: { account: string; region: string; listed: ObservedSecret[] }[] = [];
+        const seenAccounts = new Set<string>();
+        for (const connection of reached.values()) {
+            const gateway = new SecretsManagerGateway(region ?? connection.setting.region, connection);
+            const account = await connection.account();
+            const listRegion = await gateway.resolvedRegion();
+            if (seenAccounts.has(`${account}/${listRegion}`)) continue;
+            seenAccounts.add(`${account}/${listRegion}`);
+            listings.push({ account, region: listRegion, listed: await gateway.listSecrets() });
+        }
+        const listed = listings.flatMap((l) => l.listed);
         const declared = new Set(reviews.flatMap((r) => [r.live.arn, r.secretId]).filter((a): a is string => a !== undefined));
         const undeclared = listed
             .filter((secret) => !declared.has(secret.arn))
@@ -95,7 +111,12 @@ export async function review(snapshots: StackSnapshot[], options: ReviewOptions)
                     rotationExpected: true,
                 }),
             }));
-        inventory = { region: await gateway.resolvedRegion(), secretsListed: listed.length, undeclared };
+        inventory = {
+            region: listings[0]?.region ?? region ?? "",
+            secretsListed: listed.length,
+            undeclared,
+            accounts: listings.map(({ account, region: listedRegion, listed: secrets }) => ({ account, region: listedRegion, secretsListed: secrets.length })),
+        };
     }
 
     const all = stacks.flatMap((s) => s.secrets);
@@ -132,6 +153,7 @@ async function reviewResource(
     thresholds: HealthThresholds,
     now: () => Date,
     claims: Claims,
+    reach: (connection: AwsConnection) => void,
 ): Promise<SecretReview> {
     const recorded = resource.recorded?.outputs as Partial<RotationStateOutputs> | undefined;
     const declaredSecretId = typeof resource.inputs?.secretId === "string" ? resource.inputs.secretId : undefined;
@@ -139,7 +161,10 @@ async function reviewResource(
     // The secret `up` acts on: the recorded one for an existing resource (update uses its ARN),
     // the declared one for a resource to create or replace.
     const target = resource.step === "create" || resource.step === "replace" || !resource.recorded ? secretId : resource.recorded.id;
-    const region = regionOfSecretArn(target) ?? snapshot.region;
+    // The credentials `up` uses for this declaration: its aws setting (declared now, else as
+    // recorded), else the stack's aws:* configuration — and the region as the provider picks it.
+    const declaredAws = (resource.inputs?.aws ?? (resource.recorded?.outputs as { aws?: unknown } | undefined)?.aws) as AwsSetting | undefined;
+    const region = regionOfSecretArn(target) ?? (declaredAws ? declaredAws.region : snapshot.region);
     const base: SecretReview = {
         resource: resource.name,
         urn: resource.urn,
@@ -168,7 +193,9 @@ async function reviewResource(
             }
             desired = validated.desired;
         }
-        const gateway = new SecretsManagerGateway(region);
+        const connection = connectionFor(declaredAws, snapshot.aws ?? { setting: {} });
+        reach(connection);
+        const gateway = new SecretsManagerGateway(region, connection);
         const observation = await gateway.observe(target);
         const claimed = observation.found && resource.step === "delete" ? claims.get(claimKey(snapshot, observation.secret.arn)) : undefined;
         // What the delete will observe; everything else reports the secret as it is now.

@@ -5,6 +5,7 @@
 // yet — and exportStack gives the outputs of the last `up` or refresh.
 import { EngineEvent, LocalWorkspace, OpType } from "@pulumi/pulumi/automation";
 
+import { StackAws, stackAwsConfig } from "../../providers/secretsmanager/aws-settings";
 import type { StepKind } from "./report";
 
 export const ROTATION_STATE_TYPE = "pulumi-nodejs:dynamic/secretsmanager:RotationState";
@@ -24,6 +25,8 @@ export interface StackSnapshot {
     stack: string;
     /** aws:region from the stack configuration, when set: the region of secrets declared by name. */
     region?: string;
+    /** The stack's aws:* configuration, read as the provider's configure() reads it: credentials are resolved exactly as `up` resolves them. */
+    aws?: StackAws;
     resources: StackResource[];
 }
 
@@ -77,8 +80,10 @@ export async function readStack(stackName: string, workDir: string, options: { f
             ...(r ? { recorded: r } : {}),
         };
     });
-    const region = (await stack.getAllConfig())["aws:region"]?.value || undefined;
-    return { stack: stackName, region, resources };
+    const config = await stack.getAllConfig();
+    const aws = stackAwsConfig(Object.fromEntries(Object.entries(config).map(([key, entry]) => [key, entry.value])));
+    if (aws.failures.length > 0) throw new Error(`stack ${stackName}: the AWS configuration is invalid: ${aws.failures.map((f) => `${f.property} ${f.reason}`).join("; ")}`);
+    return { stack: stackName, region: aws.setting.region, aws, resources };
 }
 
 /** The serialized provider rides along in every resource's inputs: not a declaration. */

@@ -944,3 +944,29 @@ test("setSecretDates: DescribeSecret and ListSecrets report the dates a test set
     front.reset();
     assert.notDeepEqual((await describeSecret(secret.arn)).CreatedDate, created);
 });
+
+test("a scripted html-page answers 502 with an HTML page and empty-5xx a 503 with no body: neither reaches moto", async () => {
+    await createSecret("fault/page", "value-1");
+    front.script([
+        { operation: "DescribeSecret", fault: "html-page" },
+        { operation: "DescribeSecret", fault: "empty-5xx" },
+    ]);
+    const page = await fetch(`${front.endpoint}/`, { method: "POST", headers: { "x-amz-target": "secretsmanager.DescribeSecret", "content-type": "application/x-amz-json-1.1" }, body: JSON.stringify({ SecretId: "fault/page" }) });
+    assert.equal(page.status, 502);
+    assert.match(page.headers.get("content-type") ?? "", /text\/html/);
+    assert.match(await page.text(), /^<!doctype html>/);
+    // What the pinned SDK makes of them on its own: a JSON parse error, and an "UnknownError".
+    const empty = await rejection(once().send(new DescribeSecretCommand({ SecretId: "fault/page" })));
+    assert.equal(empty.$metadata?.httpStatusCode, 503);
+    assert.deepEqual(
+        front.calls("DescribeSecret").map((c) => ({ injected: c.injected, status: c.status, forwarded: c.forwarded })),
+        [
+            { injected: "html-page", status: 502, forwarded: false },
+            { injected: "empty-5xx", status: 503, forwarded: false },
+        ],
+    );
+    front.script([{ operation: "DescribeSecret", fault: "html-page" }]);
+    const parsed = await rejection(once().send(new DescribeSecretCommand({ SecretId: "fault/page" })));
+    assert.equal(parsed.name, "SyntaxError");
+    assert.match(parsed.message, /Unexpected token '<'/);
+});

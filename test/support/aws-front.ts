@@ -53,7 +53,7 @@ export type FrontRule = (typeof FRONT_RULES)[number];
  * "access-denied" answers as Secrets Manager does while a just-granted Lambda permission has not
  * propagated yet: 400 AccessDeniedException (what peers retry for minutes after creating one).
  */
-export type FaultKind = "throttle" | "server-error" | "access-denied" | "reset" | "latency";
+export type FaultKind = "throttle" | "server-error" | "access-denied" | "reset" | "latency" | "html-page" | "empty-5xx";
 
 export interface RandomFaults {
     /** Probability (0..1) that an eligible call gets a fault. */
@@ -1399,8 +1399,23 @@ function versionWith(stages: Map<string, string[]>, label: string): string | und
     return undefined;
 }
 
-function faultReply(kind: "throttle" | "server-error" | "access-denied"): Reply {
+function faultReply(kind: "throttle" | "server-error" | "access-denied" | "html-page" | "empty-5xx"): Reply {
     switch (kind) {
+        // What answers in AWS's place when something between the client and the service fails or
+        // is overloaded: a proxy's or load balancer's own error page (Elastic Load Balancing user
+        // guide, "Troubleshoot your Application Load Balancers", "The load balancer generates an
+        // HTTP error": 502, 503 and 504 come from the load balancer itself), or an emulator's under
+        // load (moto's HTML 500, seen here). The bodies are the front's guess at such a page — an
+        // HTML document, and an empty 503 — not a copy of any one product's; neither is AWS's JSON.
+        case "html-page":
+            return {
+                status: 502,
+                headers: { "content-type": "text/html" },
+                raw: Buffer.from("<!doctype html>\n<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>\n"),
+                forwarded: false,
+            };
+        case "empty-5xx":
+            return { status: 503, headers: {}, raw: Buffer.alloc(0), forwarded: false };
         case "throttle":
             return awsError(400, "ThrottlingException", "Rate exceeded");
         case "server-error":
