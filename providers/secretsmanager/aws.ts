@@ -155,18 +155,32 @@ export class SecretsManagerGateway {
     }
 
     /**
-     * Every secret of the region (ListSecrets, paginated; secrets scheduled for deletion
-     * included), observed as observe() would: each entry already has the labels, so the only other
-     * call is ListSecretVersionIds where AWSPENDING is on a version other than AWSCURRENT.
+     * Every secret of the region (ListSecrets, paginated, 100 a page; secrets scheduled for deletion
+     * included), observed as observe() would: each entry already has the labels and the tags, so
+     * the only other call is ListSecretVersionIds where AWSPENDING is on a version other than
+     * AWSCURRENT — for every listed secret, or only those `datePending` selects (a rotation
+     * policy dates the pending versions of the secrets it governs only). `filters` are ListSecrets'
+     * own (Filter reference: name and tag-key are case-sensitive prefix matches; several values of
+     * one key match any, several keys must all match).
      */
-    async listSecrets(onPage?: (seen: number) => void): Promise<ObservedSecret[]> {
+    async listSecrets(
+        onPage?: (seen: number) => void,
+        options: { filters?: { Key: "name" | "tag-key"; Values: string[] }[]; datePending?: (secret: ObservedSecret) => boolean } = {},
+    ): Promise<ObservedSecret[]> {
         const region = await this.resolvedRegion();
         await this.guard(`the secrets of ${region}`);
         const secrets: ObservedSecret[] = [];
         let nextToken: string | undefined;
         do {
             const page = await this.client("ListSecrets")
-                .send(new ListSecretsCommand({ MaxResults: 100, NextToken: nextToken, IncludePlannedDeletion: true }))
+                .send(
+                    new ListSecretsCommand({
+                        MaxResults: 100,
+                        NextToken: nextToken,
+                        IncludePlannedDeletion: true,
+                        ...(options.filters && options.filters.length > 0 ? { Filters: options.filters } : {}),
+                    }),
+                )
                 .catch((error) => {
                     throw callError("ListSecrets", region, error);
                 });
@@ -175,7 +189,7 @@ export class SecretsManagerGateway {
             nextToken = page.NextToken;
             onPage?.(secrets.length);
         } while (nextToken);
-        for (const secret of secrets) await this.datePendingVersion(secret);
+        for (const secret of secrets) if (!options.datePending || options.datePending(secret)) await this.datePendingVersion(secret);
         return secrets;
     }
 
@@ -309,6 +323,7 @@ function observedSecretFrom(
         nextRotationDate: toIso(described.NextRotationDate),
         createdDate: toIso(described.CreatedDate),
         ownerTag: described.Tags?.find((tag) => tag.Key === OWNER_TAG_KEY)?.Value,
+        ...(described.Tags && described.Tags.length > 0 ? { tags: Object.fromEntries(described.Tags.map((tag) => [tag.Key ?? "", tag.Value ?? ""])) } : {}),
         versions,
         observedAt,
     };

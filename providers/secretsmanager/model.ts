@@ -134,6 +134,8 @@ export interface ObservedSecret {
     createdDate?: string;
     /** The value of the owner tag (ownership.ts), when the secret has one. */
     ownerTag?: string;
+    /** Every tag of the secret, key → value (a rotation policy selects and excludes by them; policy.ts). */
+    tags?: Record<string, string>;
     versions: ObservedVersion[];
     /** ISO time of the observation: ages are measured from it, so the plan stays pure. */
     observedAt: string;

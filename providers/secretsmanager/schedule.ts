@@ -199,6 +199,40 @@ export function intervalHours(schedule: Schedule): number | undefined {
     return parsed.kind === "rate" ? parsed.hours : parsed.intervalHours;
 }
 
+const HOURS_PER_WEEK = 7 * 24;
+
+/**
+ * The LONGEST time between two rotations in hours, when the schedule alone tells it: days × 24, a
+ * rate's hours, and a cron() of every month that fires every day or on some days of each week
+ * (its largest gap over a week, across midnight and the week's end). Undefined for an invalid
+ * expression and for crons the calendar decides (a month list, days of the month, L, W, #): how
+ * long such a schedule may go without a rotation depends on month lengths. This is what "rotates
+ * at least every N days" is judged by (a rotation policy's minimum mode); intervalHours, the
+ * smallest gap, is what a window must fit in.
+ */
+export function longestIntervalHours(schedule: Schedule): number | undefined {
+    if (schedule.kind === "days") return schedule.days * 24;
+    const parsed = parseScheduleExpression(schedule.expression);
+    if (typeof parsed === "string") return undefined;
+    if (parsed.kind === "rate") return parsed.hours;
+    const [, , dayOfMonth, month, dayOfWeek] = parsed.normalized.slice("cron(".length, -1).split(" ");
+    if (month !== "*") return undefined;
+    let days: number[];
+    if ((dayOfMonth === "*" && dayOfWeek === "?") || (dayOfMonth === "?" && dayOfWeek === "*")) days = [1, 2, 3, 4, 5, 6, 7];
+    else if (dayOfMonth === "?") {
+        const expanded = expandField(dayOfWeek!, DAY_OF_WEEK);
+        if (typeof expanded === "string") return undefined;
+        days = expanded;
+    } else return undefined;
+    const firings = days.flatMap((day) => parsed.hoursOfDay.map((hour) => (day - 1) * 24 + hour)).sort((a, b) => a - b);
+    let longest = 0;
+    for (let i = 0; i < firings.length; i++) {
+        const next = i + 1 < firings.length ? firings[i + 1]! : firings[0]! + HOURS_PER_WEEK;
+        longest = Math.max(longest, next - firings[i]!);
+    }
+    return longest;
+}
+
 /**
  * Why a window (Duration) of `windowHours` does not fit the schedule, or undefined when it does.
  * User Guide, "Rotation schedules": "The rotation window must not extend into the next rotation

@@ -1,0 +1,523 @@
+// A rotation policy: one declaration for every secret of an account and region that matches a
+// selector ("every secret under app/ rotates at least every 90 days through this Lambda, except
+// those a service owns"). Pure: validation, selection and exclusions, which secrets are passed
+// over and why, the desired state of each governed secret (enforce or minimum mode), and the
+// drift digest. The rotation semantics themselves are not here: every governed secret goes
+// through plan.ts's planReconcile (and, when the policy lets go of it, planDelete) exactly as a
+// single SecretRotationState's secret does, so `up`, previews and the review run the same plan.
+//
+// Ownership (README, "One owner per secret"; ownership.ts): a policy never writes the owner tag
+// `pulumi-secret-rotation:owner`, and passes over every secret that carries one — a
+// SecretRotationState's. It marks the secrets whose rotation IT turned on with a tag of its own,
+// `pulumi-secret-rotation:policy` = the policy's identity, written before the RotateSecret that
+// turns rotation on (a crash or a failed call after it cannot lose the record), and read back by
+// destroy: with deletionPolicy cancel a policy turns off only the rotation it turned on. The key
+// differs from the owner tag so that a SecretRotationState's rules see such a secret as unowned
+// and claim it without takeOver; from then on the policy passes it over (and removes its mark).
+// A secret marked by another policy is passed over too: one policy per secret.
+import { z } from "zod";
+
+import { validateInputs } from "./inputs";
+import { DesiredState, InputFailure, ObservedSecret, RotationStateInputs, Schedule, UNKNOWN } from "./model";
+import { OWNER_IDENTITY, ownerTagValue } from "./ownership";
+import { Plan, PlannedStep, planDelete, planReconcile } from "./plan";
+import { describeSchedule, longestIntervalHours } from "./schedule";
+
+/** The tag a policy puts on the secrets whose rotation it turned on; its value names the policy. */
+export const POLICY_TAG_KEY = "pulumi-secret-rotation:policy";
+
+export const POLICY_MODES = ["enforce", "minimum"] as const;
+/**
+ * enforce: every governed secret gets exactly the declared rotation (Lambda, schedule, window).
+ * minimum: only what falls short is fixed — rotation off, or a schedule whose longest interval is
+ * longer than the declared schedule's; a stricter schedule and the secret's own Lambda are left alone.
+ */
+export type PolicyMode = (typeof POLICY_MODES)[number];
+
+/** A tag a secret must carry: the key, and when given the exact value. */
+export interface TagCondition {
+    key: string;
+    value?: string;
+}
+
+/** Which secrets of the account and region the policy is for. */
+export interface Selector {
+    /** Names that start with any of these (case-sensitive, as ListSecrets' name filter). */
+    namePrefixes?: string[];
+    /** Tags the secret must all carry (as Kubernetes' matchLabels). Together with namePrefixes: both must hold. */
+    tags?: TagCondition[];
+    /** Every secret of the account and region; not together with namePrefixes or tags. */
+    all?: boolean;
+}
+
+/** Secrets the policy leaves out even when they are selected: any one rule excludes. */
+export interface Exclusions {
+    /** Exact names (or ARNs). */
+    names?: string[];
+    namePrefixes?: string[];
+    /** Any of these tags (key, or key and value). */
+    tags?: TagCondition[];
+}
+
+/** The settings a policy shares with a single declaration, with the same names and rules. */
+export const POLICY_SETTINGS = [
+    "rotationLambdaArn",
+    "schedule",
+    "rotateImmediately",
+    "pendingPolicy",
+    "pendingGracePeriod",
+    "deletionPolicy",
+    "quarantineRetention",
+    "quarantineLabelLimit",
+    "aws",
+] as const;
+export const POLICY_PROPERTIES = ["selector", "exclude", "mode", ...POLICY_SETTINGS] as const;
+/** The policy's identity (`<organization>/<project>/<stack>/<path>`), set by SecretRotationPolicy; never declared. */
+export const POLICY_IDENTITY_PROPERTY = "__owner";
+
+export interface RotationPolicyInputs extends Pick<RotationStateInputs, (typeof POLICY_SETTINGS)[number]> {
+    selector: Selector;
+    exclude?: Exclusions;
+    mode?: PolicyMode;
+    __owner?: string;
+}
+
+/** A validated policy: what the per-secret plans are made from. */
+export interface PolicySpec {
+    selector: Selector;
+    exclude: Exclusions;
+    mode: PolicyMode;
+    /** The policy's identity; its tag value is ownerTagValue(identity). */
+    identity: string;
+    /** The shared settings as a single declaration's desired state (secretId and owner are per secret). */
+    settings: DesiredState;
+    /** The declared schedule's longest interval, hours: in minimum mode, the longest allowed. */
+    maxIntervalHours: number;
+}
+
+// ---- validation ----
+
+const isMapping = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+function containsUnknown(value: unknown): boolean {
+    if (value === UNKNOWN) return true;
+    if (Array.isArray(value)) return value.some(containsUnknown);
+    if (isMapping(value)) return Object.values(value).some(containsUnknown);
+    return false;
+}
+const shown = (value: unknown) => (value === undefined ? "nothing" : typeof value === "string" ? JSON.stringify(value) : `${Array.isArray(value) ? "a list" : typeof value} ${JSON.stringify(value)}`);
+const withValue = (reason: string) => ({ error: (issue: { input?: unknown }) => `${reason} (got ${shown(issue.input)})` });
+
+// Secret names: 1-512 characters of A-Z a-z 0-9 / _ + = . @ ! - (inputs.ts); a prefix is a start of one.
+const NAME_PREFIX_RULE = "must be the start of a secret name: 1-512 characters of A-Z a-z 0-9 / _ + = . @ ! -";
+const namePrefix = z.string(withValue(NAME_PREFIX_RULE)).regex(/^[A-Za-z0-9/_+=.@!-]{1,512}$/, withValue(NAME_PREFIX_RULE));
+const NAME_RULE = "must be a secret name or ARN";
+const nameOrArn = z.string(withValue(NAME_RULE)).min(1, withValue(NAME_RULE)).max(2048, withValue(NAME_RULE));
+// Tag keys 1-128 characters, values 0-256 (TagResource reference, the Tag type).
+const TAG_KEY_RULE = "must be a tag key of 1-128 characters";
+const TAG_VALUE_RULE = "must be a tag value of at most 256 characters";
+const tagCondition = z.strictObject(
+    {
+        key: z.string(withValue(TAG_KEY_RULE)).min(1, withValue(TAG_KEY_RULE)).max(128, withValue(TAG_KEY_RULE)),
+        value: z.string(withValue(TAG_VALUE_RULE)).max(256, withValue(TAG_VALUE_RULE)).optional(),
+    },
+    withValue("must be a mapping { key, value? }"),
+);
+const list = <T extends z.ZodType>(item: T, one: string, many: string) =>
+    z.array(item, withValue(`must be a list of ${many}`)).min(1, withValue(`must list at least one ${one}, or be left out`));
+
+const selectorSchema = z.strictObject(
+    {
+        namePrefixes: list(namePrefix, "name prefix", "name prefixes").optional(),
+        tags: list(tagCondition, "tag", "tags").optional(),
+        all: z.boolean(withValue("must be true or false")).optional(),
+    },
+    withValue("must be a mapping with namePrefixes, tags, or all: true"),
+);
+const excludeSchema = z.strictObject(
+    {
+        names: list(nameOrArn, "name", "names").optional(),
+        namePrefixes: list(namePrefix, "name prefix", "name prefixes").optional(),
+        tags: list(tagCondition, "tag", "tags").optional(),
+    },
+    withValue("must be a mapping with names, namePrefixes or tags"),
+);
+const modeSchema = z.string(withValue(`must be one of ${POLICY_MODES.join(", ")}`)).refine((m) => (POLICY_MODES as readonly string[]).includes(m), withValue(`must be one of ${POLICY_MODES.join(", ")}`));
+
+/** zod's issues as failures named like `selector.namePrefixes[0]`, one per property. */
+function failuresOf(root: string, issues: readonly z.core.$ZodIssue[]): InputFailure[] {
+    const failures: InputFailure[] = [];
+    for (const issue of issues) {
+        const at = issue.path.reduce<string>((path, key) => (typeof key === "number" ? `${path}[${key}]` : `${path}.${String(key)}`), root);
+        if (issue.code === "unrecognized_keys") {
+            for (const key of issue.keys) failures.push({ property: `${at}.${key}`, reason: `is not a property of ${at}` });
+        } else if (!failures.some((f) => f.property === at)) {
+            failures.push({ property: at, reason: issue.message });
+        }
+    }
+    return failures;
+}
+
+export interface PolicyValidation {
+    /** The inputs with defaults applied: what Pulumi stores. */
+    inputs: RotationPolicyInputs;
+    /** Only when there is no failure and no unknown value. */
+    spec?: PolicySpec;
+    failures: InputFailure[];
+}
+
+// A name for the settings' validation as a single declaration's (inputs.ts): a secret declared by
+// name, in the region the calls go to, like every secret a policy governs.
+const SETTINGS_SECRET = "rotation-policy";
+
+/**
+ * Validates a policy declaration before any call: every problem at once, each naming the property
+ * and the rule. The shared settings are checked by the single declaration's own rules
+ * (validateInputs), so a schedule or a Lambda ARN is refused with the same words either way.
+ */
+export function validatePolicyInputs(raw: unknown, context: { region?: string } = {}): PolicyValidation {
+    if (!isMapping(raw)) {
+        return { inputs: { selector: {} } as RotationPolicyInputs, failures: [{ property: "selector", reason: `the policy must be a mapping with at least selector and schedule (got ${shown(raw)})` }] };
+    }
+    const declared = Object.fromEntries(Object.entries(raw).filter(([key, value]) => value !== undefined && (!key.startsWith("__") || key === POLICY_IDENTITY_PROPERTY)));
+    const failures: InputFailure[] = [];
+    for (const key of Object.keys(declared)) {
+        if (![...POLICY_PROPERTIES, POLICY_IDENTITY_PROPERTY].includes(key as never)) {
+            failures.push({ property: key, reason: `is not a property of a rotation policy; allowed: ${POLICY_PROPERTIES.join(", ")}` });
+        }
+    }
+    let unknown = false;
+    const check = (property: string, schema: z.ZodType, value: unknown) => {
+        if (value === undefined) return;
+        if (containsUnknown(value)) {
+            unknown = true;
+            return;
+        }
+        const parsed = schema.safeParse(value);
+        if (!parsed.success) failures.push(...failuresOf(property, parsed.error.issues));
+    };
+
+    const selector = declared.selector;
+    if (selector === undefined) {
+        failures.push({ property: "selector", reason: "is required: namePrefixes, tags, or all: true (every secret of the account and region)" });
+    } else {
+        check("selector", selectorSchema, selector);
+        if (isMapping(selector) && !containsUnknown(selector) && !failures.some((f) => f.property.startsWith("selector"))) {
+            const criteria = selector.namePrefixes !== undefined || selector.tags !== undefined;
+            if (selector.all === true && criteria) {
+                failures.push({ property: "selector.all", reason: "all: true selects every secret of the account and region; leave out namePrefixes and tags, or all" });
+            } else if (selector.all !== true && !criteria) {
+                failures.push({ property: "selector", reason: "selects nothing: give namePrefixes, tags, or all: true for every secret of the account and region" });
+            }
+        }
+    }
+    check("exclude", excludeSchema, declared.exclude);
+    check("mode", modeSchema, declared.mode);
+    if (declared[POLICY_IDENTITY_PROPERTY] !== undefined && !containsUnknown(declared[POLICY_IDENTITY_PROPERTY])) {
+        const identity = declared[POLICY_IDENTITY_PROPERTY];
+        if (typeof identity !== "string" || !OWNER_IDENTITY.test(identity) || identity.length > 2048) {
+            failures.push({ property: POLICY_IDENTITY_PROPERTY, reason: "is set by SecretRotationPolicy to <organization>/<project>/<stack>/<resource path>; declare policies through that class" });
+        }
+    }
+    if (declared.schedule === undefined) {
+        failures.push({ property: "schedule", reason: "is required: the rotation schedule every governed secret gets (in mode minimum: the longest interval allowed)" });
+    }
+
+    // The shared settings, by the single declaration's rules.
+    const settingsDeclared = Object.fromEntries(POLICY_SETTINGS.filter((key) => declared[key] !== undefined).map((key) => [key, declared[key]]));
+    const settings = validateInputs({ secretId: SETTINGS_SECRET, ...settingsDeclared }, context);
+    failures.push(...settings.failures.filter((f) => f.property !== "secretId"));
+
+    const { secretId: _secretId, enabled: _enabled, ...settingInputs } = settings.inputs;
+    const mode = (typeof declared.mode === "string" ? declared.mode : "enforce") as PolicyMode;
+    const inputs = {
+        ...declared,
+        ...settingInputs,
+        mode,
+    } as RotationPolicyInputs;
+
+    let maxIntervalHours: number | undefined;
+    if (settings.desired?.schedule) {
+        maxIntervalHours = longestIntervalHours(settings.desired.schedule);
+        if (maxIntervalHours === undefined && mode === "minimum") {
+            failures.push({
+                property: "schedule",
+                reason:
+                    "in mode minimum, the schedule is the longest interval allowed: use automaticallyAfterDays, rate(), or a cron() of every month firing every day or on set days of the week, whose longest interval can be told",
+            });
+        }
+    }
+    if (failures.length > 0 || unknown || !settings.desired || maxIntervalHours === undefined) return { inputs, failures };
+    const identity = declared[POLICY_IDENTITY_PROPERTY];
+    if (typeof identity !== "string") {
+        return { inputs, failures: [{ property: POLICY_IDENTITY_PROPERTY, reason: "is missing: it is set by SecretRotationPolicy (pulumi-secret-rotation); declare policies through that class" }] };
+    }
+    const { secretId: _s, enabled: _e, ...shared } = settings.desired;
+    return {
+        inputs,
+        failures,
+        spec: {
+            selector: declared.selector as Selector,
+            exclude: (declared.exclude ?? {}) as Exclusions,
+            mode,
+            identity,
+            settings: { ...shared, secretId: "", enabled: true },
+            maxIntervalHours,
+        },
+    };
+}
+
+// ---- selection ----
+
+const hasTag = (secret: Pick<ObservedSecret, "tags">, condition: TagCondition) =>
+    secret.tags !== undefined && Object.prototype.hasOwnProperty.call(secret.tags, condition.key) && (condition.value === undefined || secret.tags[condition.key] === condition.value);
+
+/** Whether the selector picks the secret: any name prefix (when given) and every tag (when given), or all. */
+export function selects(selector: Selector, secret: Pick<ObservedSecret, "name" | "tags">): boolean {
+    if (selector.all === true) return true;
+    const byName = selector.namePrefixes === undefined || selector.namePrefixes.some((prefix) => secret.name.startsWith(prefix));
+    const byTags = selector.tags === undefined || selector.tags.every((condition) => hasTag(secret, condition));
+    return byName && byTags;
+}
+
+/** The exclusion that leaves the secret out, in words; undefined when none does. */
+export function exclusionOf(exclude: Exclusions, secret: Pick<ObservedSecret, "name" | "arn" | "tags">): string | undefined {
+    const name = exclude.names?.find((n) => n === secret.name || n === secret.arn);
+    if (name !== undefined) return `excluded by name ${name}`;
+    const prefix = exclude.namePrefixes?.find((p) => secret.name.startsWith(p));
+    if (prefix !== undefined) return `excluded by name prefix ${prefix}`;
+    const tag = exclude.tags?.find((condition) => hasTag(secret, condition));
+    if (tag !== undefined) return `excluded by tag ${tag.key}${tag.value === undefined ? "" : `=${tag.value}`}`;
+    return undefined;
+}
+
+/** Why a selected secret is left out, in the order checked. Stable names: outputs and reports count by them. */
+export const PASSED_OVER = ["excluded", "scheduledForDeletion", "replica", "managedByService", "ownedByDeclaration", "otherPolicy"] as const;
+export type PassedOverReason = (typeof PASSED_OVER)[number];
+
+export type Standing =
+    | { kind: "unselected" }
+    | { kind: "governed" }
+    | { kind: "passed-over"; reason: PassedOverReason; why: string };
+
+/** The value of a policy's tag: its identity, as the owner tag's rules shape it (ownership.ts). */
+export const policyTagValue = (identity: string) => ownerTagValue(identity);
+
+/**
+ * Whether the policy governs a secret of its account and region, or passes it over and why:
+ * excluded; scheduled for deletion (nothing can be changed on it); a replica (rotation happens on
+ * its primary); managed by another service (which rotates it itself); owned by a
+ * SecretRotationState (the owner tag; a policy never takes a secret from one); marked by another
+ * policy (which turned its rotation on).
+ */
+export function standingOf(spec: Pick<PolicySpec, "selector" | "exclude" | "identity">, secret: ObservedSecret): Standing {
+    if (!selects(spec.selector, secret)) return { kind: "unselected" };
+    const excluded = exclusionOf(spec.exclude, secret);
+    if (excluded) return { kind: "passed-over", reason: "excluded", why: excluded };
+    if (secret.deletedDate) return { kind: "passed-over", reason: "scheduledForDeletion", why: `scheduled for deletion on ${secret.deletedDate}` };
+    if (secret.primaryRegion && secret.primaryRegion !== secret.region) {
+        return { kind: "passed-over", reason: "replica", why: `a replica: rotation happens on its primary in ${secret.primaryRegion}` };
+    }
+    if (secret.owningService) return { kind: "passed-over", reason: "managedByService", why: `managed by ${secret.owningService}, which rotates it itself` };
+    if (secret.ownerTag !== undefined) return { kind: "passed-over", reason: "ownedByDeclaration", why: `owned by the declaration ${secret.ownerTag}` };
+    const marked = secret.tags?.[POLICY_TAG_KEY];
+    if (marked !== undefined && marked !== policyTagValue(spec.identity)) {
+        return { kind: "passed-over", reason: "otherPolicy", why: `its rotation was turned on by the policy ${marked}` };
+    }
+    return { kind: "governed" };
+}
+
+// ---- the desired state of one governed secret ----
+
+/** Whether the secret's live schedule rotates at least as often as the policy's (minimum mode). Unknown: no. */
+export function withinMaximum(spec: Pick<PolicySpec, "maxIntervalHours">, schedule: Schedule | undefined): boolean {
+    const longest = schedule === undefined ? undefined : longestIntervalHours(schedule);
+    return longest !== undefined && longest <= spec.maxIntervalHours;
+}
+
+/**
+ * What a governed secret should have, as a single declaration of it would say it.
+ * enforce: the policy's Lambda and schedule. minimum: rotation on; the secret's own schedule when
+ * it rotates at least as often as the policy's, else the policy's; the secret's own Lambda while
+ * its rotation is on, the policy's (when declared) to turn it on.
+ */
+export function desiredFor(spec: Pick<PolicySpec, "mode" | "settings" | "maxIntervalHours">, secret: ObservedSecret): DesiredState {
+    const base: DesiredState = { ...spec.settings, secretId: secret.arn, enabled: true };
+    if (spec.mode === "enforce") return base;
+    const { rotationLambdaArn: declaredLambda, schedule: declaredSchedule, ...rest } = base;
+    const schedule = withinMaximum(spec, secret.schedule) ? undefined : declaredSchedule;
+    const lambda = secret.rotationEnabled && secret.rotationLambdaArn ? undefined : (declaredLambda ?? undefined);
+    return { ...rest, ...(lambda ? { rotationLambdaArn: lambda } : {}), ...(schedule ? { schedule } : {}) };
+}
+
+const claimStep = (identity: string): PlannedStep => ({
+    call: { api: "TagResource", key: POLICY_TAG_KEY, value: policyTagValue(identity) },
+    why: "mark the secret as one whose rotation this policy turns on (its destroy with deletionPolicy cancel turns it off again)",
+});
+const releaseStep = (identity: string): PlannedStep => ({
+    call: { api: "UntagResource", key: POLICY_TAG_KEY },
+    why: `release the mark of the policy ${identity}, which no longer governs this secret`,
+});
+const isClaim = (step: PlannedStep) => step.call.api === "TagResource" && step.call.key === POLICY_TAG_KEY;
+
+/**
+ * The plan for a governed secret: planReconcile with the secret's desired state, as a create for a
+ * secret the policy did not govern at its last update (turning rotation on then rotates now when
+ * rotateImmediately says so), as an update otherwise (rotation found off is restored without
+ * rotating, as for a single declaration). When the plan turns rotation on, the policy's mark comes
+ * first (TagResource), unless the secret carries it already.
+ */
+export function planGoverned(spec: PolicySpec, secret: ObservedSecret, governedBefore: boolean, cancelledVersionId?: string): Plan {
+    const desired = desiredFor(spec, secret);
+    const plan = planReconcile(
+        desired,
+        { found: true, secret },
+        governedBefore ? { operation: "update", previous: { enabled: true }, cancelledVersionId } : { operation: "create", cancelledVersionId },
+    );
+    const turnsOn = !secret.rotationEnabled && plan.steps.some((s) => s.call.api === "RotateSecret");
+    if (turnsOn && secret.tags?.[POLICY_TAG_KEY] !== policyTagValue(spec.identity)) plan.steps.unshift(claimStep(spec.identity));
+    return plan;
+}
+
+/**
+ * The plan for a secret this policy marked (it turned its rotation on) and no longer governs — it
+ * left the selection, was excluded, or a SecretRotationState took it over — and for every such
+ * secret at destroy: with deletionPolicy cancel, planDelete (which turns rotation off, and leaves a
+ * secret another declaration owns or a service manages to it); then the mark is released. A secret
+ * scheduled for deletion or a replica is not touched.
+ */
+export function planRelease(spec: PolicySpec, secret: ObservedSecret, cancelledVersionId?: string): Plan {
+    if (secret.deletedDate) return { arn: secret.arn, steps: [], notes: [`the secret is scheduled for deletion on ${secret.deletedDate}: left as it is`] };
+    if (secret.primaryRegion && secret.primaryRegion !== secret.region) return { arn: secret.arn, steps: [], notes: ["a replica: its tags are its primary's"] };
+    const desired: DesiredState = { ...spec.settings, secretId: secret.arn, enabled: false };
+    const plan: Plan =
+        spec.settings.deletionPolicy === "cancel" && secret.ownerTag === undefined && !secret.owningService
+            ? planDelete(desired, { found: true, secret }, { cancelledVersionId })
+            : { arn: secret.arn, steps: [], notes: [secret.ownerTag !== undefined ? `owned by the declaration ${secret.ownerTag}: its rotation is left to it` : "deletionPolicy is retain: the secret's rotation is left as it is"] };
+    if (plan.blocked) return plan;
+    return { ...plan, steps: [...plan.steps, releaseStep(spec.identity)] };
+}
+
+/** Whether this policy's mark is on the secret. */
+export const markedBy = (spec: Pick<PolicySpec, "identity">, secret: ObservedSecret) => secret.tags?.[POLICY_TAG_KEY] === policyTagValue(spec.identity);
+
+// ---- the whole policy ----
+
+export interface SecretWork {
+    name: string;
+    arn: string;
+    /** governed: planGoverned; release: planRelease. */
+    kind: "governed" | "release";
+    /** Governed now and not at the last update. */
+    newlyGoverned: boolean;
+    plan: Plan;
+}
+
+export interface PolicyPlan {
+    /** The names of the secrets the policy governs now, sorted. */
+    governed: string[];
+    /** Every secret with calls to make or a refusal, by name. */
+    work: SecretWork[];
+    /** The names passed over, per reason. */
+    passedOver: Record<PassedOverReason, string[]>;
+    /**
+     * What changed since the last update, per secret name, in words: a governed secret that is out
+     * of line (what `up` will do), a newly governed one, one no longer governed. Empty right after
+     * a successful update; without a last update (create), empty.
+     */
+    drift: Record<string, string>;
+}
+
+/** At most this many characters of a drift entry: it is shown in `preview --diff` and kept in state after a refresh. */
+const DRIFT_TEXT_LIMIT = 240;
+
+/** A plan in a few words: the reason of each call but the mark, or the refusal. */
+export function planSummary(plan: Plan): string {
+    if (plan.blocked) return `blocked: ${plan.blocked.reason}`;
+    const whys = plan.steps.filter((s) => !isClaim(s)).map((s) => s.why);
+    return [...new Set(whys)].join("; ") || "no call";
+}
+const clip = (text: string) => (text.length > DRIFT_TEXT_LIMIT ? `${text.slice(0, DRIFT_TEXT_LIMIT - 1)}…` : text);
+
+/**
+ * The policy's plan over the listed secrets: which it governs, each one's plan, which it passes
+ * over and why, which it releases, and the drift since the last update. `previouslyGoverned`: the
+ * names the last create or update recorded (undefined for a create).
+ */
+export function planPolicy(spec: PolicySpec, secrets: ObservedSecret[], previouslyGoverned?: readonly string[]): PolicyPlan {
+    const before = new Set(previouslyGoverned ?? []);
+    const passedOver = Object.fromEntries(PASSED_OVER.map((reason) => [reason, [] as string[]])) as Record<PassedOverReason, string[]>;
+    const governed: string[] = [];
+    const work: SecretWork[] = [];
+    const drift: Record<string, string> = {};
+    const seen = new Set<string>();
+    for (const secret of [...secrets].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+        seen.add(secret.name);
+        const standing = standingOf(spec, secret);
+        if (standing.kind === "governed") {
+            governed.push(secret.name);
+            const newlyGoverned = previouslyGoverned !== undefined && !before.has(secret.name);
+            const plan = planGoverned(spec, secret, before.has(secret.name));
+            const acts = plan.steps.length > 0 || plan.blocked !== undefined;
+            if (acts) work.push({ name: secret.name, arn: secret.arn, kind: "governed", newlyGoverned, plan });
+            if (newlyGoverned) drift[secret.name] = clip(`newly governed: ${acts ? planSummary(plan) : "already in line, no call"}`);
+            else if (acts && previouslyGoverned !== undefined) drift[secret.name] = clip(planSummary(plan));
+            continue;
+        }
+        if (standing.kind === "passed-over") passedOver[standing.reason].push(secret.name);
+        const release = markedBy(spec, secret) ? planRelease(spec, secret) : undefined;
+        const releases = release !== undefined && (release.steps.length > 0 || release.blocked !== undefined);
+        if (release && releases) work.push({ name: secret.name, arn: secret.arn, kind: "release", newlyGoverned: false, plan: release });
+        if (before.has(secret.name) || releases) {
+            const why = standing.kind === "passed-over" ? standing.why : "no longer selected";
+            drift[secret.name] = clip(`no longer governed (${why})${releases ? `: ${planSummary(release!)}` : ""}`);
+        }
+    }
+    for (const name of before) if (!seen.has(name)) drift[name] = "no longer governed (no longer exists, or no longer listed)";
+    return { governed, work, passedOver, drift };
+}
+
+/** How many secrets were passed over, per reason (the policy's `passedOver` output). */
+export function passedOverCounts(plan: Pick<PolicyPlan, "passedOver">): Record<PassedOverReason, number> {
+    return Object.fromEntries(PASSED_OVER.map((reason) => [reason, plan.passedOver[reason].length])) as Record<PassedOverReason, number>;
+}
+
+// ---- observation ----
+
+/** ListSecrets filters (Filter reference: 1-10 values of at most 512 characters, `^\!?[a-zA-Z0-9 :_@\/\+\=\.\-\!]*$`; a leading "!" negates). */
+const FILTER_VALUE = /^[a-zA-Z0-9 :_@/+=.\-!]{1,512}$/;
+export const MAX_FILTER_VALUES = 10;
+
+/**
+ * The server-side filter that narrows the listing to the selection exactly, when there is one:
+ * the name prefixes (ListSecrets' `name` filter is a case-sensitive prefix match, any value), at
+ * most 10, none starting with "!" (which ListSecrets reads as a negation). Only when the prefixes
+ * are those of the last update too: after a change, the whole region is listed, so that secrets
+ * this policy marked and that left the selection are seen and released. Tag selectors list the
+ * whole region (ListSecrets' tag filters match prefixes of keys and values separately).
+ */
+export function listingFilters(selector: Selector, previous?: Selector): { Key: "name"; Values: string[] }[] | undefined {
+    const prefixes = selector.namePrefixes;
+    if (!prefixes || selector.all === true || prefixes.length > MAX_FILTER_VALUES) return undefined;
+    if (prefixes.some((p) => p.startsWith("!") || !FILTER_VALUE.test(p))) return undefined;
+    if (previous !== undefined && JSON.stringify(previous.namePrefixes ?? null) !== JSON.stringify(prefixes)) return undefined;
+    return [{ Key: "name", Values: [...prefixes] }];
+}
+
+/** The listing destroy needs: the secrets that carry a policy mark (a tag-key filter, then the value is checked). */
+export const RELEASE_FILTERS = [{ Key: "tag-key" as const, Values: [POLICY_TAG_KEY] }];
+
+/** Whether a listed secret's pending version needs its age (ListSecretVersionIds): only for secrets the policy acts on. */
+export function needsPendingAge(spec: PolicySpec, secret: ObservedSecret): boolean {
+    return standingOf(spec, secret).kind === "governed" || markedBy(spec, secret);
+}
+
+/** A short description of the policy for lines and reports. */
+export function describePolicy(spec: Pick<PolicySpec, "selector" | "mode" | "settings">): string {
+    const s = spec.selector;
+    const what = s.all
+        ? "every secret"
+        : [s.namePrefixes ? `names starting ${s.namePrefixes.join(" or ")}` : undefined, s.tags ? `tags ${s.tags.map((t) => (t.value === undefined ? t.key : `${t.key}=${t.value}`)).join(", ")}` : undefined]
+              .filter(Boolean)
+              .join(" with ");
+    return `${what}: ${spec.mode} ${describeSchedule(spec.settings.schedule)}`;
+}

@@ -1,0 +1,307 @@
+// Unit: a rotation policy's own rules (providers/secretsmanager/policy.ts): validation, selection and
+// exclusions, what is passed over and why, the desired state per mode, and the per-secret plans —
+// which are plan.ts's planReconcile / planDelete, with the policy's mark around them.
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+
+import { ObservedSecret } from "../../providers/secretsmanager/model";
+import { describePlan, Plan } from "../../providers/secretsmanager/plan";
+import {
+    desiredFor,
+    listingFilters,
+    passedOverCounts,
+    planGoverned,
+    planPolicy,
+    planRelease,
+    POLICY_TAG_KEY,
+    PolicySpec,
+    policyTagValue,
+    selects,
+    standingOf,
+    validatePolicyInputs,
+} from "../../providers/secretsmanager/policy";
+import { longestIntervalHours } from "../../providers/secretsmanager/schedule";
+import { LAMBDA, observedSecret } from "./fixtures";
+
+const IDENTITY = "organization/proj/prod/app-secrets";
+const OTHER_LAMBDA = "arn:aws:lambda:us-east-1:123456789012:function:team-rotator";
+const arnOf = (name: string) => `arn:aws:secretsmanager:us-east-1:123456789012:secret:${name}-AbCdEf`;
+
+/** A secret named `name` with rotation off (as created), and whatever else is given. */
+function secret(name: string, overrides: Partial<ObservedSecret> = {}): ObservedSecret {
+    return observedSecret({ arn: arnOf(name), name, rotationEnabled: false, rotationLambdaArn: undefined, schedule: undefined, ...overrides });
+}
+const rotating = (name: string, days: number, overrides: Partial<ObservedSecret> = {}) =>
+    secret(name, { rotationEnabled: true, rotationLambdaArn: LAMBDA, schedule: { kind: "days", days }, ...overrides });
+
+function spec(declared: Record<string, unknown> = {}): PolicySpec {
+    const result = validatePolicyInputs(
+        { selector: { namePrefixes: ["app/"] }, rotationLambdaArn: LAMBDA, schedule: { automaticallyAfterDays: 30 }, __owner: IDENTITY, ...declared },
+        { region: "us-east-1" },
+    );
+    assert.deepEqual(result.failures, []);
+    assert.ok(result.spec);
+    return result.spec;
+}
+
+const apis = (plan: Plan) => plan.steps.map((s) => s.call.api);
+const rotate = (plan: Plan) => {
+    const call = plan.steps.find((s) => s.call.api === "RotateSecret")?.call;
+    assert.ok(call && call.api === "RotateSecret", describePlan(plan).join(" | "));
+    return call;
+};
+const failureOf = (declared: Record<string, unknown>, property: string) => {
+    const result = validatePolicyInputs({ selector: { namePrefixes: ["app/"] }, schedule: { automaticallyAfterDays: 30 }, __owner: IDENTITY, ...declared }, { region: "us-east-1" });
+    const failure = result.failures.find((f) => f.property === property);
+    assert.ok(failure, `expected a failure of ${property}, got ${JSON.stringify(result.failures)}`);
+    assert.equal(result.spec, undefined);
+    return failure.reason;
+};
+
+describe("validation: every problem named by property and rule, before any call", () => {
+    test("a complete declaration gets the single declaration's defaults and mode enforce", () => {
+        const result = validatePolicyInputs({ selector: { all: true }, schedule: { automaticallyAfterDays: 30 }, __owner: IDENTITY });
+        assert.deepEqual(result.failures, []);
+        assert.equal(result.inputs.mode, "enforce");
+        assert.equal(result.inputs.rotateImmediately, true);
+        assert.equal(result.inputs.pendingPolicy, "quarantine");
+        assert.equal(result.inputs.deletionPolicy, "cancel");
+        assert.equal(result.spec?.settings.pendingGracePeriodMs, 2 * 3_600_000);
+        assert.equal(result.spec?.maxIntervalHours, 30 * 24);
+    });
+
+    test("the selector must select something, and all: true stands alone", () => {
+        assert.match(failureOf({ selector: undefined }, "selector"), /is required/);
+        assert.match(failureOf({ selector: {} }, "selector"), /selects nothing/);
+        assert.match(failureOf({ selector: { all: true, namePrefixes: ["app/"] } }, "selector.all"), /every secret/);
+        assert.match(failureOf({ selector: { namePrefixes: [] } }, "selector.namePrefixes"), /at least one name prefix/);
+        assert.match(failureOf({ selector: { namePrefixes: ["app/", "bad prefix"] } }, "selector.namePrefixes[1]"), /start of a secret name.*"bad prefix"/);
+        assert.match(failureOf({ selector: { tags: [{ name: "team" }] } }, "selector.tags[0].name"), /not a property/);
+        assert.match(failureOf({ selector: { tags: [{ key: "" }] } }, "selector.tags[0].key"), /1-128/);
+        assert.match(failureOf({ selector: { namePrefix: ["app/"] } }, "selector.namePrefix"), /not a property/);
+    });
+
+    test("exclusions, mode and unknown properties", () => {
+        assert.match(failureOf({ exclude: { names: "app/x" } }, "exclude.names"), /list of names/);
+        assert.match(failureOf({ exclude: { tags: [{ key: "k", value: 3 }] } }, "exclude.tags[0].value"), /tag value/);
+        assert.match(failureOf({ mode: "strict" }, "mode"), /enforce, minimum/);
+        assert.match(failureOf({ enabled: false }, "enabled"), /not a property of a rotation policy/);
+        assert.match(failureOf({ secretId: "app/x" }, "secretId"), /not a property of a rotation policy/);
+    });
+
+    test("the shared settings are refused with the single declaration's words", () => {
+        assert.match(failureOf({ schedule: undefined }, "schedule"), /is required/);
+        assert.match(failureOf({ schedule: { automaticallyAfterDays: 0 } }, "schedule.automaticallyAfterDays"), /whole number from 1 to 1000/);
+        assert.match(failureOf({ rotationLambdaArn: "arn:aws:lambda:eu-west-1:123456789012:function:x" }, "rotationLambdaArn"), /secret's region us-east-1/);
+        assert.match(failureOf({ pendingPolicy: "drop" }, "pendingPolicy"), /quarantine, promote, fail/);
+        assert.match(failureOf({ aws: { accessKey: "AKIA" } }, "aws.accessKey"), /./);
+    });
+
+    test("in mode minimum the schedule must tell its longest interval", () => {
+        assert.match(failureOf({ mode: "minimum", schedule: { scheduleExpression: "cron(0 2 1 * ? *)" } }, "schedule"), /longest interval/);
+        assert.equal(spec({ mode: "minimum", schedule: { scheduleExpression: "cron(0 2 ? * MON *)" } }).maxIntervalHours, 7 * 24);
+        // The same calendar cron is fine in enforce mode: every governed secret simply gets it.
+        assert.equal(validatePolicyInputs({ selector: { all: true }, schedule: { scheduleExpression: "cron(0 2 1 * ? *)" }, __owner: IDENTITY }).failures.length, 0);
+    });
+
+    test("unknown values during preview are accepted without a spec; a missing identity is named", () => {
+        const unknown = validatePolicyInputs({ selector: { all: true }, schedule: { automaticallyAfterDays: 30 }, rotationLambdaArn: "04da6b54-80e4-46f7-96ec-b56ff0331ba9", __owner: IDENTITY });
+        assert.deepEqual(unknown.failures, []);
+        assert.equal(unknown.spec, undefined);
+        const anonymous = validatePolicyInputs({ selector: { all: true }, schedule: { automaticallyAfterDays: 30 } });
+        assert.deepEqual(anonymous.failures.map((f) => f.property), ["__owner"]);
+    });
+});
+
+describe("selection", () => {
+    test("any name prefix, every tag (key alone, or key and value), or all", () => {
+        const s = secret("app/db", { tags: { team: "payments", rotate: "" } });
+        assert.equal(selects({ namePrefixes: ["svc/", "app/"] }, s), true);
+        assert.equal(selects({ namePrefixes: ["App/"] }, s), false, "case-sensitive, as ListSecrets' name filter");
+        assert.equal(selects({ tags: [{ key: "team", value: "payments" }, { key: "rotate" }] }, s), true);
+        assert.equal(selects({ tags: [{ key: "team", value: "billing" }] }, s), false);
+        assert.equal(selects({ tags: [{ key: "team" }, { key: "env" }] }, s), false, "every tag must hold");
+        assert.equal(selects({ namePrefixes: ["svc/"], tags: [{ key: "team" }] }, s), false, "prefixes and tags must both hold");
+        assert.equal(selects({ all: true }, secret("anything")), true);
+    });
+
+    test("passed over, in order, each with its reason; the policy's own mark is governed", () => {
+        const p = spec({ exclude: { names: ["app/legacy"], namePrefixes: ["app/tmp/"], tags: [{ key: "rotation", value: "manual" }] } });
+        const standing = (s: ObservedSecret) => {
+            const st = standingOf(p, s);
+            return st.kind === "passed-over" ? `${st.reason}: ${st.why}` : st.kind;
+        };
+        assert.equal(standing(secret("svc/x")), "unselected");
+        assert.equal(standing(secret("app/legacy")), "excluded: excluded by name app/legacy");
+        assert.equal(standing(secret("app/tmp/1")), "excluded: excluded by name prefix app/tmp/");
+        assert.equal(standing(secret("app/m", { tags: { rotation: "manual" } })), "excluded: excluded by tag rotation=manual");
+        assert.equal(standing(secret("app/gone", { deletedDate: "2026-11-30T00:00:00.000Z" })), "scheduledForDeletion: scheduled for deletion on 2026-11-30T00:00:00.000Z");
+        assert.equal(standing(secret("app/replica", { primaryRegion: "us-west-2" })), "replica: a replica: rotation happens on its primary in us-west-2");
+        assert.equal(standing(secret("app/rds", { owningService: "rds" })), "managedByService: managed by rds, which rotates it itself");
+        assert.equal(standing(secret("app/owned", { ownerTag: "organization/proj/prod/db" })), "ownedByDeclaration: owned by the declaration organization/proj/prod/db");
+        assert.equal(
+            standing(secret("app/theirs", { tags: { [POLICY_TAG_KEY]: "organization/other/prod/all" } })),
+            "otherPolicy: its rotation was turned on by the policy organization/other/prod/all",
+        );
+        assert.equal(standing(secret("app/ours", { tags: { [POLICY_TAG_KEY]: policyTagValue(IDENTITY) } })), "governed");
+        // A declaration's owner tag wins over this policy's own mark: a policy never takes a secret from a SecretRotationState.
+        assert.match(standing(secret("app/taken", { ownerTag: "organization/proj/prod/db", tags: { [POLICY_TAG_KEY]: policyTagValue(IDENTITY) } })), /^ownedByDeclaration/);
+    });
+});
+
+describe("the desired state of a governed secret", () => {
+    test("enforce: exactly the policy's Lambda and schedule, with the single declaration's settings", () => {
+        const desired = desiredFor(spec({ rotateImmediately: false, schedule: { scheduleExpression: "rate(10 days)", duration: "3h" } }), rotating("app/a", 7));
+        assert.equal(desired.secretId, arnOf("app/a"));
+        assert.equal(desired.rotationLambdaArn, LAMBDA);
+        assert.deepEqual(desired.schedule, { kind: "expression", expression: "rate(10 days)", duration: "3h" });
+        assert.equal(desired.rotateImmediately, false);
+        assert.equal(desired.owner, undefined, "a policy never writes the owner tag");
+    });
+
+    test("minimum: a stricter schedule and the team's Lambda are left; a longer one gets the policy's", () => {
+        const minimum = spec({ mode: "minimum" });
+        const strict = desiredFor(minimum, rotating("app/strict", 7, { rotationLambdaArn: OTHER_LAMBDA }));
+        assert.equal(strict.schedule, undefined);
+        assert.equal(strict.rotationLambdaArn, undefined);
+        const lax = desiredFor(minimum, rotating("app/lax", 120, { rotationLambdaArn: OTHER_LAMBDA }));
+        assert.deepEqual(lax.schedule, { kind: "days", days: 30 });
+        assert.equal(lax.rotationLambdaArn, undefined);
+        const hourly = desiredFor(minimum, rotating("app/hourly", 1, { schedule: { kind: "expression", expression: "cron(0 */6 * * ? *)" } }));
+        assert.equal(hourly.schedule, undefined, "every 6 hours is within 30 days");
+        const calendar = desiredFor(minimum, rotating("app/monthly", 1, { schedule: { kind: "expression", expression: "cron(0 2 1 * ? *)" } }));
+        assert.deepEqual(calendar.schedule, { kind: "days", days: 30 }, "a calendar cron cannot be shown to rotate within 30 days: it gets the policy's");
+        const off = desiredFor(minimum, secret("app/off", { rotationLambdaArn: OTHER_LAMBDA, schedule: { kind: "days", days: 14 } }));
+        assert.deepEqual([off.enabled, off.rotationLambdaArn, off.schedule], [true, LAMBDA, undefined], "turned on with the policy's Lambda, its own 14 days kept");
+    });
+});
+
+describe("the plan of a governed secret is planReconcile's, with the policy's mark first when it turns rotation on", () => {
+    test("a secret newly governed with rotation off: mark, then RotateSecret that rotates now (rotateImmediately)", () => {
+        const plan = planGoverned(spec(), secret("app/new"), false);
+        assert.deepEqual(apis(plan), ["TagResource", "RotateSecret"]);
+        assert.deepEqual(plan.steps[0]!.call, { api: "TagResource", key: POLICY_TAG_KEY, value: IDENTITY });
+        assert.equal(rotate(plan).rotateImmediately, true);
+        assert.equal(rotate(plan).rotationLambdaArn, LAMBDA);
+    });
+
+    test("rotation turned off out of band on a secret governed before: restored without rotating, mark kept", () => {
+        const plan = planGoverned(spec(), secret("app/off", { rotationLambdaArn: LAMBDA, schedule: { kind: "days", days: 30 }, tags: { [POLICY_TAG_KEY]: IDENTITY } }), true);
+        assert.deepEqual(apis(plan), ["RotateSecret"]);
+        assert.equal(rotate(plan).rotateImmediately, false);
+        assert.match(plan.steps[0]!.why, /turned off out of band/);
+    });
+
+    test("in line: no call; a changed schedule in enforce mode: RotateSecret without a mark (rotation was on)", () => {
+        assert.deepEqual(planGoverned(spec(), rotating("app/ok", 30), true).steps, []);
+        const plan = planGoverned(spec(), rotating("app/changed", 90), true);
+        assert.deepEqual(apis(plan), ["RotateSecret"]);
+        assert.match(plan.steps[0]!.why, /every 90 days -> every 30 days/);
+        assert.deepEqual(planGoverned(spec({ mode: "minimum" }), rotating("app/stricter", 7), true).steps, [], "minimum mode leaves a stricter schedule alone");
+    });
+
+    test("a stranded AWSPENDING is quarantined as for a single declaration", () => {
+        const stranded = rotating("app/stranded", 30, {
+            versions: [
+                { versionId: "v1", labels: ["AWSCURRENT"] },
+                { versionId: "v2", labels: ["AWSPENDING"], createdDate: "2026-11-23T09:00:00.000Z" },
+            ],
+        });
+        const plan = planGoverned(spec(), stranded, true);
+        assert.deepEqual(apis(plan), ["UpdateSecretVersionStage", "UpdateSecretVersionStage"]);
+        assert.match(describePlan(plan).join("\n"), /QUARANTINED-20261123T1200Z-v2/);
+    });
+
+    test("without a Lambda anywhere, the secret's plan is refused, naming the property", () => {
+        const noLambda = validatePolicyInputs({ selector: { all: true }, schedule: { automaticallyAfterDays: 30 }, __owner: IDENTITY }).spec!;
+        assert.match(planGoverned(noLambda, secret("app/x"), false).blocked?.reason ?? "", /^rotationLambdaArn: required/);
+    });
+});
+
+describe("letting go: only what the policy turned on is turned off, and its mark is released", () => {
+    const marked = (overrides: Partial<ObservedSecret> = {}) => rotating("app/marked", 30, { tags: { [POLICY_TAG_KEY]: IDENTITY }, ...overrides });
+
+    test("deletionPolicy cancel: planDelete's CancelRotateSecret, then UntagResource of the mark", () => {
+        const plan = planRelease(spec(), marked());
+        assert.deepEqual(apis(plan), ["CancelRotateSecret", "UntagResource"]);
+        assert.deepEqual(plan.steps[1]!.call, { api: "UntagResource", key: POLICY_TAG_KEY });
+    });
+
+    test("retain, a secret a declaration took over, or one managed by a service: only the mark is released", () => {
+        assert.deepEqual(apis(planRelease(spec({ deletionPolicy: "retain" }), marked())), ["UntagResource"]);
+        assert.deepEqual(apis(planRelease(spec(), marked({ ownerTag: "organization/proj/prod/db" }))), ["UntagResource"]);
+        assert.deepEqual(apis(planRelease(spec(), marked({ deletedDate: "2026-11-30T00:00:00.000Z" }))), []);
+    });
+});
+
+describe("the whole policy", () => {
+    const fleet = () => [
+        rotating("app/ok", 30, { tags: { [POLICY_TAG_KEY]: IDENTITY } }),
+        secret("app/new"),
+        rotating("app/off", 30, { rotationEnabled: false, tags: { [POLICY_TAG_KEY]: IDENTITY } }),
+        rotating("app/owned", 7, { ownerTag: "organization/proj/prod/db" }),
+        secret("app/rds", { owningService: "rds" }),
+        secret("app/replica", { primaryRegion: "us-west-2" }),
+        secret("app/deleted", { deletedDate: "2026-11-30T00:00:00.000Z" }),
+        rotating("app/excluded", 400),
+        rotating("app/left", 30, { tags: { [POLICY_TAG_KEY]: IDENTITY, rotation: "manual" } }),
+        secret("svc/other"),
+    ];
+    const p = () => spec({ exclude: { names: ["app/excluded"], tags: [{ key: "rotation", value: "manual" }] } });
+
+    test("create: governs the matches, counts what it passes over, acts only where needed, reports no drift", () => {
+        const plan = planPolicy(p(), fleet());
+        assert.deepEqual(plan.governed, ["app/new", "app/off", "app/ok"]);
+        assert.deepEqual(passedOverCounts(plan), { excluded: 2, scheduledForDeletion: 1, replica: 1, managedByService: 1, ownedByDeclaration: 1, otherPolicy: 0 });
+        assert.deepEqual(
+            plan.work.map((w) => `${w.kind} ${w.name}: ${apis(w.plan).join(",")}`),
+            ["release app/left: CancelRotateSecret,UntagResource", "governed app/new: TagResource,RotateSecret", "governed app/off: RotateSecret"],
+        );
+        assert.deepEqual(Object.keys(plan.drift), ["app/left"], "a create has nothing to drift from, but a marked secret it lets go is named");
+    });
+
+    test("after an update: drift names every secret out of line, newly governed, no longer governed or gone", () => {
+        const plan = planPolicy(p(), fleet(), ["app/ok", "app/off", "app/gone", "app/owned"]);
+        assert.deepEqual(Object.keys(plan.drift).sort(), ["app/gone", "app/left", "app/new", "app/off", "app/owned"]);
+        assert.match(plan.drift["app/new"]!, /^newly governed: .*rotation is declared on and is off/);
+        assert.match(plan.drift["app/off"]!, /turned off out of band/);
+        assert.match(plan.drift["app/owned"]!, /no longer governed \(owned by the declaration organization\/proj\/prod\/db\)/);
+        assert.match(plan.drift["app/gone"]!, /no longer exists/);
+        assert.equal(plan.drift["app/ok"], undefined, "a secret in line is not drift");
+    });
+
+    test("right after a successful update, the same listing shows no drift and no work", () => {
+        const inLine = [rotating("app/a", 30), rotating("app/b", 30, { tags: { [POLICY_TAG_KEY]: IDENTITY } }), rotating("app/owned", 7, { ownerTag: "x/y/z/w" })];
+        const plan = planPolicy(spec(), inLine, ["app/a", "app/b"]);
+        assert.deepEqual([plan.work, plan.drift], [[], {}]);
+    });
+});
+
+describe("observation", () => {
+    test("the name prefixes become ListSecrets' name filter while they are those of the last update", () => {
+        assert.deepEqual(listingFilters({ namePrefixes: ["app/", "svc/"] }), [{ Key: "name", Values: ["app/", "svc/"] }]);
+        assert.deepEqual(listingFilters({ namePrefixes: ["app/"] }, { namePrefixes: ["app/"] }), [{ Key: "name", Values: ["app/"] }]);
+        assert.equal(listingFilters({ namePrefixes: ["app/"] }, { namePrefixes: ["app/", "old/"] }), undefined, "changed: the whole region, to see what left");
+        assert.deepEqual(listingFilters({ namePrefixes: ["rds!db"] }), [{ Key: "name", Values: ["rds!db"] }], "a ! inside a value is a character like any other");
+        assert.equal(listingFilters({ namePrefixes: ["!x"] }), undefined, "a leading ! is ListSecrets' negation");
+        assert.equal(listingFilters({ tags: [{ key: "team" }] }), undefined);
+        assert.equal(listingFilters({ all: true }), undefined);
+        assert.equal(listingFilters({ namePrefixes: Array.from({ length: 11 }, (_, i) => `p${i}/`) }), undefined, "ListSecrets takes at most 10 values");
+    });
+});
+
+describe("longestIntervalHours: what 'rotates at least every N days' is judged by", () => {
+    test("days, rate, and crons of every month over a week", () => {
+        const expr = (expression: string) => longestIntervalHours({ kind: "expression", expression });
+        assert.equal(longestIntervalHours({ kind: "days", days: 30 }), 720);
+        assert.equal(expr("rate(12 hours)"), 12);
+        assert.equal(expr("cron(0 4,16 * * ? *)"), 12);
+        assert.equal(expr("cron(0 4,8 * * ? *)"), 20, "the longest gap crosses midnight");
+        assert.equal(expr("cron(0 2 ? * MON *)"), 168);
+        assert.equal(expr("cron(0 2 ? * MON,THU *)"), 96);
+        assert.equal(expr("cron(0 2 ? * 2-6 *)"), 72, "weekdays: Friday to Monday");
+        assert.equal(expr("cron(0 2 1 * ? *)"), undefined, "days of the month: the calendar decides");
+        assert.equal(expr("cron(0 2 ? JAN MON *)"), undefined);
+        assert.equal(expr("cron(0 2 ? * MON#1 *)"), undefined);
+    });
+});
