@@ -10,16 +10,38 @@
 //         schedule: { automaticallyAfterDays: 30 }
 //       - secretId: legacy/ldap-bind
 //         enabled: false
+//
+// and one SecretRotationPolicy per entry of `policies` — a rule for every secret that matches:
+//
+//     secret-rotation:policies:
+//       - name: app-secrets
+//         selector: { namePrefixes: ["app/"] }
+//         exclude: { tags: [{ key: rotation, value: manual }] }
+//         mode: minimum
+//         rotationLambdaArn: arn:aws:lambda:us-east-1:123456789012:function:rotate
+//         schedule: { automaticallyAfterDays: 90 }
 import * as pulumi from "@pulumi/pulumi";
 
-import { readEntries } from "./config";
+import { readEntries, readPolicies } from "./config";
+import { SecretRotationPolicy } from "./policy";
 import { SecretRotationState } from "./resource";
 
 const CONFIG_KEY = "rotations";
+const POLICIES_KEY = "policies";
 
 const config = new pulumi.Config();
 const entries = readEntries(config.getObject<unknown>(CONFIG_KEY) ?? [], `${pulumi.getProject()}:${CONFIG_KEY}`);
 const states = entries.map(({ name, args }) => new SecretRotationState(name, args));
+const policyEntries = readPolicies(config.getObject<unknown>(POLICIES_KEY) ?? [], `${pulumi.getProject()}:${POLICIES_KEY}`);
+const policyResources = policyEntries.map(({ name, args }) => new SecretRotationPolicy(name, args));
+
+/** Per policy: how many secrets it governs, and how many it passed over, per reason. */
+export const policies = Object.fromEntries(
+    policyEntries.map(({ name }, i) => [
+        name,
+        pulumi.all([policyResources[i]!.governed, policyResources[i]!.passedOver]).apply(([governed, passedOver]) => ({ governed: governed.length, passedOver })),
+    ]),
+);
 
 /** Per declared secret: its ARN, whether rotation is on, and the label health. */
 export const rotations = Object.fromEntries(

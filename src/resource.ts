@@ -157,7 +157,7 @@ export class SecretRotationState extends pulumi.dynamic.Resource {
  * takes the secret over, and the old one's delete leaves rotation on. It is an input (a dynamic
  * provider is told no URN), stored in state, and never diffed.
  */
-function ownerOf(name: string, opts: pulumi.CustomResourceOptions | undefined): pulumi.Output<string> {
+export function ownerOf(name: string, opts: pulumi.CustomResourceOptions | undefined): pulumi.Output<string> {
     const base = { organization: organization(), project: pulumi.getProject(), stack: pulumi.getStack(), name };
     const parent = opts?.parent;
     if (!parent) return pulumi.output(ownerIdentity(base));

@@ -31,6 +31,11 @@ export function rememberUrn(secretId: string, urn: string): void {
     urns.set(secretId, known === undefined || known === urn ? urn : null);
 }
 
+/** Whether check has seen the URN of the one resource that declares `secretId` in this process (its lines land on it). */
+export function urnKnown(secretId: string): boolean {
+    return typeof urns.get(secretId) === "string";
+}
+
 /** A function that writes lines about the secret a resource declares (by its declared secretId). */
 export type Say = (line: string) => Promise<void>;
 

@@ -26,10 +26,16 @@ import {
 // (never serialized). Static keys stay in the provider process: never in inputs, outputs or lines.
 let configuredRegion: string | undefined;
 let configurationProblem: string | undefined;
+// The configuration last applied: each dynamic provider of the stack (a rotation state's, a
+// policy's) is configured with the same one; its warnings are said once.
+let appliedConfiguration: string | undefined;
 
 export async function configure(req: { config: { get(key: string): string | undefined; rawConfig?: Record<string, unknown> } }): Promise<void> {
     // Every aws:* key, so that one this provider does not use is named rather than ignored.
     const raw = req.config.rawConfig ?? Object.fromEntries(["aws:region", "aws:profile"].map((key) => [key, req.config.get(key)]));
+    const applied = JSON.stringify(raw);
+    if (applied === appliedConfiguration) return;
+    appliedConfiguration = applied;
     const stack = stackAwsConfig(raw);
     configuredRegion = stack.setting.region;
     useStackAws(stack);
@@ -39,8 +45,13 @@ export async function configure(req: { config: { get(key: string): string | unde
 }
 
 /** Refuses every operation while the stack's aws:* configuration is invalid (named once, by key and rule). */
-function configured(): void {
+export function configured(): void {
     if (configurationProblem) throw new Error(configurationProblem);
+}
+
+/** aws:region from the stack configuration (undefined: the SDK's default), and why every operation is refused, if it is. */
+export function stackConfiguration(): { region?: string; problem?: string } {
+    return { region: configuredRegion, problem: configurationProblem };
 }
 
 /** The region: the ARN's when an ARN is given, else the declaration's aws.region, else aws:region from the stack (when the declaration has no aws setting), else the SDK's (AWS_REGION). */
@@ -190,7 +201,7 @@ export async function remove(id: string, props: RotationStateOutputs): Promise<v
  * CancelRotateSecret that names a cancelled version the plan did not expect (a rotation that
  * started after the observation): the partially created version must be handled, not left.
  */
-async function apply(
+export async function apply(
     gateway: SecretsManagerGateway,
     planFor: (observation: Observation, cancelledVersionId?: string) => Plan,
     observation: Observation,

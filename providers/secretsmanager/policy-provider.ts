@@ -1,0 +1,325 @@
+// The Pulumi adapter of a rotation policy (SecretRotationPolicy): check / diff / create / read /
+// update / delete, each a thin translation to validate -> list (aws.ts: one ListSecrets page per
+// 100 secrets, ListSecretVersionIds only for a pending version's age) -> plan (policy.ts, which runs
+// every governed secret through plan.ts) -> execute each secret's plan (provider.ts's apply, the
+// same as a single declaration's, under the same quota limiter). Loaded at call time by the
+// serialized shim (policy-shim.ts), like provider.ts.
+import { SecretsManagerGateway } from "./aws";
+import { AwsConnection, connectionFor } from "./aws-clients";
+import { AwsSetting, canonical } from "./aws-settings";
+import { linesAbout, rememberUrn, Say, URN_INPUT, urnKnown } from "./engine-log";
+import { InputFailure, Observation, ObservedSecret, UNKNOWN } from "./model";
+import {
+    listingFilters,
+    markedBy,
+    needsPendingAge,
+    passedOverCounts,
+    PassedOverReason,
+    planGoverned,
+    planPolicy,
+    PolicyPlan,
+    PolicySpec,
+    planRelease,
+    POLICY_PROPERTIES,
+    RELEASE_FILTERS,
+    RotationPolicyInputs,
+    validatePolicyInputs,
+} from "./policy";
+import { Plan } from "./plan";
+import { apply, configure, configured, stackConfiguration } from "./provider";
+import { stripUndefined } from "./state";
+
+/** Inputs as stored: the declaration, plus the provider-owned drift (declared: none). */
+export interface StoredPolicyInputs extends RotationPolicyInputs {
+    /** Secret name → what is out of line since the last update, in words. Declared: `{}`; a refresh fills it. */
+    drift: Record<string, string>;
+}
+
+/** The policy's outputs: the declaration as stored, and what the last operation found and did. */
+export interface RotationPolicyOutputs extends StoredPolicyInputs {
+    account: string;
+    region: string;
+    /** The names of the secrets the policy governs, as of the last create or update (sorted). */
+    governed: string[];
+    /** How many selected secrets were passed over, per reason. */
+    passedOver: Record<PassedOverReason, number>;
+    /** Secret name → why its reconciliation failed, when the last create or update failed for some. */
+    failed?: Record<string, string>;
+    /** How many secrets the last listing returned. */
+    secretsListed: number;
+    /** Secrets Manager operation → calls, of the last operation. */
+    apiCalls: Record<string, number>;
+}
+
+/** How many secrets are reconciled at once; the quota limiter (aws.ts) paces the calls themselves. */
+const CONCURRENCY = 64;
+/** Lines said per operation before the rest are counted instead (the review lists every secret's calls). */
+const LINE_LIMIT = 100;
+
+const urnKey = (identity: string) => `policy ${identity}`;
+
+export async function check(_olds: unknown, news: Record<string, unknown>): Promise<{ inputs: StoredPolicyInputs; failures: InputFailure[] }> {
+    const { drift, [URN_INPUT]: urn, ...declared } = news;
+    const identity = typeof declared.__owner === "string" ? declared.__owner : undefined;
+    if (typeof urn === "string" && urn !== UNKNOWN && identity !== undefined && identity !== UNKNOWN) rememberUrn(urnKey(identity), urn);
+    const aws = declared.aws as AwsSetting | undefined;
+    const result = validatePolicyInputs(declared, { region: (aws ? aws.region : stackConfiguration().region) ?? process.env.AWS_REGION });
+    const failures = [...result.failures];
+    const problem = stackConfiguration().problem;
+    if (problem) failures.push({ property: "aws", reason: problem });
+    if (drift !== undefined && (typeof drift !== "object" || drift === null || Object.keys(drift).length > 0)) {
+        failures.push({ property: "drift", reason: `is set by the provider and cannot be declared (got ${JSON.stringify(drift)})` });
+    }
+    return { inputs: { ...result.inputs, drift: {} }, failures };
+}
+
+/** The declared properties, as a comparable text (defaults applied by check on both sides). */
+const declaredText = (from: Partial<RotationPolicyInputs>) =>
+    canonical(Object.fromEntries(POLICY_PROPERTIES.map((key) => [key, (from as Record<string, unknown>)[key] ?? null])));
+
+export async function diff(
+    _id: string,
+    olds: Partial<RotationPolicyOutputs>,
+    news: StoredPolicyInputs,
+): Promise<{ changes: boolean; replaces: string[]; deleteBeforeReplace: boolean }> {
+    const key = typeof news.__owner === "string" ? urnKey(news.__owner) : undefined;
+    const say = linesAbout(key);
+    const replaces = (await placeMoved(news, olds, say)) ? ["aws"] : [];
+    const drift = Object.entries(olds.drift ?? {});
+    const failed = Object.entries(olds.failed ?? {});
+    const changed = declaredText(olds) !== declaredText(news);
+    // What `up` will repair, secret by secret, on the resource (preview --refresh fills the drift).
+    // Only once the program has declared the policy (check took its URN): the engine also diffs
+    // right after a refresh, before the program runs, and those lines would land on the stack.
+    if (key !== undefined && urnKnown(key)) await sayLimited(say, [
+        ...drift.map(([name, why]) => `drift: secret ${name}: ${why}`),
+        ...failed.map(([name, why]) => `failed at the last update, to be retried: secret ${name}: ${why}`),
+    ]);
+    return { changes: replaces.length > 0 || changed || drift.length > 0 || failed.length > 0, replaces, deleteBeforeReplace: false };
+}
+
+/**
+ * A policy is for the secrets of one account and region: when its setting (or the stack's) now
+ * points at another, the same declaration means other secrets — a replacement, said in a line; the
+ * old place's secrets get the old declaration's deletionPolicy.
+ */
+async function placeMoved(news: StoredPolicyInputs, olds: Partial<RotationPolicyOutputs>, say: Say): Promise<boolean> {
+    if (!olds.region || !olds.account || JSON.stringify(news.aws ?? null).includes(UNKNOWN)) return false;
+    const connection = connectionFor(news.aws);
+    const region = await connection.region(news.aws ? news.aws.region : stackConfiguration().region).catch(() => undefined);
+    const account = await connection.account().catch(() => undefined);
+    if (region === undefined || account === undefined || (region === olds.region && account === olds.account)) return false;
+    await say(`the policy now acts in account ${account}, region ${region} (was ${olds.account}, ${olds.region}): it is replaced; the old place's secrets get the old declaration's deletionPolicy`);
+    return true;
+}
+
+function specOf(declared: Partial<RotationPolicyInputs>): PolicySpec {
+    const { spec, failures } = validatePolicyInputs(declaredOnly(declared));
+    if (!spec) {
+        throw new Error(`invalid rotation policy declaration: ${failures.map((f) => `${f.property}: ${f.reason}`).join("; ") || "values are still unknown"}`);
+    }
+    return spec;
+}
+
+/** The declaration kept in outputs and inputs (without the provider-owned and recorded properties). */
+function declaredOnly(from: Partial<RotationPolicyInputs>): RotationPolicyInputs {
+    return stripUndefined(
+        Object.fromEntries([...POLICY_PROPERTIES, "__owner"].map((key) => [key, (from as Record<string, unknown>)[key]])),
+    ) as unknown as RotationPolicyInputs;
+}
+
+/** One operation's place: the connection (the policy's aws setting, else the stack's), its account and region. */
+async function placeOf(declared: Partial<RotationPolicyInputs>): Promise<{ connection: AwsConnection; region: string; account: string }> {
+    configured();
+    const connection = connectionFor(declared.aws);
+    const region = await connection.region(declared.aws ? declared.aws.region : stackConfiguration().region);
+    return { connection, region, account: await connection.account() };
+}
+
+interface Listing {
+    secrets: ObservedSecret[];
+    calls: string[];
+}
+
+async function list(spec: PolicySpec, place: { connection: AwsConnection; region: string }, filters: { Key: "name" | "tag-key"; Values: string[] }[] | undefined): Promise<Listing> {
+    const gateway = new SecretsManagerGateway(place.region, place.connection);
+    const secrets = await gateway.listSecrets(undefined, { ...(filters ? { filters } : {}), datePending: (secret) => needsPendingAge(spec, secret) });
+    return { secrets, calls: gateway.calls };
+}
+
+const countCalls = (calls: string[]) => calls.reduce<Record<string, number>>((counts, call) => ({ ...counts, [call]: (counts[call] ?? 0) + 1 }), {});
+
+/** Says the first lines, then how many more there were. */
+async function sayLimited(say: Say, lines: string[]): Promise<void> {
+    for (const line of lines.slice(0, LINE_LIMIT)) await say(line);
+    if (lines.length > LINE_LIMIT) await say(`… and ${lines.length - LINE_LIMIT} more lines (pulumi-secret-rotation review lists every secret)`);
+}
+
+/** A Say that lets LINE_LIMIT lines through and counts the rest; `rest()` says how many were held back. */
+function limitedSay(say: Say): { say: Say; rest: () => Promise<void> } {
+    let said = 0;
+    let held = 0;
+    return {
+        say: async (line) => {
+            if (said < LINE_LIMIT) {
+                said++;
+                await say(line);
+            } else held++;
+        },
+        rest: async () => {
+            if (held > 0) await say(`… and ${held} more lines about the calls made (pulumi-secret-rotation review lists every secret's calls)`);
+        },
+    };
+}
+
+interface Execution {
+    failed: Record<string, string>;
+    calls: string[];
+}
+
+/**
+ * Runs each secret's plan with the single declaration's executor (provider.ts's apply: one call
+ * per step, a second plan after a CancelRotateSecret that names an unexpected version), CONCURRENCY
+ * secrets at a time, every call under the quota limiter of the account and region. One failing
+ * secret does not stop the others: each failure is kept with its cause.
+ */
+async function execute(spec: PolicySpec, plan: PolicyPlan, listed: ObservedSecret[], previouslyGoverned: ReadonlySet<string>, place: { connection: AwsConnection; region: string }, say: Say): Promise<Execution> {
+    const byName = new Map(listed.map((secret) => [secret.name, secret]));
+    const failed: Record<string, string> = {};
+    const calls: string[] = [];
+    let next = 0;
+    const worker = async () => {
+        while (next < plan.work.length) {
+            const work = plan.work[next++]!;
+            const gateway = new SecretsManagerGateway(place.region, place.connection);
+            const planFor = (seen: Observation, cancelledVersionId?: string): Plan => {
+                if (!seen.found) return { steps: [], blocked: { reason: `secret ${work.name} no longer exists` }, notes: [] };
+                return work.kind === "governed"
+                    ? planGoverned(spec, seen.secret, previouslyGoverned.has(work.name), cancelledVersionId)
+                    : planRelease(spec, seen.secret, cancelledVersionId);
+            };
+            try {
+                await apply(gateway, planFor, { found: true, secret: byName.get(work.name)! }, say, /* observeAfter */ false);
+            } catch (error) {
+                failed[work.name] = (error as Error).message.replace(/^secret \S+: /, "");
+            }
+            calls.push(...gateway.calls);
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, plan.work.length) }, worker));
+    return { failed, calls };
+}
+
+/** The error of an operation that failed for some secrets, with the outputs to record (the engine keeps them). */
+function partialFailure(id: string, outs: RotationPolicyOutputs, failed: Record<string, string>, attempted: number): Error {
+    const names = Object.keys(failed).sort();
+    const message =
+        `rotation policy ${outs.__owner}: ${names.length} of ${attempted} secret(s) failed; the others were reconciled (run up again to retry):\n` +
+        names.map((name) => `  secret ${name}: ${failed[name]}`).join("\n");
+    return Object.assign(new Error(message), { id, properties: outs, reasons: names.map((name) => `secret ${name}: ${failed[name]}`) });
+}
+
+function outputsOf(
+    declared: RotationPolicyInputs,
+    place: { account: string; region: string },
+    plan: PolicyPlan,
+    listed: number,
+    calls: string[],
+    recordedGoverned: string[],
+    drift: Record<string, string>,
+    failed?: Record<string, string>,
+): RotationPolicyOutputs {
+    return stripUndefined({
+        ...declaredOnly(declared),
+        drift,
+        account: place.account,
+        region: place.region,
+        governed: recordedGoverned,
+        passedOver: passedOverCounts(plan),
+        ...(failed && Object.keys(failed).length > 0 ? { failed } : {}),
+        secretsListed: listed,
+        apiCalls: countCalls(calls),
+    });
+}
+
+/** create and update: list, plan, execute, record. */
+async function reconcile(id: string | undefined, declared: StoredPolicyInputs, previous?: RotationPolicyOutputs): Promise<{ id: string; outs: RotationPolicyOutputs }> {
+    const spec = specOf(declared);
+    const place = await placeOf(declared);
+    const base = linesAbout(urnKey(spec.identity));
+    const { say, rest } = limitedSay(base);
+    const previouslyGoverned = new Set(previous?.governed ?? []);
+    const listing = await list(spec, place, listingFilters(spec.selector, previous ? specOf(previous).selector : undefined));
+    const plan = planPolicy(spec, listing.secrets, previous?.governed);
+    const execution = await execute(spec, plan, listing.secrets, previouslyGoverned, place, say);
+    await rest();
+    const calls = [...listing.calls, ...execution.calls];
+    // A secret whose reconciliation failed is not recorded as governed: the next up treats it as
+    // it did this time (a first turn-on still rotates now when rotateImmediately says so).
+    const governed = plan.governed.filter((name) => execution.failed[name] === undefined);
+    const passed = passedOverCounts(plan);
+    await base(
+        `governs ${plan.governed.length} secret(s) of ${listing.secrets.length} listed in ${place.account}/${place.region}; ` +
+            `passed over: ${Object.entries(passed).filter(([, n]) => n > 0).map(([why, n]) => `${n} ${why}`).join(", ") || "none"}; ` +
+            `${calls.length - listing.calls.length} call(s) on ${plan.work.length} secret(s)`,
+    );
+    const resourceId = id ?? spec.identity;
+    const outs = outputsOf(declared, place, plan, listing.secrets.length, calls, governed, {}, execution.failed);
+    if (Object.keys(execution.failed).length > 0) throw partialFailure(resourceId, outs, execution.failed, plan.work.length);
+    return { id: resourceId, outs };
+}
+
+export async function create(inputs: StoredPolicyInputs): Promise<{ id: string; outs: RotationPolicyOutputs }> {
+    return reconcile(undefined, inputs);
+}
+
+export async function update(id: string, olds: RotationPolicyOutputs, news: StoredPolicyInputs): Promise<{ outs: RotationPolicyOutputs }> {
+    return { outs: (await reconcile(id, news, olds)).outs };
+}
+
+/**
+ * Refresh: the live state of every selected secret, judged against the policy: `drift` names each
+ * secret out of line (what `up` will do), newly governed or no longer governed. The record of the
+ * last update (`governed`) is kept, so the drift stays until an update.
+ */
+export async function read(id: string, props: RotationPolicyOutputs): Promise<{ id: string; props: RotationPolicyOutputs; inputs: StoredPolicyInputs }> {
+    const spec = specOf(props);
+    const place = await placeOf(props);
+    const listing = await list(spec, place, listingFilters(spec.selector, spec.selector));
+    const plan = planPolicy(spec, listing.secrets, props.governed);
+    const live = outputsOf(props, place, plan, listing.secrets.length, listing.calls, props.governed ?? [], plan.drift, props.failed);
+    return { id, props: live, inputs: { ...declaredOnly(props), drift: plan.drift } };
+}
+
+/**
+ * Destroy: the secrets this policy marked (a tag-key filter on the listing), each per
+ * deletionPolicy — cancel turns off the rotation the policy turned on — and its mark released.
+ * Secrets it did not turn on are not touched.
+ */
+export async function remove(_id: string, props: RotationPolicyOutputs): Promise<void> {
+    const spec = specOf(props);
+    const place = await placeOf(props);
+    const listing = await list(spec, place, RELEASE_FILTERS);
+    const marked = listing.secrets.filter((secret) => markedBy(spec, secret));
+    const releasePlan: PolicyPlan = {
+        governed: [],
+        work: marked.map((secret) => ({ name: secret.name, arn: secret.arn, kind: "release" as const, newlyGoverned: false, plan: planRelease(spec, secret) })),
+        passedOver: planPolicy(spec, []).passedOver,
+        drift: {},
+    };
+    const base = linesAbout(urnKey(spec.identity));
+    const { say, rest } = limitedSay(base);
+    const execution = await execute(spec, releasePlan, listing.secrets, new Set(), place, say);
+    await rest();
+    await base(`released ${marked.length} secret(s) this policy had turned rotation on for (deletionPolicy ${spec.settings.deletionPolicy}); no other secret was touched`);
+    const failedNames = Object.keys(execution.failed).sort();
+    if (failedNames.length > 0) {
+        throw new Error(
+            `rotation policy ${spec.identity}: ${failedNames.length} of ${marked.length} secret(s) could not be released (run destroy again to retry):\n` +
+                failedNames.map((name) => `  secret ${name}: ${execution.failed[name]}`).join("\n"),
+        );
+    }
+}
+
+/** The policy provider's methods, by the names Pulumi calls them; policy-shim.ts dispatches here. */
+export const handlers = { configure, check, diff, create, read, update, delete: remove };

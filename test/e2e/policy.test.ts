@@ -1,0 +1,298 @@
+// End to end: a rotation policy (SecretRotationPolicy) over a fleet of seeded secrets, declared in
+// this repository's stack program (`policies` beside `rotations` in the stack configuration), with
+// the real pulumi CLI against moto behind the AWS front. The fleet mixes names, tags and owners:
+// secrets a SecretRotationState owns, secrets a service manages, replicas, secrets scheduled for
+// deletion, excluded ones, ones already rotating (on time, or stricter than the policy) and plain
+// ones. Then a few are broken out of band, `preview --refresh` must name each, `up --refresh` must
+// repair exactly those (the front's call log), `minimum` mode must leave a stricter schedule alone,
+// and the policy's destroy (deletionPolicy cancel) must turn off only what it turned on itself.
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { describe, test, TestContext } from "node:test";
+
+import {
+    CancelRotateSecretCommand,
+    CreateSecretCommand,
+    DeleteSecretCommand,
+    DescribeSecretCommand,
+    RotateSecretCommand,
+    SecretsManagerClient,
+    Tag,
+} from "@aws-sdk/client-secrets-manager";
+
+import { pool } from "../support/fleet";
+import { repoRoot, TestStack, withTranscript } from "../support/pulumi";
+import { playRotation } from "../support/rotation-lambda";
+import { createRotationLambda, labelsOf, secretsManager, undated, versionIdFor } from "../support/seed";
+import { useLocalAws } from "../support/services";
+
+const aws = useLocalAws();
+const PROGRAM = join(repoRoot(), "dist", "src", "program.js");
+const POLICY_TYPE = "pulumi-nodejs:dynamic/secretsmanager:RotationPolicy";
+const POLICY_TAG = "pulumi-secret-rotation:policy";
+const OWNER_TAG = "pulumi-secret-rotation:owner";
+const MUTATING = ["RotateSecret", "CancelRotateSecret", "UpdateSecretVersionStage", "TagResource", "UntagResource", "PutSecretValue", "CreateSecret", "DeleteSecret"];
+
+type Kind = "plain" | "ontime" | "strict" | "declared" | "managed" | "replica" | "deleted" | "excluded-tag" | "excluded-prefix" | "unselected";
+
+interface Seeded {
+    name: string;
+    arn: string;
+    kind: Kind;
+}
+
+/** 200 secrets in us-east-1 (replicas: primaries in us-west-2), in the kinds above. */
+const FLEET: [Kind, number, (i: number) => string][] = [
+    ["plain", 120, (i) => (i % 2 === 0 ? `app/plain-${i}` : `svc/plain-${i}`)],
+    ["ontime", 20, (i) => `app/ontime-${i}`],
+    ["strict", 10, (i) => `svc/strict-${i}`],
+    ["declared", 5, (i) => `app/declared-${i}`],
+    ["managed", 3, (i) => `app/managed-${i}`],
+    ["replica", 3, (i) => `app/replica-${i}`],
+    ["deleted", 2, (i) => `app/deleted-${i}`],
+    ["excluded-tag", 5, (i) => `app/manual-${i}`],
+    ["excluded-prefix", 5, (i) => `app/tmp/x-${i}`],
+    ["unselected", 27, (i) => `other/x-${i}`],
+];
+
+async function seed(lambda: string): Promise<Seeded[]> {
+    const sm = secretsManager();
+    const west = new SecretsManagerClient({ region: "us-west-2" });
+    const plan = FLEET.flatMap(([kind, count, name]) => Array.from({ length: count }, (_, i) => ({ kind, name: name(i), i })));
+    return pool(plan, 12, async ({ kind, name, i }) => {
+        const tags: Tag[] = [{ Key: "team", Value: i % 3 === 0 ? "payments" : "search" }];
+        if (kind === "excluded-tag") tags.push({ Key: "rotation", Value: "manual" });
+        if (kind === "managed") tags.push({ Key: "aws:secretsmanager:owningService", Value: "rds" });
+        if (kind === "replica") {
+            const created = await west.send(new CreateSecretCommand({ Name: name, SecretString: `value-${name}`, Tags: tags, AddReplicaRegions: [{ Region: "us-east-1" }] }));
+            return { name, kind, arn: created.ARN!.replace("us-west-2", "us-east-1") };
+        }
+        const created = await sm.send(new CreateSecretCommand({ Name: name, SecretString: `value-${name}`, Tags: tags, ClientRequestToken: versionIdFor(`${name}-v1`) }));
+        const days = kind === "ontime" || kind === "declared" ? 30 : kind === "strict" ? 7 : undefined;
+        if (days) await sm.send(new RotateSecretCommand({ SecretId: created.ARN!, RotationLambdaARN: lambda, RotationRules: { AutomaticallyAfterDays: days }, RotateImmediately: false }));
+        if (kind === "deleted") await sm.send(new DeleteSecretCommand({ SecretId: created.ARN!, RecoveryWindowInDays: 7 }));
+        return { name, kind, arn: created.ARN! };
+    });
+}
+
+interface Live {
+    enabled: boolean;
+    days?: number;
+    policyTag?: string;
+    ownerTag?: string;
+}
+
+async function liveOf(secrets: Seeded[]): Promise<Map<string, Live>> {
+    const sm = secretsManager();
+    const entries = await pool(secrets, 12, async (s) => {
+        const d = await sm.send(new DescribeSecretCommand({ SecretId: s.arn }));
+        const tag = (key: string) => d.Tags?.find((t) => t.Key === key)?.Value;
+        return [s.name, { enabled: d.RotationEnabled === true, days: d.RotationRules?.AutomaticallyAfterDays, policyTag: tag(POLICY_TAG), ownerTag: tag(OWNER_TAG) }] as const;
+    });
+    return new Map(entries);
+}
+
+/** The secrets each mutating call of the front's log was about, by operation. */
+function mutatedSecrets(fleet: Seeded[]): Record<string, string[]> {
+    const byArn = new Map(fleet.map((s) => [s.arn, s.name]));
+    const out: Record<string, string[]> = {};
+    for (const call of aws.front.calls().filter((c) => MUTATING.includes(c.operation) && c.status === 200)) {
+        (out[call.operation] ??= []).push(byArn.get(call.secretId ?? "") ?? call.secretId ?? "?");
+    }
+    for (const names of Object.values(out)) names.sort();
+    return out;
+}
+
+const POLICY = (lambda: string, overrides: Record<string, unknown> = {}) => ({
+    name: "fleet",
+    selector: { namePrefixes: ["app/", "svc/"] },
+    exclude: { namePrefixes: ["app/tmp/"], tags: [{ key: "rotation", value: "manual" }] },
+    mode: "minimum",
+    rotationLambdaArn: lambda,
+    schedule: { automaticallyAfterDays: 30 },
+    rotateImmediately: false,
+    ...overrides,
+});
+
+async function newStack(t: TestContext, config: Record<string, unknown>): Promise<TestStack> {
+    const stack = await TestStack.create({ program: PROGRAM, env: aws.env, config });
+    t.after(() => stack.cleanup());
+    return stack;
+}
+
+describe("a rotation policy over a fleet, end to end", () => {
+    test("200 seeded secrets: governs the right ones, names out-of-band breakage in preview --refresh, repairs exactly it, leaves stricter schedules alone, and its destroy turns off only what it turned on", async (t) => {
+        const lambda = await createRotationLambda();
+        const fleet = await seed(lambda);
+        assert.equal(fleet.length, 200);
+        const named = (kind: Kind) => fleet.filter((s) => s.kind === kind);
+        const declared = named("declared").map((s) => ({ secretId: s.name, rotationLambdaArn: lambda, schedule: { automaticallyAfterDays: 30 }, rotateImmediately: false }));
+        // The single declarations come first: they own their secrets before the policy exists.
+        const stack = await newStack(t, { "e2e:rotations": declared });
+        await withTranscript(t, stack, async () => {
+            await stack.up();
+            stack.writeConfig({ "e2e:rotations": declared, "e2e:policies": [POLICY(lambda)] });
+
+            // First up of the policy: the plain secrets are marked and turned on; nothing else is touched.
+            aws.front.clearCalls();
+            const first = await stack.up();
+            const plain = named("plain").map((s) => s.name).sort();
+            assert.deepEqual(mutatedSecrets(fleet), { TagResource: plain, RotateSecret: plain }, "exactly the plain secrets: mark, then turn on");
+            assert.ok(aws.front.calls().every((c) => c.operation !== "DescribeSecret"), "observed by listing, never one DescribeSecret per secret");
+            const pages = aws.front.callCount("ListSecrets");
+            assert.ok(pages <= Math.ceil(188 / 100), `ListSecrets pages: ${pages}`);
+            const [policy] = await stack.resourcesOfType(POLICY_TYPE);
+            assert.equal((policy!.outputs!.governed as string[]).length, 120 + 20 + 10);
+            assert.deepEqual(policy!.outputs!.passedOver, { excluded: 10, scheduledForDeletion: 2, replica: 3, managedByService: 3, ownedByDeclaration: 5, otherPolicy: 0 });
+            assert.match(first.stdout, /governs 150 secret\(s\)/);
+            const bytesPerSecret = Buffer.byteLength(JSON.stringify(policy)) / 150;
+            t.diagnostic(`policy state: ${Buffer.byteLength(JSON.stringify(policy))} bytes, ${bytesPerSecret.toFixed(0)} per governed secret`);
+            let live = await liveOf(fleet);
+            for (const s of fleet) {
+                const l = live.get(s.name)!;
+                const expectOn = ["plain", "ontime", "strict", "declared"].includes(s.kind);
+                if (s.kind !== "replica" && s.kind !== "deleted") assert.equal(l.enabled, expectOn, `${s.name} (${s.kind}) rotation`);
+                assert.equal(l.policyTag !== undefined, s.kind === "plain", `${s.name} (${s.kind}) carries the policy's mark only if the policy turned it on`);
+            }
+            assert.equal(live.get("svc/strict-0")!.days, 7, "minimum mode: a stricter schedule is left alone");
+
+            aws.front.clearCalls();
+            await stack.up(["--expect-no-changes"]);
+            assert.deepEqual(mutatedSecrets(fleet), {}, "a no-op up makes no call");
+            assert.equal(aws.front.calls().length, 0);
+
+            // Out of band: rotation off, a schedule made longer than the maximum (and one made
+            // stricter, which is not drift in minimum mode), a failed rotation, a new matching secret.
+            const sm = secretsManager();
+            const off = named("plain")[4]!;
+            const longer = named("ontime")[2]!;
+            const stricter = named("ontime")[3]!;
+            const failed = named("plain")[9]!;
+            await sm.send(new CancelRotateSecretCommand({ SecretId: off.arn }));
+            await sm.send(new RotateSecretCommand({ SecretId: longer.arn, RotationLambdaARN: lambda, RotationRules: { AutomaticallyAfterDays: 120 }, RotateImmediately: false }));
+            await sm.send(new RotateSecretCommand({ SecretId: stricter.arn, RotationLambdaARN: lambda, RotationRules: { AutomaticallyAfterDays: 10 }, RotateImmediately: false }));
+            await sm.send(new RotateSecretCommand({ SecretId: failed.arn, ClientRequestToken: versionIdFor("policy-failed-candidate") }));
+            const { pendingVersionId } = await playRotation(failed.arn, "candidate-value", "testSecret");
+            aws.front.setVersionCreatedDate(pendingVersionId, new Date(Date.now() - 3 * 3_600_000));
+            const created = await sm.send(new CreateSecretCommand({ Name: "app/new-one", SecretString: "new-value", Tags: [{ Key: "team", Value: "payments" }] }));
+            const newOne: Seeded = { name: "app/new-one", arn: created.ARN!, kind: "plain" };
+            fleet.push(newOne);
+
+            // preview --refresh names each of them, and makes no mutating call.
+            aws.front.clearCalls();
+            const preview = await stack.preview(["--refresh"]);
+            assert.deepEqual(mutatedSecrets(fleet), {});
+            assert.match(preview.stdout, /~ 1 to update/);
+            assert.match(preview.stdout, /RotationPolicy fleet update \[diff: ~drift\]/);
+            // The lines naming each secret land on the policy resource (Diagnostics), not on the stack.
+            const onPolicy = /\n  pulumi-nodejs:dynamic\/secretsmanager:RotationPolicy \(fleet\):\n((?:    [^\n]*\n)*)/.exec(preview.stdout)?.[1] ?? "";
+            for (const s of [off, longer, failed, newOne]) assert.match(onPolicy, new RegExp(`^    drift: secret ${s.name}: `, "m"), `preview --refresh names ${s.name}`);
+            assert.equal(onPolicy.match(/^    drift: /gm)?.length, 4, onPolicy);
+            assert.match(onPolicy, /secret app\/new-one: newly governed: rotation is declared on and is off/);
+            assert.match(onPolicy, new RegExp(`secret ${off.name}: rotation was turned off out of band`));
+            assert.match(onPolicy, new RegExp(`secret ${longer.name}: schedule every 120 days -> every 30 days`));
+            assert.match(onPolicy, new RegExp(`secret ${failed.name}: keep the stranded candidate version ${pendingVersionId}`));
+            assert.doesNotMatch(preview.stdout, /pulumi:pulumi:Stack[^\n]*drift:/, "no drift line on the stack");
+
+            // review lists, per secret, what up will call and why; exit code 2 (drift).
+            // (see the review test below for the report itself)
+
+            // up --refresh repairs exactly those, and nothing else.
+            aws.front.clearCalls();
+            await stack.up(["--refresh"]);
+            assert.deepEqual(mutatedSecrets(fleet), {
+                RotateSecret: [newOne.name, off.name, longer.name].sort(),
+                TagResource: [newOne.name],
+                UpdateSecretVersionStage: [failed.name, failed.name],
+            });
+            const onOff = aws.front.calls("RotateSecret").find((c) => c.secretId === off.arn)!;
+            assert.ok(onOff, "rotation restored on the secret turned off");
+            assert.deepEqual(undated(await labelsOf(failed.arn)), { [versionIdFor(`${failed.name}-v1`)]: ["AWSCURRENT"], [pendingVersionId]: ["QUARANTINED-" + pendingVersionId] });
+            live = await liveOf(fleet);
+            assert.equal(live.get(off.name)!.enabled, true);
+            assert.equal(live.get(longer.name)!.days, 30);
+            assert.equal(live.get(stricter.name)!.days, 10, "minimum mode leaves the stricter schedule");
+            assert.equal(live.get(newOne.name)!.policyTag, "organization/e2e/test/fleet");
+            aws.front.clearCalls();
+            await stack.preview(["--refresh", "--expect-no-changes"]);
+
+            // Enforce mode: the same secrets, now every one must have exactly 30 days: only the
+            // stricter ones are reconfigured (no mark: their rotation was on already).
+            stack.writeConfig({ "e2e:rotations": declared, "e2e:policies": [POLICY(lambda, { mode: "enforce" })] });
+            aws.front.clearCalls();
+            await stack.up();
+            assert.deepEqual(mutatedSecrets(fleet), { RotateSecret: [...named("strict").map((s) => s.name), stricter.name].sort() });
+
+            // A later single declaration takes a secret over from the policy without takeOver; the
+            // policy passes it over from then on and releases its mark.
+            const handedOver = named("plain")[0]!;
+            const declaredLater = [...declared, { secretId: handedOver.name, rotationLambdaArn: lambda, schedule: { automaticallyAfterDays: 30 }, rotateImmediately: false }];
+            stack.writeConfig({ "e2e:rotations": declaredLater, "e2e:policies": [POLICY(lambda, { mode: "enforce" })] });
+            aws.front.clearCalls();
+            await stack.up();
+            await stack.up(["--refresh"]);
+            live = await liveOf(fleet);
+            assert.equal(live.get(handedOver.name)!.ownerTag, `organization/e2e/test/${handedOver.name}`);
+            assert.equal(live.get(handedOver.name)!.policyTag, undefined, "the policy released its mark");
+            assert.deepEqual(mutatedSecrets(fleet), { TagResource: [handedOver.name], UntagResource: [handedOver.name] });
+            const [after] = await stack.resourcesOfType(POLICY_TYPE);
+            assert.equal((after!.outputs!.passedOver as Record<string, number>).ownedByDeclaration, 6);
+
+            // The policy leaves the stack (its destroy, deletionPolicy cancel): it turns off exactly
+            // the rotation it turned on and releases its marks; everything else stays as it is.
+            const before = await liveOf(fleet);
+            stack.writeConfig({ "e2e:rotations": declaredLater });
+            aws.front.clearCalls();
+            await stack.up();
+            const turnedOn = fleet.filter((s) => before.get(s.name)?.policyTag !== undefined).map((s) => s.name).sort();
+            assert.equal(turnedOn.length, 120, "119 plain secrets and the new one");
+            assert.deepEqual(mutatedSecrets(fleet), { CancelRotateSecret: turnedOn, UntagResource: turnedOn });
+            live = await liveOf(fleet);
+            for (const s of fleet) {
+                const l = live.get(s.name)!;
+                assert.equal(l.policyTag, undefined, `${s.name}: no mark left`);
+                if (turnedOn.includes(s.name)) assert.equal(l.enabled, false, `${s.name}: the policy turned it on, its destroy turns it off`);
+                else if (s.kind !== "replica" && s.kind !== "deleted") assert.equal(l.enabled, before.get(s.name)!.enabled, `${s.name}: left as it was`);
+            }
+            assert.equal(live.get(handedOver.name)!.enabled, true, "the secret a declaration took over keeps its rotation");
+            assert.equal(live.get("app/ontime-0")!.enabled, true, "rotation the policy found on stays on");
+        });
+    });
+
+    test("one failing secret does not stop the others; the error names every failed secret and its cause; a re-run finishes the rest", async (t) => {
+        const lambda = await createRotationLambda();
+        const sm = secretsManager();
+        const fleet: Seeded[] = await pool(Array.from({ length: 12 }, (_, i) => `app/p-${String(i).padStart(2, "0")}`), 6, async (name) => {
+            const created = await sm.send(new CreateSecretCommand({ Name: name, SecretString: `value-${name}` }));
+            return { name, arn: created.ARN!, kind: "plain" as const };
+        });
+        const failing = [fleet[3]!, fleet[8]!];
+        // Every attempt the SDK makes (8) fails for these two: beyond the retries.
+        aws.front.script(failing.flatMap((s) => Array.from({ length: 8 }, () => ({ operation: "RotateSecret", secretId: s.arn, fault: "server-error" as const }))));
+        const stack = await newStack(t, { "e2e:policies": [POLICY(lambda, { selector: { namePrefixes: ["app/p-"] }, exclude: undefined, mode: "enforce" })] });
+        await withTranscript(t, stack, async () => {
+            const first = await stack.up([], { expectCode: 1 });
+            const output = first.stdout + first.stderr;
+            // The engine shows the failure's reasons, one per failed secret, on the policy.
+            assert.match(output, /error: 2 errors occurred:/);
+            for (const s of failing) assert.match(output, new RegExp(`\\* secret ${s.name}: RotateSecret on ${s.arn} failed: InternalServiceError`), `names ${s.name} and its cause`);
+            assert.equal(aws.front.scriptRemaining(), 0);
+            let live = await liveOf(fleet);
+            for (const s of fleet) assert.equal(live.get(s.name)!.enabled, !failing.includes(s), `${s.name}: the others are reconciled`);
+            for (const s of failing) assert.equal(live.get(s.name)!.policyTag, "organization/e2e/test/fleet", "marked before the call that failed");
+            // The engine kept the partial outputs: the failures, and the ten governed.
+            const [policy] = await stack.resourcesOfType(POLICY_TYPE);
+            assert.deepEqual(Object.keys(policy!.outputs!.failed as object).sort(), failing.map((s) => s.name));
+            assert.equal((policy!.outputs!.governed as string[]).length, 10);
+
+            // Plain up (no refresh) retries exactly the two.
+            aws.front.clearCalls();
+            await stack.up();
+            assert.deepEqual(mutatedSecrets(fleet), { RotateSecret: failing.map((s) => s.name) });
+            live = await liveOf(fleet);
+            for (const s of fleet) assert.equal(live.get(s.name)!.enabled, true);
+            await stack.up(["--expect-no-changes"]);
+            await stack.preview(["--refresh", "--expect-no-changes"]);
+        });
+    });
+});
