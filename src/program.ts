@@ -33,7 +33,9 @@ const config = new pulumi.Config();
 const entries = readEntries(config.getObject<unknown>(CONFIG_KEY) ?? [], `${pulumi.getProject()}:${CONFIG_KEY}`);
 const states = entries.map(({ name, args }) => new SecretRotationState(name, args));
 const policyEntries = readPolicies(config.getObject<unknown>(POLICIES_KEY) ?? [], `${pulumi.getProject()}:${POLICIES_KEY}`);
-const policyResources = policyEntries.map(({ name, args }) => new SecretRotationPolicy(name, args));
+// After the stack's single declarations: a secret one of them claims is passed over by the policy
+// in the same up, instead of both acting on it.
+const policyResources = policyEntries.map(({ name, args }) => new SecretRotationPolicy(name, args, { dependsOn: states }));
 
 /** Per policy: how many secrets it governs, and how many it passed over, per reason. */
 export const policies = Object.fromEntries(

@@ -20,8 +20,8 @@ import { z } from "zod";
 import { validateInputs } from "./inputs";
 import { DesiredState, InputFailure, ObservedSecret, RotationStateInputs, Schedule, UNKNOWN } from "./model";
 import { OWNER_IDENTITY, ownerTagValue } from "./ownership";
-import { Plan, PlannedStep, planDelete, planReconcile } from "./plan";
-import { describeSchedule, longestIntervalHours } from "./schedule";
+import { analyzeLabels, Plan, PlannedStep, planDelete, planReconcile } from "./plan";
+import { describeSchedule, longestIntervalHours, schedulesEqual } from "./schedule";
 
 /** The tag a policy puts on the secrets whose rotation it turned on; its value names the policy. */
 export const POLICY_TAG_KEY = "pulumi-secret-rotation:policy";
@@ -347,6 +347,28 @@ export function desiredFor(spec: Pick<PolicySpec, "mode" | "settings" | "maxInte
     const schedule = withinMaximum(spec, secret.schedule) ? undefined : declaredSchedule;
     const lambda = secret.rotationEnabled && secret.rotationLambdaArn ? undefined : (declaredLambda ?? undefined);
     return { ...rest, ...(lambda ? { rotationLambdaArn: lambda } : {}), ...(schedule ? { schedule } : {}) };
+}
+
+/** The properties a single declaration's drift is reported by (state.ts OBSERVED_PROPERTIES). */
+export type DriftProperty = "enabled" | "rotationLambdaArn" | "schedule" | "stagingLabels";
+
+/**
+ * Which of a governed secret's properties are out of line with the policy, as a single
+ * declaration's drift names them: rotation off; in enforce mode another Lambda or schedule; in
+ * minimum mode a schedule longer than allowed; a stranded AWSPENDING (a secret a service manages
+ * is never governed, so its labels are never counted here). The last update left every governed
+ * secret in line, so these are what changed since, with `desired` as what was recorded.
+ */
+export function outOfLine(spec: Pick<PolicySpec, "mode" | "settings" | "maxIntervalHours">, secret: ObservedSecret): { property: DriftProperty; desired: unknown }[] {
+    const desired = desiredFor(spec, secret);
+    const out: { property: DriftProperty; desired: unknown }[] = [];
+    if (!secret.rotationEnabled) out.push({ property: "enabled", desired: true });
+    if (desired.rotationLambdaArn !== undefined && desired.rotationLambdaArn !== secret.rotationLambdaArn && secret.rotationEnabled) {
+        out.push({ property: "rotationLambdaArn", desired: desired.rotationLambdaArn });
+    }
+    if (desired.schedule !== undefined && !schedulesEqual(desired.schedule, secret.schedule) && secret.rotationEnabled) out.push({ property: "schedule", desired: desired.schedule });
+    if (analyzeLabels(secret, spec.settings.pendingGracePeriodMs).pending.kind === "stranded") out.push({ property: "stagingLabels", desired: "healthy" });
+    return out;
 }
 
 const claimStep = (identity: string): PlannedStep => ({

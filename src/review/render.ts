@@ -4,7 +4,7 @@ import Table from "cli-table3";
 
 import { describeSchedule, scheduleFromInput } from "../../providers/secretsmanager/schedule";
 import type { ScheduleInput } from "../../providers/secretsmanager/model";
-import { InventoryEntry, LabelEntry, LiveState, ReviewReport, RotationConfig, SecretReview } from "./report";
+import { InventoryEntry, LabelEntry, LiveState, PolicyReview, ReviewReport, RotationConfig, SecretReview } from "./report";
 
 export type ReportFormat = "table" | "markdown" | "json";
 export const REPORT_FORMATS: readonly ReportFormat[] = ["table", "markdown", "json"];
@@ -65,6 +65,13 @@ function calls(r: SecretReview): string[] {
     return [...r.plan.calls.map((c, i) => `${i + 1}. ${c.call} — ${c.why}`), ...r.plan.notes.map((n) => `note: ${n}`)];
 }
 
+/** One line per rotation policy: what it governs, how many are in line (not listed), what it passes over. */
+function policyLine(p: PolicyReview): string {
+    if (p.error) return `policy ${p.resource} (${p.step}): error: ${p.error}`;
+    const passed = Object.entries(p.passedOver).filter(([, n]) => n > 0).map(([why, n]) => `${n} ${why}`).join(", ") || "none";
+    return `policy ${p.resource} (${p.step}, ${p.mode ?? "?"}, ${p.account ?? "?"}/${p.region ?? "?"}): governs ${p.governed} of ${p.secretsListed} listed secret(s), ${p.inLine} in line and not listed; passed over: ${passed}`;
+}
+
 const drift = (r: SecretReview) => r.drift.map((d) => `${d.property}: ${JSON.stringify(d.recorded)} → ${JSON.stringify(d.live)}`);
 const findings = (f: { code: string; message: string }[]) => f.map((x) => `${x.code}: ${x.message}`);
 
@@ -79,9 +86,9 @@ function table(report: ReviewReport): string {
             style: { head: [], border: [] },
         });
         for (const r of stack.secrets) {
-            t.push([`${r.resource}\n${r.secretId}`, r.step, config(r.declared, true), config(r.live, false), labels(r.labels), calls(r).join("\n") || "none", drift(r).join("\n") || "none", findings(r.findings).join("\n") || "none"]);
+            t.push([r.policy ? `policy ${r.resource}\n${r.secretId}` : `${r.resource}\n${r.secretId}`, r.step, config(r.declared, true), config(r.live, false), labels(r.labels), calls(r).join("\n") || "none", drift(r).join("\n") || "none", findings(r.findings).join("\n") || "none"]);
         }
-        out.push(`stack ${stack.stack}`, t.toString());
+        out.push(`stack ${stack.stack}`, t.toString(), ...(stack.policies ?? []).map(policyLine));
     }
     if (report.inventory) out.push(...inventoryTable(report.inventory.undeclared, report.inventory.region));
     out.push(summaryLine(report));
@@ -108,7 +115,7 @@ function markdown(report: ReviewReport): string {
                 `| ${cell(`\`${r.resource}\``)} | ${r.step} | ${cell(config(r.declared, true))} | ${cell(config(r.live, false))} | ${cell(labels(r.labels))} | ${cell(drift(r).join("\n") || "none")} | ${cell(findings(r.findings).join("\n") || "none")} |`,
             );
         }
-        out.push("");
+        out.push("", ...(stack.policies ?? []).map((p) => `- ${policyLine(p)}`), "");
         for (const r of stack.secrets) {
             const lines = calls(r);
             out.push(`<details${lines.length > 0 && r.plan.calls.length > 0 ? " open" : ""}><summary><code>${r.resource}</code>: ${r.plan.calls.length} call(s) <code>pulumi up</code> will make</summary>`, "");

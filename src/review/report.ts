@@ -78,11 +78,33 @@ export interface SecretReview {
     findings: FindingEntry[];
     /** Set when the secret could not be reviewed (e.g. an AWS error); the rest is then partial. */
     error?: string;
+    /** For a secret a rotation policy governs or lets go of: the policy's resource name (then `resource` is it too). */
+    policy?: string;
+}
+
+/** A rotation policy of the stack: what it governs, and what it passes over. Its secrets are in `secrets` (with `policy` set) when there is something to say about them. */
+export interface PolicyReview {
+    resource: string;
+    urn: string;
+    step: StepKind;
+    account?: string;
+    region?: string;
+    mode?: string;
+    /** Secrets the policy governs (after `up`: the plan's selection). */
+    governed: number;
+    /** Of those, in line and with no finding: not listed in `secrets`. */
+    inLine: number;
+    /** Selected secrets passed over, per reason (excluded, scheduledForDeletion, replica, managedByService, ownedByDeclaration, otherPolicy). */
+    passedOver: Record<string, number>;
+    secretsListed: number;
+    error?: string;
 }
 
 export interface StackReview {
     stack: string;
     secrets: SecretReview[];
+    /** The stack's rotation policies (optional, added in v1). */
+    policies?: PolicyReview[];
 }
 
 export interface InventoryEntry {

@@ -20,6 +20,19 @@ import {
 } from "../../providers/secretsmanager/model";
 import { analyzeLabels, describeCall, Plan, planDelete, planReconcile } from "../../providers/secretsmanager/plan";
 import {
+    desiredFor,
+    listingFilters,
+    markedBy,
+    needsPendingAge,
+    outOfLine,
+    passedOverCounts,
+    planPolicy,
+    planRelease,
+    POLICY_PROPERTIES,
+    RELEASE_FILTERS,
+    validatePolicyInputs,
+} from "../../providers/secretsmanager/policy";
+import {
     declarationFrom,
     desiredFrom,
     driftBetween,
@@ -36,6 +49,7 @@ import {
     InventoryEntry,
     LabelEntry,
     LiveState,
+    PolicyReview,
     REPORT_SCHEMA_VERSION,
     ReviewReport,
     SecretReview,
@@ -81,6 +95,22 @@ export async function review(snapshots: StackSnapshot[], options: ReviewOptions)
         stack: snapshot.stack,
         secrets: reviews.filter((_, i) => jobs[i]!.snapshot === snapshot),
     }));
+    // Rotation policies, as `up` runs them: after the stack's single declarations have claimed
+    // their secrets (the stack program makes each policy depend on them), each policy's listing
+    // and the very plans `up` makes (policy.ts over plan.ts).
+    const governedArns = new Set<string>();
+    let policySecrets = 0;
+    let policyErrors = 0;
+    for (const [index, snapshot] of snapshots.entries()) {
+        for (const resource of snapshot.policies ?? []) {
+            const reviewed = await reviewPolicy(resource, snapshot, options.thresholds, now, claims, reach);
+            (stacks[index]!.policies ??= []).push(reviewed.summary);
+            stacks[index]!.secrets.push(...reviewed.secrets);
+            for (const arn of reviewed.governedArns) governedArns.add(arn);
+            policySecrets += reviewed.summary.inLine;
+            if (reviewed.summary.error !== undefined) policyErrors++;
+        }
+    }
 
     let inventory: ReviewReport["inventory"];
     if (options.inventoryRegion !== undefined) {
@@ -97,7 +127,7 @@ export async function review(snapshots: StackSnapshot[], options: ReviewOptions)
             listings.push({ account, region: listRegion, listed: await gateway.listSecrets() });
         }
         const listed = listings.flatMap((l) => l.listed);
-        const declared = new Set(reviews.flatMap((r) => [r.live.arn, r.secretId]).filter((a): a is string => a !== undefined));
+        const declared = new Set([...reviews.flatMap((r) => [r.live.arn, r.secretId]), ...governedArns].filter((a): a is string => a !== undefined));
         const undeclared = listed
             .filter((secret) => !declared.has(secret.arn))
             .map((secret): InventoryEntry => ({
@@ -121,11 +151,12 @@ export async function review(snapshots: StackSnapshot[], options: ReviewOptions)
 
     const all = stacks.flatMap((s) => s.secrets);
     const summary = {
-        secrets: all.length,
+        // The secrets a policy governs that are in line are counted here, not listed.
+        secrets: all.length + policySecrets,
         plannedCalls: all.reduce((n, s) => n + s.plan.calls.length, 0),
         drifted: all.filter((s) => s.drift.length > 0).length,
         findings: all.reduce((n, s) => n + s.findings.length, 0) + (inventory?.undeclared.reduce((n, s) => n + s.findings.length, 0) ?? 0),
-        errors: all.filter((s) => s.error !== undefined).length,
+        errors: all.filter((s) => s.error !== undefined).length + policyErrors,
         undeclared: inventory?.undeclared.length ?? 0,
     };
     return {
@@ -227,6 +258,133 @@ async function reviewResource(
         };
     } catch (error) {
         return { ...base, error: (error as Error).message };
+    }
+}
+
+/** A policy's declaration as stored or previewed: without the provider-owned drift and the serialized provider. */
+function policyDeclaration(from: Record<string, unknown>): Record<string, unknown> {
+    return Object.fromEntries([...POLICY_PROPERTIES, "__owner"].filter((key) => from[key] !== undefined).map((key) => [key, from[key]]));
+}
+
+/**
+ * One rotation policy: its listing (one ListSecrets page per 100 secrets, ListSecretVersionIds only
+ * for the pending versions of secrets it acts on), then exactly what `up` plans (policy.ts): per
+ * governed secret its calls and why, its drift since the last up (by the single declaration's
+ * property names), its health findings; the secrets it lets go of; the count of those it passes
+ * over. Governed secrets with nothing to say are counted (`inLine`), not listed.
+ */
+async function reviewPolicy(
+    resource: StackResource,
+    snapshot: StackSnapshot,
+    thresholds: HealthThresholds,
+    now: () => Date,
+    claims: Claims,
+    reach: (connection: AwsConnection) => void,
+): Promise<{ summary: PolicyReview; secrets: SecretReview[]; governedArns: string[] }> {
+    const recorded = resource.recorded?.outputs as Record<string, unknown> | undefined;
+    const summary: PolicyReview = { resource: resource.name, urn: resource.urn, step: resource.step, governed: 0, inLine: 0, passedOver: {}, secretsListed: 0 };
+    const source = resource.inputs ?? recorded;
+    if (!source) return { summary: { ...summary, error: "neither declared nor recorded" }, secrets: [], governedArns: [] };
+    const declaredAws = source.aws as AwsSetting | undefined;
+    const region = declaredAws ? declaredAws.region : snapshot.region;
+    const validated = validatePolicyInputs(policyDeclaration(source), { region });
+    if (validated.failures.length > 0) {
+        return { summary: { ...summary, error: `the declaration is invalid: ${validated.failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}` }, secrets: [], governedArns: [] };
+    }
+    const spec = validated.spec;
+    if (!spec) return { summary: { ...summary, error: "some declared values are only known during up: its calls are decided then" }, secrets: [], governedArns: [] };
+    const recordedSpec = recorded ? validatePolicyInputs(policyDeclaration(recorded)).spec : undefined;
+    const recordedGoverned = Array.isArray(recorded?.governed) ? (recorded.governed as string[]) : undefined;
+    const fresh = resource.step === "create" || resource.step === "replace" || !recorded;
+    try {
+        const connection = connectionFor(declaredAws, snapshot.aws ?? { setting: {} });
+        reach(connection);
+        const gateway = new SecretsManagerGateway(region, connection);
+        const filters = resource.step === "delete" ? RELEASE_FILTERS : listingFilters(spec.selector, fresh ? undefined : recordedSpec?.selector);
+        const listed = await gateway.listSecrets(undefined, { ...(filters ? { filters } : {}), datePending: (secret) => needsPendingAge(spec, secret) });
+        const account = await connection.account();
+        const listedRegion = await gateway.resolvedRegion();
+        // As in up: a single declaration of the same stack that claims a secret does so before the policy runs.
+        const secrets = listed.map((secret) => {
+            const claim = claims.get(claimKey(snapshot, secret.arn));
+            return claim ? { ...secret, ownerTag: claim.value } : secret;
+        });
+        const byName = new Map(secrets.map((secret) => [secret.name, secret]));
+        const entry = (secret: ObservedSecret | undefined, name: string, plan: Plan | undefined, drift: DriftEntry[], declared: SecretReview["declared"], findings: SecretReview["findings"]): SecretReview => {
+            const calls = !plan || plan.blocked ? [] : plan.steps.map((step) => ({ api: step.call.api, call: describeCall(step.call), why: step.why }));
+            const notes = [...(plan?.notes ?? [])];
+            if (resource.step === "same" && calls.length > 0) notes.push(REPAIRED_ONLY_WITH_REFRESH);
+            return {
+                resource: resource.name,
+                urn: resource.urn,
+                secretId: name,
+                region: listedRegion,
+                step: resource.step,
+                declared,
+                live: liveOf(secret ? { found: true, secret } : { found: false, secretId: name, region: listedRegion }),
+                labels: secret ? labelsOf(secret) : [],
+                plan: { calls, ...(plan?.blocked ? { blocked: plan.blocked.reason } : {}), notes },
+                drift,
+                findings,
+                policy: resource.name,
+            };
+        };
+        const out: SecretReview[] = [];
+        if (resource.step === "delete") {
+            for (const secret of secrets.filter((s) => markedBy(spec, s))) {
+                out.push(entry(secret, secret.name, planRelease(spec, secret), [], null, []));
+            }
+            return { summary: { ...summary, account, region: listedRegion, mode: spec.mode, secretsListed: listed.length }, secrets: out, governedArns: [] };
+        }
+        const plan = planPolicy(spec, secrets, fresh ? undefined : recordedGoverned);
+        const work = new Map(plan.work.map((w) => [w.name, w]));
+        const governedSet = new Set(plan.governed);
+        let inLine = 0;
+        for (const name of plan.governed) {
+            const secret = byName.get(name)!;
+            const desired = desiredFor(spec, secret);
+            const drift: DriftEntry[] = [];
+            if (!fresh && !recordedGoverned?.includes(name)) drift.push({ property: "secret", recorded: null, live: "newly governed by the policy" });
+            else if (!fresh) {
+                for (const d of outOfLine(spec, secret)) {
+                    const live = d.property === "enabled" ? secret.rotationEnabled : d.property === "rotationLambdaArn" ? secret.rotationLambdaArn : d.property === "schedule" ? toScheduleInput(secret.schedule) : stagingLabelsOf(secret, analyzeLabels(secret, spec.settings.pendingGracePeriodMs));
+                    const recordedValue = d.property === "schedule" ? toScheduleInput(desired.schedule) : d.desired;
+                    drift.push(stripUndefined({ property: d.property, recorded: recordedValue ?? null, live: live ?? null }));
+                }
+            }
+            const findings = assessHealth(healthFactsFromObservation({ found: true, secret }, spec.settings.pendingGracePeriodMs), { now: now().toISOString(), thresholds, rotationExpected: true });
+            const planned = work.get(name)?.plan;
+            if (!planned && drift.length === 0 && findings.length === 0) {
+                inLine++;
+                continue;
+            }
+            const declared = stripUndefined({ enabled: true, rotationLambdaArn: desired.rotationLambdaArn, schedule: toScheduleInput(desired.schedule) });
+            out.push(entry(secret, name, planned ?? { steps: [], notes: [] }, drift, declared, findings));
+        }
+        // Secrets it lets go of (it marked them), and secrets it no longer governs or that are gone.
+        for (const [name, why] of Object.entries(plan.drift)) {
+            if (governedSet.has(name)) continue;
+            out.push(entry(byName.get(name), name, work.get(name)?.plan, [{ property: "secret", recorded: "governed by the policy", live: why }], null, []));
+        }
+        for (const w of plan.work) {
+            if (w.kind === "release" && plan.drift[w.name] === undefined) out.push(entry(byName.get(w.name), w.name, w.plan, [], null, []));
+        }
+        return {
+            summary: {
+                ...summary,
+                account,
+                region: listedRegion,
+                mode: spec.mode,
+                governed: plan.governed.length,
+                inLine,
+                passedOver: passedOverCounts(plan),
+                secretsListed: listed.length,
+            },
+            secrets: out,
+            governedArns: plan.governed.map((name) => byName.get(name)!.arn),
+        };
+    } catch (error) {
+        return { summary: { ...summary, error: (error as Error).message }, secrets: [], governedArns: [] };
     }
 }
 

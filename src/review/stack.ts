@@ -9,6 +9,8 @@ import { StackAws, stackAwsConfig } from "../../providers/secretsmanager/aws-set
 import type { StepKind } from "./report";
 
 export const ROTATION_STATE_TYPE = "pulumi-nodejs:dynamic/secretsmanager:RotationState";
+export const ROTATION_POLICY_TYPE = "pulumi-nodejs:dynamic/secretsmanager:RotationPolicy";
+const REVIEWED_TYPES = [ROTATION_STATE_TYPE, ROTATION_POLICY_TYPE];
 
 export interface StackResource {
     urn: string;
@@ -28,6 +30,8 @@ export interface StackSnapshot {
     /** The stack's aws:* configuration, read as the provider's configure() reads it: credentials are resolved exactly as `up` resolves them. */
     aws?: StackAws;
     resources: StackResource[];
+    /** The stack's rotation policies (SecretRotationPolicy), read the same way. */
+    policies?: StackResource[];
 }
 
 const STEP_OF: Partial<Record<OpType, StepKind>> = {
@@ -49,11 +53,13 @@ const STEP_OF: Partial<Record<OpType, StepKind>> = {
 export async function readStack(stackName: string, workDir: string, options: { fromState?: boolean } = {}): Promise<StackSnapshot> {
     const stack = await LocalWorkspace.selectStack({ stackName, workDir });
     const declared = new Map<string, { step: StepKind; inputs?: Record<string, unknown> }>();
+    const types = new Map<string, string>();
     const onEvent = (event: EngineEvent) => {
         const meta = event.resourcePreEvent?.metadata;
-        if (!meta || meta.type !== ROTATION_STATE_TYPE) return;
+        if (!meta || !REVIEWED_TYPES.includes(meta.type)) return;
         const step = STEP_OF[meta.op];
         if (!step) return;
+        types.set(meta.urn, meta.type);
         const earlier = declared.get(meta.urn);
         // A replacement shows as several steps; the new inputs are on the one that has them.
         declared.set(meta.urn, { step: earlier?.step === "replace" ? "replace" : step, inputs: meta.new?.inputs ?? earlier?.inputs });
@@ -63,12 +69,13 @@ export async function readStack(stackName: string, workDir: string, options: { f
     const recorded = new Map<string, { id: string; outputs: Record<string, unknown> }>();
     type Stored = { urn: string; type: string; id?: string; inputs?: Record<string, unknown>; outputs?: Record<string, unknown> };
     for (const resource of (exported.deployment?.resources ?? []) as Stored[]) {
-        if (resource.type !== ROTATION_STATE_TYPE || !resource.id) continue;
+        if (!REVIEWED_TYPES.includes(resource.type) || !resource.id) continue;
+        types.set(resource.urn, resource.type);
         recorded.set(resource.urn, { id: resource.id, outputs: resource.outputs ?? {} });
         if (options.fromState) declared.set(resource.urn, { step: "same", inputs: resource.inputs ?? {} });
     }
     const urns = new Set([...declared.keys(), ...recorded.keys()]);
-    const resources = [...urns].sort().map((urn): StackResource => {
+    const all = [...urns].sort().map((urn): StackResource => {
         const d = declared.get(urn);
         const r = recorded.get(urn);
         return {
@@ -80,10 +87,12 @@ export async function readStack(stackName: string, workDir: string, options: { f
             ...(r ? { recorded: r } : {}),
         };
     });
+    const resources = all.filter((r) => types.get(r.urn) !== ROTATION_POLICY_TYPE);
+    const policies = all.filter((r) => types.get(r.urn) === ROTATION_POLICY_TYPE);
     const config = await stack.getAllConfig();
     const aws = stackAwsConfig(Object.fromEntries(Object.entries(config).map(([key, entry]) => [key, entry.value])));
     if (aws.failures.length > 0) throw new Error(`stack ${stackName}: the AWS configuration is invalid: ${aws.failures.map((f) => `${f.property} ${f.reason}`).join("; ")}`);
-    return { stack: stackName, region: aws.setting.region, aws, resources };
+    return { stack: stackName, region: aws.setting.region, aws, resources, ...(policies.length > 0 ? { policies } : {}) };
 }
 
 /** The serialized provider rides along in every resource's inputs: not a declaration. */

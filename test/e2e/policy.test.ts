@@ -7,6 +7,7 @@
 // repair exactly those (the front's call log), `minimum` mode must leave a stricter schedule alone,
 // and the policy's destroy (deletionPolicy cancel) must turn off only what it turned on itself.
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test, TestContext } from "node:test";
 
@@ -19,9 +20,12 @@ import {
     SecretsManagerClient,
     Tag,
 } from "@aws-sdk/client-secrets-manager";
+import Ajv from "ajv";
+import addFormats from "ajv-formats";
 
+import type { ReviewReport } from "../../src/review/report";
 import { pool } from "../support/fleet";
-import { repoRoot, TestStack, withTranscript } from "../support/pulumi";
+import { describeResult, repoRoot, runProcess, TestStack, withTranscript } from "../support/pulumi";
 import { playRotation } from "../support/rotation-lambda";
 import { createRotationLambda, labelsOf, secretsManager, undated, versionIdFor } from "../support/seed";
 import { useLocalAws } from "../support/services";
@@ -31,6 +35,10 @@ const PROGRAM = join(repoRoot(), "dist", "src", "program.js");
 const POLICY_TYPE = "pulumi-nodejs:dynamic/secretsmanager:RotationPolicy";
 const POLICY_TAG = "pulumi-secret-rotation:policy";
 const OWNER_TAG = "pulumi-secret-rotation:owner";
+const CLI = join(repoRoot(), "dist", "src", "cli", "main.js");
+const ajv = new Ajv({ strict: true, allErrors: true });
+addFormats(ajv);
+const validateReport = ajv.compile(JSON.parse(readFileSync(join(repoRoot(), "schemas", "review-report.v1.json"), "utf8")));
 const MUTATING = ["RotateSecret", "CancelRotateSecret", "UpdateSecretVersionStage", "TagResource", "UntagResource", "PutSecretValue", "CreateSecret", "DeleteSecret"];
 
 type Kind = "plain" | "ontime" | "strict" | "declared" | "managed" | "replica" | "deleted" | "excluded-tag" | "excluded-prefix" | "unselected";
@@ -194,8 +202,38 @@ describe("a rotation policy over a fleet, end to end", () => {
             assert.match(onPolicy, new RegExp(`secret ${failed.name}: keep the stranded candidate version ${pendingVersionId}`));
             assert.doesNotMatch(preview.stdout, /pulumi:pulumi:Stack[^\n]*drift:/, "no drift line on the stack");
 
-            // review lists, per secret, what up will call and why; exit code 2 (drift).
-            // (see the review test below for the report itself)
+            // review lists, per secret, what up will call and why, with the drift by property;
+            // exit code 6 (drift, and findings: rotation off, a stranded AWSPENDING). Read-only.
+            aws.front.clearCalls();
+            const reviewed = await runProcess("node", [CLI, "review", "--stack", stack.stack, "--format", "json"], stack.projectDir, stack.env, 300_000);
+            stack.history.push(reviewed);
+            assert.equal(reviewed.code, 6, describeResult(reviewed));
+            assert.deepEqual(mutatedSecrets(fleet), {}, "review is read-only");
+            const report = JSON.parse(reviewed.stdout) as ReviewReport;
+            assert.ok(validateReport(report), ajv.errorsText(validateReport.errors));
+            const [policyReview] = report.stacks[0]!.policies!;
+            assert.deepEqual(
+                { governed: policyReview!.governed, inLine: policyReview!.inLine, step: policyReview!.step, mode: policyReview!.mode },
+                { governed: 151, inLine: 147, step: "same", mode: "minimum" },
+            );
+            assert.equal(policyReview!.passedOver.ownedByDeclaration, 5);
+            const bySecret = new Map(report.stacks[0]!.secrets.filter((r) => r.policy === "fleet").map((r) => [r.secretId, r]));
+            assert.deepEqual([...bySecret.keys()].sort(), [newOne.name, off.name, longer.name, failed.name].sort());
+            const expected: Record<string, { apis: string[]; drift: string[] }> = {
+                [off.name]: { apis: ["RotateSecret"], drift: ["enabled"] },
+                [longer.name]: { apis: ["RotateSecret"], drift: ["schedule"] },
+                [failed.name]: { apis: ["UpdateSecretVersionStage", "UpdateSecretVersionStage"], drift: ["stagingLabels"] },
+                [newOne.name]: { apis: ["TagResource", "RotateSecret"], drift: ["secret"] },
+            };
+            for (const [name, want] of Object.entries(expected)) {
+                const r = bySecret.get(name)!;
+                assert.deepEqual({ apis: r.plan.calls.map((c) => c.api), drift: r.drift.map((d) => d.property) }, want, name);
+                assert.ok(r.plan.calls.every((c) => c.why.length > 0));
+                assert.ok(r.plan.notes.some((n) => /pulumi up --refresh/.test(n)), "plain up makes none of these calls");
+            }
+            assert.deepEqual(bySecret.get(longer.name)!.drift[0], { property: "schedule", recorded: { automaticallyAfterDays: 30 }, live: { automaticallyAfterDays: 120 } });
+            const table = await runProcess("node", [CLI, "review", "--stack", stack.stack], stack.projectDir, stack.env, 300_000);
+            assert.match(table.stdout, /policy fleet \(same, minimum, 123456789012\/us-east-1\): governs 151 of \d+ listed secret\(s\), 147 in line and not listed; passed over: 10 excluded, 2 scheduledForDeletion, 3 replica, 3 managedByService, 5 ownedByDeclaration/);
 
             // up --refresh repairs exactly those, and nothing else.
             aws.front.clearCalls();

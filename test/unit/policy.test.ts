@@ -9,6 +9,7 @@ import { describePlan, Plan } from "../../providers/secretsmanager/plan";
 import {
     desiredFor,
     listingFilters,
+    outOfLine,
     passedOverCounts,
     planGoverned,
     planPolicy,
@@ -274,6 +275,24 @@ describe("the whole policy", () => {
         const inLine = [rotating("app/a", 30), rotating("app/b", 30, { tags: { [POLICY_TAG_KEY]: IDENTITY } }), rotating("app/owned", 7, { ownerTag: "x/y/z/w" })];
         const plan = planPolicy(spec(), inLine, ["app/a", "app/b"]);
         assert.deepEqual([plan.work, plan.drift], [[], {}]);
+    });
+});
+
+describe("drift of a governed secret, by the single declaration's property names", () => {
+    test("rotation off, another Lambda or schedule (enforce), a longer schedule (minimum), a stranded AWSPENDING", () => {
+        const props = (p: PolicySpec, s: ObservedSecret) => outOfLine(p, s).map((d) => d.property);
+        assert.deepEqual(props(spec(), rotating("app/ok", 30)), []);
+        assert.deepEqual(props(spec(), rotating("app/off", 30, { rotationEnabled: false })), ["enabled"]);
+        assert.deepEqual(props(spec(), rotating("app/other", 7, { rotationLambdaArn: OTHER_LAMBDA })), ["rotationLambdaArn", "schedule"]);
+        assert.deepEqual(props(spec({ mode: "minimum" }), rotating("app/other", 7, { rotationLambdaArn: OTHER_LAMBDA })), [], "minimum: a team's Lambda and stricter schedule are in line");
+        assert.deepEqual(props(spec({ mode: "minimum" }), rotating("app/lax", 120)), ["schedule"]);
+        const stranded = rotating("app/stranded", 30, {
+            versions: [
+                { versionId: "v1", labels: ["AWSCURRENT"] },
+                { versionId: "v2", labels: ["AWSPENDING"], createdDate: "2026-11-23T09:00:00.000Z" },
+            ],
+        });
+        assert.deepEqual(props(spec(), stranded), ["stagingLabels"]);
     });
 });
 
