@@ -10,6 +10,7 @@ import { describeResult, isolatedPulumiEnv, PulumiResult, repoRoot, runProcess }
 
 export const ROTATION_TYPE = "pulumi-nodejs:dynamic/secretsmanager:RotationState";
 export const FLOOR_TYPE = "pulumi-nodejs:dynamic/bench:NoOp";
+export const POLICY_TYPE = "pulumi-nodejs:dynamic/secretsmanager:RotationPolicy";
 
 // The engine floor's provider: answers every call from its inputs. Installed as a package in the
 // project's node_modules so Pulumi stores it as a require, like the real provider.
@@ -40,6 +41,15 @@ if (floor) {
         constructor(name, args) { super(noop, name, args, undefined, "bench", "NoOp"); }
     }
     for (let i = 0; i < count; i++) new NoOp("secret-" + i, declaration(i));
+} else if (config.require("mode") === "policy") {
+    // One declaration for every secret under the prefix (each size seeds its own region's secrets).
+    const { SecretRotationPolicy } = require("pulumi-secret-rotation");
+    new SecretRotationPolicy("fleet", {
+        selector: { namePrefixes: [prefix + "/"] },
+        rotationLambdaArn: config.require("lambda"),
+        schedule: { automaticallyAfterDays: 30 },
+        rotateImmediately: false,
+    });
 } else {
     const { SecretRotationState } = require("pulumi-secret-rotation");
     for (let i = 0; i < count; i++) new SecretRotationState("secret-" + i, declaration(i));

@@ -6,6 +6,10 @@
 //   this package  first up (enable all), no-op up, preview --refresh, refresh, up adopting the
 //                 same secrets after the stack's state was lost (each secret still carries the
 //                 stack's owner tag, so adopting is one DescribeSecret), destroy.
+// Then, for each policy size N, N secrets again and one SecretRotationPolicy for all of them:
+//   API floor     N RotateSecret (enable) and N CancelRotateSecret (destroy), paced at the quota;
+//   the policy    first up (enable all), no-op up, preview --refresh, refresh, destroy — with the
+//                 provider's limiter raised to the documented quota (50/s), as the floor is paced.
 // It prints a table, writes JSON (schema in BENCHMARKS.md) to bench/results/latest.json, and exits
 // 1 when a deterministic target (API call counts, state bytes) fails. Timings are only reported.
 import { randomBytes } from "node:crypto";
@@ -22,12 +26,17 @@ import { MotoServer, useAwsEnv } from "../test/support/moto";
 import { repoRoot, runProcess } from "../test/support/pulumi";
 import { createRotationLambda } from "../test/support/seed";
 import { mapConcurrently, runApiFloor } from "./api-floor";
-import { BenchProject, createBenchProject, createByValueVariant, FLOOR_TYPE, initStack, pulumi, ROTATION_TYPE } from "./project";
+import { BenchProject, createBenchProject, createByValueVariant, FLOOR_TYPE, initStack, POLICY_TYPE, pulumi, ROTATION_TYPE } from "./project";
 import { ProcessSampler } from "./processes";
 import {
     API_FLOOR_WORK,
     evaluateTargets,
     failedDeterministic,
+    POLICY_STEP_LABELS,
+    POLICY_STEPS,
+    PolicySizeResult,
+    PolicyStepName,
+    QUOTA_PER_SECOND,
     SizeResult,
     StepMeasurement,
     StepName,
@@ -39,7 +48,12 @@ import {
 } from "./targets";
 
 export const RESULTS_SCHEMA_VERSION = 1;
-const MODES = { quick: [10, 100], full: [10, 100, 1000] } as const;
+// quick: what `npm test` runs (small); default: `npm run bench`; full: `npm run bench -- --full`.
+const MODES = {
+    quick: { sizes: [10, 100], policySizes: [200] },
+    default: { sizes: [10, 100], policySizes: [1000] },
+    full: { sizes: [10, 100, 1000], policySizes: [1000, 10_000] },
+} as const;
 
 interface BenchResults {
     schemaVersion: number;
@@ -49,6 +63,8 @@ interface BenchResults {
     machine: { cpus: number; cpuModel: string; memoryGiB: number; platform: string; node: string; pulumi: string };
     parallelism: number;
     sizes: SizeResult[];
+    /** The rotation policy at each policy size (optional: added with policies, schema version 1). */
+    policies: PolicySizeResult[];
     targets: TargetResult[];
 }
 
@@ -58,21 +74,28 @@ function options() {
             full: { type: "boolean", default: false },
             quick: { type: "boolean", default: false },
             sizes: { type: "string" },
+            "policy-sizes": { type: "string" },
             profile: { type: "boolean", default: false },
             out: { type: "string", default: join(repoRoot(), "bench", "results", "latest.json") },
         },
     });
     if (values.full && values.quick) throw new Error("--full and --quick: choose one");
-    const mode = values.sizes ? "custom" : values.full ? "full" : "quick";
-    const sizes = values.sizes
-        ? values.sizes.split(",").map((s) => {
-              const n = Number(s);
-              if (!Number.isInteger(n) || n < 1) throw new Error(`--sizes: "${s}" is not a whole number of secrets ≥ 1`);
-              return n;
-          })
-        : [...MODES[mode as "quick" | "full"]];
+    const custom = values.sizes !== undefined || values["policy-sizes"] !== undefined;
+    const mode = custom ? "custom" : values.full ? "full" : values.quick ? "quick" : "default";
+    const parse = (option: string, text: string | undefined) =>
+        (text ?? "")
+            .split(",")
+            .filter((s) => s !== "")
+            .map((s) => {
+                const n = Number(s);
+                if (!Number.isInteger(n) || n < 1) throw new Error(`--${option}: "${s}" is not a whole number of secrets ≥ 1`);
+                return n;
+            });
+    const preset = custom ? undefined : MODES[mode as keyof typeof MODES];
+    const sizes = preset ? [...preset.sizes] : parse("sizes", values.sizes);
+    const policySizes = preset ? [...preset.policySizes] : parse("policy-sizes", values["policy-sizes"]);
     // The profile (three more first ups) runs at the largest size, in full mode or when asked.
-    return { mode, sizes, profile: values.profile || mode === "full", out: resolve(values.out!) };
+    return { mode, sizes, policySizes, profile: values.profile || mode === "full", out: resolve(values.out!) };
 }
 
 const log = (message: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
@@ -235,6 +258,46 @@ async function measureSize(
     };
 }
 
+/**
+ * One SecretRotationPolicy over N seeded secrets (every secret of the region is under its prefix),
+ * with the provider's limiter at the documented quota (PULUMI_SECRET_ROTATION_CALLS_PER_SECOND=50),
+ * as the API floor is paced: first up (enable all), no-op up, preview --refresh, refresh, destroy.
+ */
+async function measurePolicy(n: number, moto: MotoServer, front: AwsFront, project: BenchProject): Promise<PolicySizeResult> {
+    await moto.reset();
+    front.reset();
+    const lambda = await createRotationLambda(`bench-policy-rotator-${n}`);
+    const prefix = `policy-${n}`;
+    log(`policy N=${n}: seeding ${n} secrets`);
+    const secretIds = await seedSecrets(prefix, n);
+
+    log(`policy N=${n}: API floor (${n} RotateSecret, then ${n} CancelRotateSecret, at ${QUOTA_PER_SECOND}/s)`);
+    const apiFloor: PolicySizeResult["apiFloor"] = {};
+    apiFloor.up = await measureStep(front, project, () => runApiFloor("enable", secretIds, { concurrency: project.parallelism, lambdaArn: lambda }));
+    apiFloor.destroy = await measureStep(front, project, () => runApiFloor("disable", secretIds, { concurrency: project.parallelism, lambdaArn: lambda }));
+    log(`policy N=${n}: API floor ${apiFloor.up.wallSeconds} s to enable, ${apiFloor.destroy.wallSeconds} s to disable`);
+
+    const atQuota: BenchProject = { ...project, env: { ...project.env, PULUMI_SECRET_ROTATION_CALLS_PER_SECOND: String(QUOTA_PER_SECOND) } };
+    const stack = `policy-${n}`;
+    await initStack(atQuota, stack, { count: "0", prefix, lambda, mode: "policy" });
+    const real = {} as Record<PolicyStepName, StepMeasurement>;
+    let stateBytes = 0;
+    let sample: unknown;
+    for (const step of POLICY_STEPS) {
+        real[step] = await measureStep(front, atQuota, () => pulumi(atQuota, [...STEP_ARGS[step], "--stack", stack]));
+        log(`policy N=${n}: ${POLICY_STEP_LABELS[step]}: ${real[step].wallSeconds} s, ${fmtCalls(real[step].apiCalls)}`);
+        if (step === "up") {
+            const exported = (await pulumi(atQuota, ["stack", "export", "--stack", stack])).stdout;
+            const resource = (JSON.parse(exported).deployment.resources ?? []).find((r: { type: string }) => r.type === POLICY_TYPE);
+            stateBytes = resource ? Buffer.byteLength(JSON.stringify(resource)) : 0;
+            if (resource?.outputs?.governed) resource.outputs.governed = [...resource.outputs.governed.slice(0, 3), `… ${resource.outputs.governed.length - 3} more`];
+            sample = resource;
+        }
+    }
+    await pulumi(atQuota, ["stack", "rm", "--yes", "--stack", stack]);
+    return { secrets: n, real, apiFloor, callsPerSecond: QUOTA_PER_SECOND, stateBytes, sampleResourceState: sample };
+}
+
 const fmtCalls = (calls: Record<string, number>) =>
     Object.entries(calls)
         .sort(([a], [b]) => a.localeCompare(b))
@@ -299,11 +362,35 @@ export function renderTable(results: BenchResults): string {
         }
         profileTable = `\n${p.toString()}`;
     }
-    return `${table.toString()}\n${targets.toString()}${profileTable}`;
+    let policyTable = "";
+    if (results.policies.length > 0) {
+        const p = new Table({
+            head: ["N", "policy step", "this package (s)", "API floor (s)", "ratio to floor", "API calls", "provider RSS MiB"],
+            style: { head: [], border: [] },
+        });
+        for (const size of results.policies) {
+            for (const step of POLICY_STEPS) {
+                const real = size.real[step];
+                const floor = size.apiFloor[step]?.wallSeconds;
+                p.push([
+                    String(size.secrets),
+                    POLICY_STEP_LABELS[step],
+                    real.wallSeconds.toFixed(2),
+                    floor === undefined ? "-" : floor.toFixed(2),
+                    floor ? (real.wallSeconds / floor).toFixed(2) : "-",
+                    fmtCalls(real.apiCalls),
+                    real.providerPeakRssMiB?.toFixed(0) ?? "-",
+                ]);
+            }
+            p.push([String(size.secrets), "state of the policy", `${size.stateBytes} B`, "", "", `${(size.stateBytes / size.secrets).toFixed(1)} B per secret`, ""]);
+        }
+        policyTable = `\n${p.toString()}`;
+    }
+    return `${table.toString()}${policyTable}\n${targets.toString()}${profileTable}`;
 }
 
 async function main(): Promise<number> {
-    const { mode, sizes, profile, out } = options();
+    const { mode, sizes, policySizes, profile, out } = options();
     const startedAt = new Date();
     const root = mkdtempSync(join(tmpdir(), "psr-bench-"));
     const moto = await MotoServer.start();
@@ -311,12 +398,14 @@ async function main(): Promise<number> {
     const env = { ...moto.awsEnv(), AWS_ENDPOINT_URL_SECRETS_MANAGER: front.endpoint };
     const restoreEnv = useAwsEnv(env);
     try {
-        log(`mode ${mode}: N ∈ {${sizes.join(", ")}}; packing and installing the package into a fresh project`);
+        log(`mode ${mode}: N ∈ {${sizes.join(", ")}}, policy N ∈ {${policySizes.join(", ")}}; packing and installing the package into a fresh project`);
         const project = await createBenchProject(root, { ...env });
         const measured: SizeResult[] = [];
         const largest = Math.max(...sizes);
         const byValue = profile ? createByValueVariant(project, root) : undefined;
         for (const n of sizes) measured.push(await measureSize(n, moto, front, project, n === largest ? byValue : undefined));
+        const policies: PolicySizeResult[] = [];
+        for (const n of policySizes) policies.push(await measurePolicy(n, moto, front, project));
         const pulumiVersion = (await runProcess("pulumi", ["version"], root, project.env, 60_000)).stdout.trim();
         const results: BenchResults = {
             schemaVersion: RESULTS_SCHEMA_VERSION,
@@ -333,7 +422,8 @@ async function main(): Promise<number> {
             },
             parallelism: project.parallelism,
             sizes: measured,
-            targets: evaluateTargets(measured),
+            policies,
+            targets: evaluateTargets(measured, policies),
         };
         mkdirSync(dirname(out), { recursive: true });
         writeFileSync(out, JSON.stringify(results, null, 2) + "\n");

@@ -97,7 +97,7 @@ export const RSS_LIMIT_MIB = 300;
 /** Time per secret of the first up, seconds. */
 export const perSecret = (size: SizeResult) => size.real.up.wallSeconds / size.secrets;
 
-export function evaluateTargets(sizes: SizeResult[]): TargetResult[] {
+export function evaluateTargets(sizes: SizeResult[], policies: PolicySizeResult[] = []): TargetResult[] {
     const results: TargetResult[] = [];
     for (const size of sizes) {
         const n = size.secrets;
@@ -204,6 +204,128 @@ export function evaluateTargets(sizes: SizeResult[]): TargetResult[] {
         });
     } else {
         results.push(unmeasured("provider-rss@1000", `N=1000: provider peak RSS under ${RSS_LIMIT_MIB} MB`));
+    }
+    results.push(...evaluatePolicyTargets(policies));
+    return results;
+}
+
+// ---- rotation policies (SecretRotationPolicy): one resource for N secrets ----
+
+/** The Pulumi operations measured on the policy's stack, in order. */
+export const POLICY_STEPS = ["up", "up-noop", "preview-refresh", "refresh", "destroy"] as const;
+export type PolicyStepName = (typeof POLICY_STEPS)[number];
+
+export const POLICY_STEP_LABELS: Record<PolicyStepName, string> = {
+    up: "first up (enable all)",
+    "up-noop": "no-op up",
+    "preview-refresh": "preview --refresh",
+    refresh: "refresh",
+    destroy: "destroy (cancel what it turned on)",
+};
+
+export interface PolicySizeResult {
+    /** N: the secrets the policy governs (every secret of the region matches it). */
+    secrets: number;
+    real: Record<PolicyStepName, StepMeasurement>;
+    /** The API floor of the steps that have one: `up` (N RotateSecret) and `destroy` (N CancelRotateSecret), each paced at the documented 50/s. */
+    apiFloor: Partial<Record<PolicyStepName, StepMeasurement>>;
+    /** The provider's limiter rate during the run (PULUMI_SECRET_ROTATION_CALLS_PER_SECOND). */
+    callsPerSecond: number;
+    /** Bytes of the policy resource in `pulumi stack export` after the first up. */
+    stateBytes: number;
+    /** The policy resource as `pulumi stack export` has it, its `governed` list cut to 3 names. */
+    sampleResourceState?: unknown;
+}
+
+/** Per matching secret, the policy resource's state may take at most this (issue 16). */
+export const POLICY_STATE_BYTES_PER_SECRET = 200;
+export const POLICY_ENABLE_FLOOR_FACTOR = 1.3;
+/** The documented quota the API floor is paced at: RotateSecret + CancelRotateSecret, 50 per second. */
+export const QUOTA_PER_SECOND = 50;
+
+const pages = (n: number) => Math.ceil(n / 100);
+
+export function evaluatePolicyTargets(policies: PolicySizeResult[]): TargetResult[] {
+    const results: TargetResult[] = [];
+    for (const size of policies) {
+        const n = size.secrets;
+        const { up, "up-noop": noop, "preview-refresh": previewRefresh, refresh, destroy } = size.real;
+        const id = (name: string) => `policy-${name}@${n}`;
+        results.push({
+            id: id("noop-up-calls"),
+            description: `policy, N=${n}: a no-op up makes 0 Secrets Manager calls`,
+            deterministic: true,
+            measured: true,
+            pass: total(noop.apiCalls) === 0,
+            detail: fmtCalls(noop.apiCalls),
+        });
+        for (const [name, step, label] of [
+            ["refresh-calls", refresh, "refresh"],
+            ["preview-refresh-calls", previewRefresh, "preview --refresh"],
+        ] as const) {
+            results.push({
+                id: id(name),
+                description: `policy, N=${n}: ${label} makes at most ${pages(n)} ListSecrets (one page per 100 secrets) and no other call (no pending versions here)`,
+                deterministic: true,
+                measured: true,
+                pass: (step.apiCalls.ListSecrets ?? 0) <= pages(n) && total(step.apiCalls) === (step.apiCalls.ListSecrets ?? 0),
+                detail: fmtCalls(step.apiCalls),
+            });
+        }
+        results.push({
+            id: id("enable-calls"),
+            description: `policy, N=${n}: enabling all is one TagResource (its mark) and one RotateSecret per secret, plus at most ${pages(n)} ListSecrets; no DescribeSecret`,
+            deterministic: true,
+            measured: true,
+            pass:
+                (up.apiCalls.RotateSecret ?? 0) === n &&
+                (up.apiCalls.TagResource ?? 0) === n &&
+                (up.apiCalls.ListSecrets ?? 0) <= pages(n) &&
+                total(up.apiCalls) === 2 * n + (up.apiCalls.ListSecrets ?? 0),
+            detail: fmtCalls(up.apiCalls),
+        });
+        results.push({
+            id: id("destroy-calls"),
+            description: `policy, N=${n}: destroying is one CancelRotateSecret and one UntagResource per secret it turned on, plus at most ${pages(n)} ListSecrets`,
+            deterministic: true,
+            measured: true,
+            pass:
+                (destroy.apiCalls.CancelRotateSecret ?? 0) === n &&
+                (destroy.apiCalls.UntagResource ?? 0) === n &&
+                (destroy.apiCalls.ListSecrets ?? 0) <= pages(n) &&
+                total(destroy.apiCalls) === 2 * n + (destroy.apiCalls.ListSecrets ?? 0),
+            detail: fmtCalls(destroy.apiCalls),
+        });
+        results.push({
+            id: id("state-bytes"),
+            description: `policy, N=${n}: at most ${POLICY_STATE_BYTES_PER_SECRET} bytes of state per matching secret`,
+            deterministic: true,
+            measured: true,
+            pass: size.stateBytes <= POLICY_STATE_BYTES_PER_SECRET * n,
+            detail: `${size.stateBytes} bytes, ${(size.stateBytes / n).toFixed(1)} per secret`,
+        });
+        const floor = size.apiFloor.up?.wallSeconds;
+        const quotaFloor = n / QUOTA_PER_SECOND;
+        results.push({
+            id: id("enable-vs-floor"),
+            description: `policy, N=${n}: enabling all within ${POLICY_ENABLE_FLOOR_FACTOR} × the API floor (N RotateSecret paced at the documented ${QUOTA_PER_SECOND}/s, measured against the same Secrets Manager)`,
+            deterministic: false,
+            measured: floor !== undefined && floor > 0,
+            pass: floor !== undefined && floor > 0 && up.wallSeconds <= POLICY_ENABLE_FLOOR_FACTOR * floor,
+            detail:
+                floor !== undefined && floor > 0
+                    ? `${up.wallSeconds.toFixed(1)} s vs ${floor.toFixed(1)} s = ${(up.wallSeconds / floor).toFixed(2)} × (the quota alone: ${quotaFloor.toFixed(0)} s; limiter at ${size.callsPerSecond}/s)`
+                    : "no API floor measured",
+        });
+        const peak = Math.max(...Object.values(size.real).map((m) => m.providerPeakRssMiB ?? 0));
+        results.push({
+            id: id("provider-rss"),
+            description: `policy, N=${n}: provider peak RSS under ${RSS_LIMIT_MIB} MB`,
+            deterministic: false,
+            measured: peak > 0,
+            pass: peak > 0 && peak < RSS_LIMIT_MIB,
+            detail: peak > 0 ? `${peak} MiB` : "no provider process was sampled",
+        });
     }
     return results;
 }

@@ -2,7 +2,18 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { evaluateTargets, failedDeterministic, SizeResult, StepMeasurement, StepName, STEPS } from "../../bench/targets";
+import {
+    evaluatePolicyTargets,
+    evaluateTargets,
+    failedDeterministic,
+    POLICY_STEPS,
+    PolicySizeResult,
+    PolicyStepName,
+    SizeResult,
+    StepMeasurement,
+    StepName,
+    STEPS,
+} from "../../bench/targets";
 
 function steps(make: (step: StepName) => StepMeasurement): Record<StepName, StepMeasurement> {
     return Object.fromEntries(STEPS.map((s) => [s, make(s)])) as Record<StepName, StepMeasurement>;
@@ -91,4 +102,66 @@ test("provider RSS at N=1000 must stay under 300 MB; sizes not run are reported 
     const quick = byId([size(10), size(100)]);
     for (const id of ["scaling@1000", "provider-rss@1000"]) assert.equal(quick[id]!.measured, false, id);
     assert.equal(quick["first-up-vs-floors@100"]!.measured, true);
+});
+
+/** A policy over n secrets whose provider made exactly the calls the targets allow. */
+function policy(n: number, opts: { upSeconds?: number; floorUp?: number; rss?: number; bytes?: number } = {}): PolicySizeResult {
+    const pages = Math.ceil(n / 100);
+    const ideal: Record<PolicyStepName, Record<string, number>> = {
+        up: { ListSecrets: pages, TagResource: n, RotateSecret: n },
+        "up-noop": {},
+        "preview-refresh": { ListSecrets: pages },
+        refresh: { ListSecrets: pages },
+        destroy: { ListSecrets: pages, CancelRotateSecret: n, UntagResource: n },
+    };
+    const real = Object.fromEntries(
+        POLICY_STEPS.map((s) => [s, { wallSeconds: s === "up" ? (opts.upSeconds ?? 1) : 1, apiCalls: ideal[s], providerPeakRssMiB: opts.rss ?? 150 }]),
+    ) as Record<PolicyStepName, StepMeasurement>;
+    return { secrets: n, real, apiFloor: { up: { wallSeconds: opts.floorUp ?? 1, apiCalls: {} } }, callsPerSecond: 50, stateBytes: opts.bytes ?? 30 * n };
+}
+
+const policyById = (p: PolicySizeResult[]) => Object.fromEntries(evaluatePolicyTargets(p).map((t) => [t.id, t]));
+
+test("policy: calls and bytes at their limits pass; one call or byte more fails deterministically", () => {
+    assert.deepEqual(failedDeterministic(evaluatePolicyTargets([policy(1000), policy(10_000)])), []);
+    const noisy = policy(1000);
+    noisy.real["up-noop"].apiCalls = { ListSecrets: 1 };
+    noisy.real.refresh.apiCalls = { ListSecrets: 11 };
+    noisy.real["preview-refresh"].apiCalls = { ListSecrets: 10, DescribeSecret: 1 };
+    noisy.real.up.apiCalls = { ListSecrets: 10, TagResource: 1000, RotateSecret: 1000, DescribeSecret: 1 };
+    noisy.real.destroy.apiCalls = { ListSecrets: 10, CancelRotateSecret: 1001, UntagResource: 1000 };
+    noisy.stateBytes = 200 * 1000 + 1;
+    assert.deepEqual(failedDeterministic(evaluatePolicyTargets([noisy])).map((t) => t.id).sort(), [
+        "policy-destroy-calls@1000",
+        "policy-enable-calls@1000",
+        "policy-noop-up-calls@1000",
+        "policy-preview-refresh-calls@1000",
+        "policy-refresh-calls@1000",
+        "policy-state-bytes@1000",
+    ]);
+    // Refresh may need fewer pages than ceil(N/100) (never more), e.g. a listing filtered by name.
+    const fewer = policy(1000);
+    fewer.real.refresh.apiCalls = { ListSecrets: 9 };
+    assert.equal(policyById([fewer])["policy-refresh-calls@1000"]!.pass, true);
+});
+
+test("policy: enabling must mark and rotate each secret exactly once", () => {
+    const unmarked = policy(100);
+    unmarked.real.up.apiCalls = { ListSecrets: 1, RotateSecret: 100 };
+    assert.equal(policyById([unmarked])["policy-enable-calls@100"]!.pass, false);
+    const twice = policy(100);
+    twice.real.up.apiCalls = { ListSecrets: 1, TagResource: 100, RotateSecret: 200 };
+    assert.equal(policyById([twice])["policy-enable-calls@100"]!.pass, false);
+});
+
+test("policy: enabling all within 1.3 × the API floor and RSS under 300 MB are reported, not deterministic", () => {
+    assert.equal(policyById([policy(10_000, { upSeconds: 260, floorUp: 200 })])["policy-enable-vs-floor@10000"]!.pass, true);
+    const slow = policyById([policy(10_000, { upSeconds: 262, floorUp: 200 })])["policy-enable-vs-floor@10000"]!;
+    assert.equal(slow.pass, false);
+    assert.equal(slow.deterministic, false);
+    assert.match(slow.detail, /1\.31 ×.*the quota alone: 200 s/);
+    assert.equal(policyById([policy(10_000, { rss: 299 })])["policy-provider-rss@10000"]!.pass, true);
+    assert.equal(policyById([policy(10_000, { rss: 300 })])["policy-provider-rss@10000"]!.pass, false);
+    // evaluateTargets includes them.
+    assert.ok(evaluateTargets([size(10)], [policy(200)]).some((t) => t.id === "policy-enable-calls@200"));
 });

@@ -75,6 +75,10 @@ describe("the shipped policies", () => {
         ]);
     });
 
+    test("a stack with rotation policies adds ListSecrets, the only call a policy makes that a single declaration does not", () => {
+        assert.deepEqual(permissionsOf(shippedPolicy("rotation-policy-iam-policy")), ["secretsmanager:ListSecrets"]);
+    });
+
     test("withoutPermission removes one action and drops a statement left empty", () => {
         const policy = shippedPolicy("minimal-iam-policy");
         const without = withoutPermission(policy, "lambda:InvokeFunction");
@@ -83,11 +87,11 @@ describe("the shipped policies", () => {
         assert.throws(() => withoutPermission(policy, "secretsmanager:GetSecretValue"), /not in the policy/);
     });
 
-    test("the README quotes the three files exactly, in its Minimal IAM policy section", () => {
+    test("the README quotes the four files exactly, in its Minimal IAM policy section", () => {
         const readme = readFileSync(join(repoRoot(), "README.md"), "utf8");
         const section = readme.slice(readme.indexOf("### Minimal IAM policy"), readme.indexOf("### Troubleshooting"));
         const blocks = [...section.matchAll(/```json\n([\s\S]*?)\n```/g)].map((m) => m[1]!);
-        const files = ["minimal-iam-policy", "review-iam-policy", "assume-role-policy"].map((name) => readFileSync(join(repoRoot(), "policy", `${name}.json`), "utf8").trimEnd());
+        const files = ["minimal-iam-policy", "review-iam-policy", "assume-role-policy", "rotation-policy-iam-policy"].map((name) => readFileSync(join(repoRoot(), "policy", `${name}.json`), "utf8").trimEnd());
         assert.deepEqual(blocks, files);
     });
 });
