@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { readEntries } from "../../src/config";
+import { readEntries, readPolicies } from "../../src/config";
 
 const KEY = "secret-rotation:rotations";
 const ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:app/db-AbCdEf";
@@ -37,4 +37,16 @@ test("shape errors name the entry and the rule", () => {
 
 test("an empty list declares nothing", () => {
     assert.deepEqual(readEntries([], KEY), []);
+});
+
+test("policies: each entry needs its name, which is not passed to the resource; shape errors name the entry", () => {
+    const POLICIES = "secret-rotation:policies";
+    assert.deepEqual(readPolicies([{ name: "app", selector: { all: true } }], POLICIES), [{ name: "app", args: { selector: { all: true } } }]);
+    const cases: [unknown, RegExp][] = [
+        [{ name: "app" }, /^secret-rotation:policies: must be a list of rotation policies \(got object\)$/],
+        [["app"], /^secret-rotation:policies\[0\]: must be a mapping with at least name, selector and schedule/],
+        [[{ selector: { all: true } }], /^secret-rotation:policies\[0\]\.name: is required and must be a non-empty string/],
+        [[{ name: "a" }, { name: "a" }], /^secret-rotation:policies\[1\]: declares "a" again \(already at secret-rotation:policies\[0\]\)/],
+    ];
+    for (const [raw, message] of cases) assert.throws(() => readPolicies(raw, POLICIES), { message }, JSON.stringify(raw));
 });
