@@ -56,7 +56,7 @@ export interface RotationPolicyOutputs extends StoredPolicyInputs {
  * 32 secrets in flight keep two 50/s quotas busy at up to 600 ms a call (AWS answers in tens of
  * milliseconds).
  */
-const CONCURRENCY = 32;
+export const POLICY_CONCURRENCY = 32;
 /**
  * How many secrets one SDK client serves before a worker takes a fresh one. The SDK's retry budget
  * is per client (500 tokens, 5 per retry, 1 back per success); a batch this small cannot run it
@@ -190,7 +190,7 @@ interface Execution {
 
 /**
  * Runs each secret's plan with the single declaration's executor (provider.ts's apply: one call
- * per step, a second plan after a CancelRotateSecret that names an unexpected version), CONCURRENCY
+ * per step, a second plan after a CancelRotateSecret that names an unexpected version), POLICY_CONCURRENCY
  * secrets at a time, every call under the quota limiter of the account and region. One failing
  * secret does not stop the others: each failure is kept with its cause.
  */
@@ -221,7 +221,7 @@ async function execute(spec: PolicySpec, plan: PolicyPlan, listed: ObservedSecre
             calls.push(...gateway.calls);
         }
     };
-    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, plan.work.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(POLICY_CONCURRENCY, plan.work.length) }, worker));
     return { failed, calls };
 }
 
