@@ -59,7 +59,7 @@ test(`${FLEET} declarations, one secret deleted out of band: the documented up c
 
     // First up: every healthy declaration converges; the broken one fails the run, by name.
     const first = await documentedUp(1);
-    const brokenLine = new RegExp(`secret ${broken.name} does not exist in us-east-1`);
+    const brokenLine = new RegExp(`secret ${broken.name}: does not exist in us-east-1`);
     assert.match(first.stdout + first.stderr, brokenLine);
     const diagnostics = first.stdout.slice(first.stdout.indexOf("\nDiagnostics:"));
     const stackSection = /\n  pulumi:pulumi:Stack [^\n]*:\n((?:    [^\n]*\n)*)/.exec(diagnostics)?.[1] ?? "";
