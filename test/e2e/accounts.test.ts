@@ -85,6 +85,48 @@ describe("accounts and credentials, the Pulumi way", () => {
         });
     });
 
+    test("static keys in stack config (aws:accessKey, aws:secretKey, aws:token) act in their account and reach no state, output or log of ours", async (t) => {
+        const seeded = await seedBothAccounts("static");
+        const stack = await newStack(t, {
+            "e2e:rotations": [{ secretId: seeded.name, rotationLambdaArn: seeded.lambda, schedule: { automaticallyAfterDays: 30 }, rotateImmediately: false }],
+        });
+        await withTranscript(t, stack, async () => {
+            // As the README says to set them: secrets, encrypted in Pulumi.<stack>.yaml. (The engine
+            // stores the default dynamic provider's inputs — the whole stack configuration — in state,
+            // encrypted where the configuration is secret, plain where it is not.)
+            await stack.run(["config", "set", "aws:accessKey", prod.accessKeyId]);
+            await stack.run(["config", "set", "--secret", "aws:secretKey", prod.secretAccessKey]);
+            await stack.run(["config", "set", "--secret", "aws:token", prod.sessionToken!]);
+            aws.front.clearCalls();
+            // The most verbose engine log, with the provider's output flowing into it.
+            await stack.up(["--logtostderr", "--logflow", "-v=9"]);
+            const calls = smCalls();
+            const [state] = await stack.resourcesOfType("pulumi-nodejs:dynamic/secretsmanager:RotationState");
+            assert.equal(state!.id, seeded.prod.arn, "the keys' account's secret of the name");
+            assert.notEqual((await describeSecret(seeded.home.arn)).RotationEnabled, true, "the environment's account is untouched");
+            assert.ok(calls.length > 0 && calls.every((c) => c.accessKeyId === prod.accessKeyId), `every call signed with the configured key: ${JSON.stringify(calls.map((c) => c.accessKeyId))}`);
+            await stack.refresh(["--logtostderr", "--logflow", "-v=9"]);
+            // At -v=9 the engine itself logs the inputs of every provider's Configure call. The Node.js
+            // dynamic-provider host does not accept secrets (its ConfigureResponse says so), so the
+            // engine hands it the stack's configuration decrypted, and that one engine line shows it:
+            // Pulumi's behaviour for every secret config value of a project with dynamic resources
+            // (README, Accounts). Everything else — the state, the CLI's output, the provider's own
+            // output, the rest of the engine's log — is searched.
+            const engineConfigureLine = /"msg":"Marshaling property for RPC\[Provider\[0x[0-9a-f]+\]\.Configure\(\)\.inputs\]/;
+            const sources: [string, string][] = [
+                ["pulumi stack export", JSON.stringify(await stack.exportState())],
+                ...stack.history.flatMap((r): [string, string][] => [[`stdout of ${r.command}`, r.stdout], [`stderr of ${r.command}`, r.stderr]]),
+            ];
+            for (const [name, value] of [["aws:secretKey", prod.secretAccessKey], ["aws:token", prod.sessionToken!]] as const) {
+                for (const [where, text] of sources) {
+                    const leaks = text.split("\n").filter((line) => line.includes(value) && !engineConfigureLine.test(line));
+                    // Shown with the value masked, so that a failure does not print it either.
+                    assert.deepEqual(leaks.map((line) => line.split(value).join("<the value>").slice(0, 300)), [], `${name} appears in the ${where}`);
+                }
+            }
+        });
+    });
+
     test("the account guard refuses each wrong-account case before any Secrets Manager call, naming both accounts and the setting", async (t) => {
         const seeded = await seedBothAccounts("guard");
         const declare = (extra: Record<string, unknown> = {}) => ({ secretId: seeded.name, rotationLambdaArn: seeded.lambda, schedule: { automaticallyAfterDays: 30 }, rotateImmediately: false, ...extra });
