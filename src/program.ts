@@ -34,8 +34,11 @@ const entries = readEntries(config.getObject<unknown>(CONFIG_KEY) ?? [], `${pulu
 const states = entries.map(({ name, args }) => new SecretRotationState(name, args));
 const policyEntries = readPolicies(config.getObject<unknown>(POLICIES_KEY) ?? [], `${pulumi.getProject()}:${POLICIES_KEY}`);
 // After the stack's single declarations: a secret one of them claims is passed over by the policy
-// in the same up, instead of both acting on it.
-const policyResources = policyEntries.map(({ name, args }) => new SecretRotationPolicy(name, args, { dependsOn: states }));
+// in the same up, instead of both acting on it. Policies one after another, in the order listed:
+// where two selections overlap, the first to act on a secret marks it and the later ones pass it
+// over (policy.ts), so the order decides, not a race between two policies running at once.
+const policyResources: SecretRotationPolicy[] = [];
+for (const { name, args } of policyEntries) policyResources.push(new SecretRotationPolicy(name, args, { dependsOn: [...states, ...policyResources] }));
 
 /** Per policy: how many secrets it governs, and how many it passed over, per reason. */
 export const policies = Object.fromEntries(

@@ -262,14 +262,14 @@ export class SecretsManagerGateway {
                 return {};
             case "TagResource":
                 await this.client("TagResource")
-                    .send(new TagResourceCommand({ SecretId: arn, Tags: [{ Key: call.key, Value: call.value }] }))
+                    .send(new TagResourceCommand({ SecretId: arn, Tags: call.tags.map((tag) => ({ Key: tag.key, Value: tag.value })) }))
                     .catch((error) => {
                         throw callError("TagResource", arn, error);
                     });
                 return {};
             case "UntagResource":
                 await this.client("UntagResource")
-                    .send(new UntagResourceCommand({ SecretId: arn, TagKeys: [call.key] }))
+                    .send(new UntagResourceCommand({ SecretId: arn, TagKeys: call.keys }))
                     .catch((error) => {
                         throw callError("UntagResource", arn, error);
                     });

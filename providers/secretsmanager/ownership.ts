@@ -111,12 +111,22 @@ export function isOwnershipCall(step: PlannedStep): boolean {
     return step.call.api === "TagResource" || step.call.api === "UntagResource";
 }
 
+/** The owner tag value a plan's steps set (its claim), if any. */
+export function ownerTagSetBy(steps: readonly PlannedStep[]): string | undefined {
+    for (const step of steps) {
+        if (step.call.api !== "TagResource") continue;
+        const owner = step.call.tags.find((tag) => tag.key === OWNER_TAG_KEY);
+        if (owner) return owner.value;
+    }
+    return undefined;
+}
+
 function claim(identity: string, why: string): PlannedStep {
-    return { call: { api: "TagResource", key: OWNER_TAG_KEY, value: ownerTagValue(identity) }, why };
+    return { call: { api: "TagResource", tags: [{ key: OWNER_TAG_KEY, value: ownerTagValue(identity) }] }, why };
 }
 
 function release(identity: string): PlannedStep {
-    return { call: { api: "UntagResource", key: OWNER_TAG_KEY }, why: `release ownership: ${identity} no longer declares this secret's rotation` };
+    return { call: { api: "UntagResource", keys: [OWNER_TAG_KEY] }, why: `release ownership: ${identity} no longer declares this secret's rotation` };
 }
 
 export interface ReconcileOwnership {

@@ -30,9 +30,9 @@ export type ApiCall =
           cancels?: string;
       }
     | { api: "UpdateSecretVersionStage"; versionStage: string; moveToVersionId?: string; removeFromVersionId?: string }
-    /** Ownership (ownership.ts): the owner tag set or removed. */
-    | { api: "TagResource"; key: string; value: string }
-    | { api: "UntagResource"; key: string };
+    /** Ownership (ownership.ts) and a policy's marks (policy.ts): tags set or removed, in one call. */
+    | { api: "TagResource"; tags: { key: string; value: string }[] }
+    | { api: "UntagResource"; keys: string[] };
 
 export interface PlannedStep {
     call: ApiCall;
@@ -623,8 +623,8 @@ export function describeCall(call: ApiCall): string {
             return `UpdateSecretVersionStage(${parts.join(", ")})`;
         }
         case "TagResource":
-            return `TagResource(${call.key}=${call.value})`;
+            return `TagResource(${call.tags.map((tag) => `${tag.key}=${tag.value}`).join(", ")})`;
         case "UntagResource":
-            return `UntagResource(${call.key})`;
+            return `UntagResource(${call.keys.join(", ")})`;
     }
 }

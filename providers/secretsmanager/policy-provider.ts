@@ -308,8 +308,9 @@ export async function read(id: string, props: RotationPolicyOutputs): Promise<{ 
 
 /**
  * Destroy: the secrets this policy marked (a tag-key filter on the listing), each per
- * deletionPolicy — cancel turns off the rotation the policy turned on — and its mark released.
- * Secrets it did not turn on are not touched.
+ * deletionPolicy — cancel turns off the rotation the policy turned on — and its marks released.
+ * A secret it governed but did not turn on keeps its rotation; a secret it never acted on carries
+ * no mark and is not touched.
  */
 export async function remove(_id: string, props: RotationPolicyOutputs): Promise<void> {
     const spec = specOf(props);
@@ -326,7 +327,10 @@ export async function remove(_id: string, props: RotationPolicyOutputs): Promise
     const { say, rest } = limitedSay(base);
     const execution = await execute(spec, releasePlan, listing.secrets, new Set(), place, say);
     await rest();
-    await base(`released ${marked.length} secret(s) this policy had turned rotation on for (deletionPolicy ${spec.settings.deletionPolicy}); no other secret was touched`);
+    const cancels = execution.calls.filter((call) => call === "CancelRotateSecret").length;
+    await base(
+        `released the marks on ${marked.length} secret(s) this policy had acted on, with CancelRotateSecret on ${cancels} whose rotation it had turned on (deletionPolicy ${spec.settings.deletionPolicy}); no other secret was touched`,
+    );
     const failedNames = Object.keys(execution.failed).sort();
     if (failedNames.length > 0) {
         throw new Error(

@@ -8,13 +8,18 @@
 //
 // Ownership (README, "One owner per secret"; ownership.ts): a policy never writes the owner tag
 // `pulumi-secret-rotation:owner`, and passes over every secret that carries one — a
-// SecretRotationState's. It marks the secrets whose rotation IT turned on with a tag of its own,
-// `pulumi-secret-rotation:policy` = the policy's identity, written before the RotateSecret that
-// turns rotation on (a crash or a failed call after it cannot lose the record), and read back by
-// destroy: with deletionPolicy cancel a policy turns off only the rotation it turned on. The key
-// differs from the owner tag so that a SecretRotationState's rules see such a secret as unowned
-// and claim it without takeOver; from then on the policy passes it over (and removes its mark).
-// A secret marked by another policy is passed over too: one policy per secret.
+// SecretRotationState's. It marks a secret before the first call it makes on it, with tags of its
+// own (values: the policy's identity), kept in AWS so that a crash or a failed call after the
+// mark cannot lose the record:
+// - `pulumi-secret-rotation:policy`: this policy governs the secret. Another policy passes it
+//   over, so two policies whose selections overlap do not undo each other at every up: the first
+//   to act on a secret keeps it.
+// - `pulumi-secret-rotation:policy-turned-on`: this policy turned the secret's rotation on. Its
+//   destroy with deletionPolicy cancel turns off exactly those; a secret that was rotating when
+//   the policy found it stays on.
+// The keys differ from the owner tag so that a SecretRotationState's rules see such a secret as
+// unowned and claim it without takeOver; from then on the policy passes it over (and removes its
+// marks).
 import { z } from "zod";
 
 import { validateInputs } from "./inputs";
@@ -23,8 +28,11 @@ import { OWNER_IDENTITY, ownerTagValue } from "./ownership";
 import { analyzeLabels, Plan, PlannedStep, planDelete, planReconcile } from "./plan";
 import { describeSchedule, longestIntervalHours, schedulesEqual } from "./schedule";
 
-/** The tag a policy puts on the secrets whose rotation it turned on; its value names the policy. */
+/** The tag a policy puts on a secret before its first call on it (it governs it); its value names the policy. */
 export const POLICY_TAG_KEY = "pulumi-secret-rotation:policy";
+/** The tag a policy puts on a secret whose rotation it turns on (with the first, in the same call); its value names the policy. */
+export const POLICY_TURNED_ON_TAG_KEY = "pulumi-secret-rotation:policy-turned-on";
+const POLICY_TAG_KEYS = [POLICY_TAG_KEY, POLICY_TURNED_ON_TAG_KEY];
 
 export const POLICY_MODES = ["enforce", "minimum"] as const;
 /**
@@ -307,7 +315,7 @@ export const policyTagValue = (identity: string) => ownerTagValue(identity);
  * excluded; scheduled for deletion (nothing can be changed on it); a replica (rotation happens on
  * its primary); managed by another service (which rotates it itself); owned by a
  * SecretRotationState (the owner tag; a policy never takes a secret from one); marked by another
- * policy (which turned its rotation on).
+ * policy (which acted on it first).
  */
 export function standingOf(spec: Pick<PolicySpec, "selector" | "exclude" | "identity">, secret: ObservedSecret): Standing {
     if (!selects(spec.selector, secret)) return { kind: "unselected" };
@@ -319,10 +327,9 @@ export function standingOf(spec: Pick<PolicySpec, "selector" | "exclude" | "iden
     }
     if (secret.owningService) return { kind: "passed-over", reason: "managedByService", why: `managed by ${secret.owningService}, which rotates it itself` };
     if (secret.ownerTag !== undefined) return { kind: "passed-over", reason: "ownedByDeclaration", why: `owned by the declaration ${secret.ownerTag}` };
-    const marked = secret.tags?.[POLICY_TAG_KEY];
-    if (marked !== undefined && marked !== policyTagValue(spec.identity)) {
-        return { kind: "passed-over", reason: "otherPolicy", why: `its rotation was turned on by the policy ${marked}` };
-    }
+    const own = policyTagValue(spec.identity);
+    const other = POLICY_TAG_KEYS.map((key) => secret.tags?.[key]).find((value) => value !== undefined && value !== own);
+    if (other !== undefined) return { kind: "passed-over", reason: "otherPolicy", why: `governed by the policy ${other}, which acted on it first` };
     return { kind: "governed" };
 }
 
@@ -371,22 +378,31 @@ export function outOfLine(spec: Pick<PolicySpec, "mode" | "settings" | "maxInter
     return out;
 }
 
-const claimStep = (identity: string): PlannedStep => ({
-    call: { api: "TagResource", key: POLICY_TAG_KEY, value: policyTagValue(identity) },
-    why: "mark the secret as one whose rotation this policy turns on (its destroy with deletionPolicy cancel turns it off again)",
-});
-const releaseStep = (identity: string): PlannedStep => ({
-    call: { api: "UntagResource", key: POLICY_TAG_KEY },
-    why: `release the mark of the policy ${identity}, which no longer governs this secret`,
-});
-const isClaim = (step: PlannedStep) => step.call.api === "TagResource" && step.call.key === POLICY_TAG_KEY;
+const carries = (secret: Pick<ObservedSecret, "tags">, key: string, identity: string) => secret.tags?.[key] === policyTagValue(identity);
+
+/** The marks a plan of this policy adds before its first call: what it lacks of governs and, when the plan turns rotation on, turned-on. */
+function markStep(identity: string, secret: ObservedSecret, turnsOn: boolean): PlannedStep | undefined {
+    const keys = [...(carries(secret, POLICY_TAG_KEY, identity) ? [] : [POLICY_TAG_KEY]), ...(turnsOn && !carries(secret, POLICY_TURNED_ON_TAG_KEY, identity) ? [POLICY_TURNED_ON_TAG_KEY] : [])];
+    if (keys.length === 0) return undefined;
+    return {
+        call: { api: "TagResource", tags: keys.map((key) => ({ key, value: policyTagValue(identity) })) },
+        why: turnsOn
+            ? "mark the secret as governed by this policy, which turns its rotation on (its destroy with deletionPolicy cancel turns it off again)"
+            : "mark the secret as governed by this policy (another policy then passes it over; its destroy leaves this rotation on)",
+    };
+}
+const releaseStep = (identity: string, secret: ObservedSecret): PlannedStep | undefined => {
+    const keys = POLICY_TAG_KEYS.filter((key) => carries(secret, key, identity));
+    return keys.length === 0 ? undefined : { call: { api: "UntagResource", keys }, why: `release the marks of the policy ${identity}, which no longer governs this secret` };
+};
+const isMark = (step: PlannedStep) => step.call.api === "TagResource" && step.call.tags.every((tag) => POLICY_TAG_KEYS.includes(tag.key));
 
 /**
  * The plan for a governed secret: planReconcile with the secret's desired state, as a create for a
  * secret the policy did not govern at its last update (turning rotation on then rotates now when
  * rotateImmediately says so), as an update otherwise (rotation found off is restored without
- * rotating, as for a single declaration). When the plan turns rotation on, the policy's mark comes
- * first (TagResource), unless the secret carries it already.
+ * rotating, as for a single declaration). The policy's marks come first (one TagResource), unless
+ * the secret carries them already: governs before any call, turned-on when the plan turns rotation on.
  */
 export function planGoverned(spec: PolicySpec, secret: ObservedSecret, governedBefore: boolean, cancelledVersionId?: string): Plan {
     const desired = desiredFor(spec, secret);
@@ -395,32 +411,42 @@ export function planGoverned(spec: PolicySpec, secret: ObservedSecret, governedB
         { found: true, secret },
         governedBefore ? { operation: "update", previous: { enabled: true }, cancelledVersionId } : { operation: "create", cancelledVersionId },
     );
+    if (plan.blocked || plan.steps.length === 0) return plan;
     const turnsOn = !secret.rotationEnabled && plan.steps.some((s) => s.call.api === "RotateSecret");
-    if (turnsOn && secret.tags?.[POLICY_TAG_KEY] !== policyTagValue(spec.identity)) plan.steps.unshift(claimStep(spec.identity));
-    return plan;
+    const mark = markStep(spec.identity, secret, turnsOn);
+    return mark ? { ...plan, steps: [mark, ...plan.steps] } : plan;
 }
 
 /**
- * The plan for a secret this policy marked (it turned its rotation on) and no longer governs — it
- * left the selection, was excluded, or a SecretRotationState took it over — and for every such
- * secret at destroy: with deletionPolicy cancel, planDelete (which turns rotation off, and leaves a
- * secret another declaration owns or a service manages to it); then the mark is released. A secret
- * scheduled for deletion or a replica is not touched.
+ * The plan for a secret this policy marked and no longer governs — it left the selection, was
+ * excluded, or a SecretRotationState took it over — and for every such secret at destroy: when
+ * the policy turned its rotation on and deletionPolicy is cancel, planDelete (which turns rotation
+ * off, and leaves a secret another declaration owns or a service manages to it); then the marks
+ * are released. A secret scheduled for deletion or a replica is not touched.
  */
 export function planRelease(spec: PolicySpec, secret: ObservedSecret, cancelledVersionId?: string): Plan {
     if (secret.deletedDate) return { arn: secret.arn, steps: [], notes: [`the secret is scheduled for deletion on ${secret.deletedDate}: left as it is`] };
     if (secret.primaryRegion && secret.primaryRegion !== secret.region) return { arn: secret.arn, steps: [], notes: ["a replica: its tags are its primary's"] };
     const desired: DesiredState = { ...spec.settings, secretId: secret.arn, enabled: false };
-    const plan: Plan =
-        spec.settings.deletionPolicy === "cancel" && secret.ownerTag === undefined && !secret.owningService
-            ? planDelete(desired, { found: true, secret }, { cancelledVersionId })
-            : { arn: secret.arn, steps: [], notes: [secret.ownerTag !== undefined ? `owned by the declaration ${secret.ownerTag}: its rotation is left to it` : "deletionPolicy is retain: the secret's rotation is left as it is"] };
+    const turnedOn = carries(secret, POLICY_TURNED_ON_TAG_KEY, spec.identity);
+    const leftBecause =
+        secret.ownerTag !== undefined
+            ? `owned by the declaration ${secret.ownerTag}: its rotation is left to it`
+            : secret.owningService
+              ? `managed by ${secret.owningService}: its rotation is left to it`
+              : spec.settings.deletionPolicy !== "cancel"
+                ? "deletionPolicy is retain: the secret's rotation is left as it is"
+                : !turnedOn
+                  ? "its rotation was on when this policy found it: left on"
+                  : undefined;
+    const plan: Plan = leftBecause === undefined ? planDelete(desired, { found: true, secret }, { cancelledVersionId }) : { arn: secret.arn, steps: [], notes: [leftBecause] };
     if (plan.blocked) return plan;
-    return { ...plan, steps: [...plan.steps, releaseStep(spec.identity)] };
+    const release = releaseStep(spec.identity, secret);
+    return release ? { ...plan, steps: [...plan.steps, release] } : plan;
 }
 
-/** Whether this policy's mark is on the secret. */
-export const markedBy = (spec: Pick<PolicySpec, "identity">, secret: ObservedSecret) => secret.tags?.[POLICY_TAG_KEY] === policyTagValue(spec.identity);
+/** Whether one of this policy's marks is on the secret. */
+export const markedBy = (spec: Pick<PolicySpec, "identity">, secret: ObservedSecret) => POLICY_TAG_KEYS.some((key) => carries(secret, key, spec.identity));
 
 // ---- the whole policy ----
 
@@ -455,7 +481,7 @@ const DRIFT_TEXT_LIMIT = 240;
 /** A plan in a few words: the reason of each call but the mark, or the refusal. */
 export function planSummary(plan: Plan): string {
     if (plan.blocked) return `blocked: ${plan.blocked.reason}`;
-    const whys = plan.steps.filter((s) => !isClaim(s)).map((s) => s.why);
+    const whys = plan.steps.filter((s) => !isMark(s)).map((s) => s.why);
     return [...new Set(whys)].join("; ") || "no call";
 }
 const clip = (text: string) => (text.length > DRIFT_TEXT_LIMIT ? `${text.slice(0, DRIFT_TEXT_LIMIT - 1)}…` : text);
@@ -525,7 +551,7 @@ export function listingFilters(selector: Selector, previous?: Selector): { Key: 
     return [{ Key: "name", Values: [...prefixes] }];
 }
 
-/** The listing destroy needs: the secrets that carry a policy mark (a tag-key filter, then the value is checked). */
+/** The listing destroy needs: the secrets a policy governs (a tag-key filter, then the value is checked; both marks are set and released together with this one). */
 export const RELEASE_FILTERS = [{ Key: "tag-key" as const, Values: [POLICY_TAG_KEY] }];
 
 /** Whether a listed secret's pending version needs its age (ListSecretVersionIds): only for secrets the policy acts on. */

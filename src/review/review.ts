@@ -18,6 +18,7 @@ import {
     QUARANTINE_LABEL_PREFIX,
     SUPERSEDED_LABEL_PREFIX,
 } from "../../providers/secretsmanager/model";
+import { ownerTagSetBy } from "../../providers/secretsmanager/ownership";
 import { analyzeLabels, describeCall, Plan, planDelete, planReconcile } from "../../providers/secretsmanager/plan";
 import {
     desiredFor,
@@ -234,8 +235,8 @@ async function reviewResource(
         const graceMs = desired?.pendingGracePeriodMs ?? parseDurationMs(recorded?.pendingGracePeriod ?? "") ?? DEFAULT_GRACE_MS;
         const plan = planFor(resource, desired, planned, recorded);
         const calls = plan.blocked ? [] : plan.steps.map((s) => ({ api: s.call.api, call: describeCall(s.call), why: s.why }));
-        const claim = plan.blocked ? undefined : plan.steps.find((s) => s.call.api === "TagResource")?.call;
-        if (claim?.api === "TagResource" && observation.found) claims.set(claimKey(snapshot, observation.secret.arn), { value: claim.value, by: resource.name });
+        const claim = plan.blocked ? undefined : ownerTagSetBy(plan.steps);
+        if (claim !== undefined && observation.found) claims.set(claimKey(snapshot, observation.secret.arn), { value: claim, by: resource.name });
         const notes = [...plan.notes];
         if (claimed) notes.push(`the owner tag is judged as ${claimed.by}'s create or update leaves it earlier in the same up`);
         if (resource.step === "same" && calls.length > 0) notes.push(REPAIRED_ONLY_WITH_REFRESH);

@@ -34,6 +34,7 @@ const aws = useLocalAws();
 const PROGRAM = join(repoRoot(), "dist", "src", "program.js");
 const POLICY_TYPE = "pulumi-nodejs:dynamic/secretsmanager:RotationPolicy";
 const POLICY_TAG = "pulumi-secret-rotation:policy";
+const TURNED_ON_TAG = "pulumi-secret-rotation:policy-turned-on";
 const OWNER_TAG = "pulumi-secret-rotation:owner";
 const CLI = join(repoRoot(), "dist", "src", "cli", "main.js");
 const ajv = new Ajv({ strict: true, allErrors: true });
@@ -87,7 +88,9 @@ interface Live {
     enabled: boolean;
     days?: number;
     policyTag?: string;
+    turnedOnTag?: string;
     ownerTag?: string;
+    team?: string;
 }
 
 async function liveOf(secrets: Seeded[]): Promise<Map<string, Live>> {
@@ -95,7 +98,7 @@ async function liveOf(secrets: Seeded[]): Promise<Map<string, Live>> {
     const entries = await pool(secrets, 12, async (s) => {
         const d = await sm.send(new DescribeSecretCommand({ SecretId: s.arn }));
         const tag = (key: string) => d.Tags?.find((t) => t.Key === key)?.Value;
-        return [s.name, { enabled: d.RotationEnabled === true, days: d.RotationRules?.AutomaticallyAfterDays, policyTag: tag(POLICY_TAG), ownerTag: tag(OWNER_TAG) }] as const;
+        return [s.name, { enabled: d.RotationEnabled === true, days: d.RotationRules?.AutomaticallyAfterDays, policyTag: tag(POLICY_TAG), turnedOnTag: tag(TURNED_ON_TAG), ownerTag: tag(OWNER_TAG), team: tag("team") }] as const;
     });
     return new Map(entries);
 }
@@ -121,6 +124,12 @@ const POLICY = (lambda: string, overrides: Record<string, unknown> = {}) => ({
     rotateImmediately: false,
     ...overrides,
 });
+
+/** The stack's policy resources: the one named fleet, and the one named payments (undefined when absent). */
+async function policiesByName(stack: TestStack) {
+    const resources = await stack.resourcesOfType(POLICY_TYPE);
+    return [resources.find((r) => r.urn.endsWith("::fleet")), resources.find((r) => r.urn.endsWith("::payments"))] as const;
+}
 
 async function newStack(t: TestContext, config: Record<string, unknown>): Promise<TestStack> {
     const stack = await TestStack.create({ program: PROGRAM, env: aws.env, config });
@@ -160,7 +169,8 @@ describe("a rotation policy over a fleet, end to end", () => {
                 const l = live.get(s.name)!;
                 const expectOn = ["plain", "ontime", "strict", "declared"].includes(s.kind);
                 if (s.kind !== "replica" && s.kind !== "deleted") assert.equal(l.enabled, expectOn, `${s.name} (${s.kind}) rotation`);
-                assert.equal(l.policyTag !== undefined, s.kind === "plain", `${s.name} (${s.kind}) carries the policy's mark only if the policy turned it on`);
+                assert.equal(l.policyTag !== undefined, s.kind === "plain", `${s.name} (${s.kind}) carries the policy's mark only if the policy acted on it`);
+                assert.equal(l.turnedOnTag, l.policyTag, `${s.name} (${s.kind}): both marks, as the policy turned it on`);
             }
             assert.equal(live.get("svc/strict-0")!.days, 7, "minimum mode: a stricter schedule is left alone");
 
@@ -221,7 +231,7 @@ describe("a rotation policy over a fleet, end to end", () => {
             assert.deepEqual([...bySecret.keys()].sort(), [newOne.name, off.name, longer.name, failed.name].sort());
             const expected: Record<string, { apis: string[]; drift: string[] }> = {
                 [off.name]: { apis: ["RotateSecret"], drift: ["enabled"] },
-                [longer.name]: { apis: ["RotateSecret"], drift: ["schedule"] },
+                [longer.name]: { apis: ["TagResource", "RotateSecret"], drift: ["schedule"] },
                 [failed.name]: { apis: ["UpdateSecretVersionStage", "UpdateSecretVersionStage"], drift: ["stagingLabels"] },
                 [newOne.name]: { apis: ["TagResource", "RotateSecret"], drift: ["secret"] },
             };
@@ -240,7 +250,8 @@ describe("a rotation policy over a fleet, end to end", () => {
             await stack.up(["--refresh"]);
             assert.deepEqual(mutatedSecrets(fleet), {
                 RotateSecret: [newOne.name, off.name, longer.name].sort(),
-                TagResource: [newOne.name],
+                // The new secret: both marks; the one rotating on its own until now: governed (it turned nothing on).
+                TagResource: [newOne.name, longer.name].sort(),
                 UpdateSecretVersionStage: [failed.name, failed.name],
             });
             const onOff = aws.front.calls("RotateSecret").find((c) => c.secretId === off.arn)!;
@@ -251,15 +262,56 @@ describe("a rotation policy over a fleet, end to end", () => {
             assert.equal(live.get(longer.name)!.days, 30);
             assert.equal(live.get(stricter.name)!.days, 10, "minimum mode leaves the stricter schedule");
             assert.equal(live.get(newOne.name)!.policyTag, "organization/e2e/test/fleet");
+            assert.equal(live.get(newOne.name)!.turnedOnTag, "organization/e2e/test/fleet");
+            assert.deepEqual([live.get(longer.name)!.policyTag, live.get(longer.name)!.turnedOnTag], ["organization/e2e/test/fleet", undefined], "governed, not turned on");
             aws.front.clearCalls();
             await stack.preview(["--refresh", "--expect-no-changes"]);
 
             // Enforce mode: the same secrets, now every one must have exactly 30 days: only the
-            // stricter ones are reconfigured (no mark: their rotation was on already).
+            // stricter ones are reconfigured, each marked as governed first (their rotation was on already).
             stack.writeConfig({ "e2e:rotations": declared, "e2e:policies": [POLICY(lambda, { mode: "enforce" })] });
             aws.front.clearCalls();
             await stack.up();
-            assert.deepEqual(mutatedSecrets(fleet), { RotateSecret: [...named("strict").map((s) => s.name), stricter.name].sort() });
+            const reconfigured = [...named("strict").map((s) => s.name), stricter.name].sort();
+            assert.deepEqual(mutatedSecrets(fleet), { RotateSecret: reconfigured, TagResource: reconfigured });
+
+            // A second policy over part of the same secrets, listed after the first (the stack
+            // program runs policies in order): team payments, every 7 days, retain. It passes over
+            // every secret the first one marked and acts only on those the first has never acted on
+            // (in line with it, so unmarked): each secret ends up with one policy, and the two never
+            // undo each other. Before marks on every act, each up flipped these back and forth.
+            const fleetPolicy = "organization/e2e/test/fleet";
+            const paymentsPolicy = "organization/e2e/test/payments";
+            const PAYMENTS = { name: "payments", selector: { namePrefixes: ["app/", "svc/"], tags: [{ key: "team", value: "payments" }] }, exclude: POLICY(lambda).exclude, mode: "enforce", rotationLambdaArn: lambda, schedule: { automaticallyAfterDays: 7 }, rotateImmediately: false, deletionPolicy: "retain" };
+            live = await liveOf(fleet);
+            const payments = fleet.filter((s) => live.get(s.name)!.team === "payments");
+            const takenBySecond = payments.filter((s) => s.kind === "ontime" && live.get(s.name)!.policyTag === undefined).map((s) => s.name).sort();
+            const keptByFirst = payments.filter((s) => live.get(s.name)!.policyTag === fleetPolicy);
+            assert.ok(takenBySecond.length > 0 && keptByFirst.length > 0);
+            stack.writeConfig({ "e2e:rotations": declared, "e2e:policies": [POLICY(lambda, { mode: "enforce" }), PAYMENTS] });
+            aws.front.clearCalls();
+            await stack.up();
+            assert.deepEqual(mutatedSecrets(fleet), { TagResource: takenBySecond, RotateSecret: takenBySecond }, "the second policy acts only where the first never did");
+            let [, second] = await policiesByName(stack);
+            assert.equal((second!.outputs!.passedOver as Record<string, number>).otherPolicy, keptByFirst.length, "and passes over every secret the first one marked");
+            // The first policy sees those secrets taken (no longer governed), and neither acts again.
+            aws.front.clearCalls();
+            await stack.up(["--refresh"]);
+            assert.deepEqual(mutatedSecrets(fleet), {}, "the first policy does not undo the second");
+            await stack.up(["--refresh", "--expect-no-changes"]);
+            assert.deepEqual(mutatedSecrets(fleet), {});
+            live = await liveOf(fleet);
+            for (const name of takenBySecond) assert.deepEqual([live.get(name)!.days, live.get(name)!.policyTag], [7, paymentsPolicy], name);
+            // The second policy leaves (retain): it releases its marks and nothing else; the first takes those secrets back.
+            stack.writeConfig({ "e2e:rotations": declared, "e2e:policies": [POLICY(lambda, { mode: "enforce" })] });
+            aws.front.clearCalls();
+            await stack.up();
+            assert.deepEqual(mutatedSecrets(fleet), { UntagResource: takenBySecond });
+            aws.front.clearCalls();
+            await stack.up(["--refresh"]);
+            assert.deepEqual(mutatedSecrets(fleet), { TagResource: takenBySecond, RotateSecret: takenBySecond });
+            [, second] = await policiesByName(stack);
+            assert.equal(second, undefined);
 
             // A later single declaration takes a secret over from the policy without takeOver; the
             // policy passes it over from then on and releases its mark.
@@ -282,18 +334,23 @@ describe("a rotation policy over a fleet, end to end", () => {
             stack.writeConfig({ "e2e:rotations": declaredLater });
             aws.front.clearCalls();
             await stack.up();
-            const turnedOn = fleet.filter((s) => before.get(s.name)?.policyTag !== undefined).map((s) => s.name).sort();
+            const turnedOn = fleet.filter((s) => before.get(s.name)?.turnedOnTag !== undefined).map((s) => s.name).sort();
+            const marked = fleet.filter((s) => before.get(s.name)?.policyTag !== undefined).map((s) => s.name).sort();
             assert.equal(turnedOn.length, 120, "119 plain secrets and the new one");
-            assert.deepEqual(mutatedSecrets(fleet), { CancelRotateSecret: turnedOn, UntagResource: turnedOn });
+            assert.equal(marked.length, 120 + 12 + takenBySecond.length, "and those it reconfigured (10 strict, one made stricter, one made longer, those it took back)");
+            assert.deepEqual(mutatedSecrets(fleet), { CancelRotateSecret: turnedOn, UntagResource: marked });
             live = await liveOf(fleet);
             for (const s of fleet) {
                 const l = live.get(s.name)!;
                 assert.equal(l.policyTag, undefined, `${s.name}: no mark left`);
+                assert.equal(l.turnedOnTag, undefined, `${s.name}: no mark left`);
                 if (turnedOn.includes(s.name)) assert.equal(l.enabled, false, `${s.name}: the policy turned it on, its destroy turns it off`);
                 else if (s.kind !== "replica" && s.kind !== "deleted") assert.equal(l.enabled, before.get(s.name)!.enabled, `${s.name}: left as it was`);
             }
             assert.equal(live.get(handedOver.name)!.enabled, true, "the secret a declaration took over keeps its rotation");
             assert.equal(live.get("app/ontime-0")!.enabled, true, "rotation the policy found on stays on");
+            assert.equal(live.get(longer.name)!.enabled, true, "rotation the policy found on and reconfigured stays on");
+            assert.equal(live.get("svc/strict-0")!.enabled, true, "rotation the policy found on and reconfigured stays on");
         });
     });
 

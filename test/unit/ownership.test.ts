@@ -82,14 +82,14 @@ describe("create and update: claim, take over, or refuse", () => {
     test("an untagged secret (declared before ownership tags, or released) is claimed, at create and at update", () => {
         for (const context of [create, update]) {
             const result = reconcileOwnership(observed(), { owner: ME }, context);
-            assert.deepEqual(result.steps.map((s) => s.call), [{ api: "TagResource", key: OWNER_TAG_KEY, value: ME }]);
+            assert.deepEqual(result.steps.map((s) => s.call), [{ api: "TagResource", tags: [{ key: OWNER_TAG_KEY, value: ME }] }]);
             assert.equal(result.blocked, undefined);
         }
     });
 
     test("create in the same stack takes over from another declaration (a rename or move without alias)", () => {
         const result = reconcileOwnership(observed({ ownerTag: ME }), { owner: RENAMED }, create);
-        assert.deepEqual(result.steps.map((s) => s.call), [{ api: "TagResource", key: OWNER_TAG_KEY, value: RENAMED }]);
+        assert.deepEqual(result.steps.map((s) => s.call), [{ api: "TagResource", tags: [{ key: OWNER_TAG_KEY, value: RENAMED }] }]);
         assert.match(result.steps[0]!.why, /take ownership over from acme\/platform\/prod\/db-password, a declaration of the same stack/);
     });
 
@@ -101,7 +101,7 @@ describe("create and update: claim, take over, or refuse", () => {
 
         const taken = reconcileOwnership(observed({ ownerTag: OTHER_STACK }), { owner: ME, takeOver: true }, create);
         assert.equal(taken.blocked, undefined);
-        assert.deepEqual(taken.steps.map((s) => s.call), [{ api: "TagResource", key: OWNER_TAG_KEY, value: ME }]);
+        assert.deepEqual(taken.steps.map((s) => s.call), [{ api: "TagResource", tags: [{ key: OWNER_TAG_KEY, value: ME }] }]);
         assert.match(taken.steps[0]!.why, /takeOver: take ownership over from acme\/platform\/staging\/db-password/);
     });
 
@@ -118,7 +118,7 @@ describe("create and update: claim, take over, or refuse", () => {
 
     test("update of a secret tagged with this declaration's previous identity (stack renamed) re-tags it", () => {
         const result = reconcileOwnership(observed({ ownerTag: OTHER_STACK }), { owner: ME }, { operation: "update", previousOwner: OTHER_STACK });
-        assert.deepEqual(result.steps.map((s) => s.call), [{ api: "TagResource", key: OWNER_TAG_KEY, value: ME }]);
+        assert.deepEqual(result.steps.map((s) => s.call), [{ api: "TagResource", tags: [{ key: OWNER_TAG_KEY, value: ME }] }]);
     });
 
     test("the comparison is by tag value: an identity that needed hashing is recognised as itself", () => {
@@ -137,7 +137,7 @@ describe("create and update: claim, take over, or refuse", () => {
 describe("delete: release, or leave it to its owner", () => {
     test("owned by this declaration: act, then release", () => {
         const result = deleteOwnership(observed({ ownerTag: ME }), { owner: ME });
-        assert.deepEqual(result.steps.map((s) => s.call), [{ api: "UntagResource", key: OWNER_TAG_KEY }]);
+        assert.deepEqual(result.steps.map((s) => s.call), [{ api: "UntagResource", keys: [OWNER_TAG_KEY] }]);
         assert.equal(result.leave, undefined);
     });
 

@@ -15,6 +15,7 @@ import {
     planPolicy,
     planRelease,
     POLICY_TAG_KEY,
+    POLICY_TURNED_ON_TAG_KEY,
     PolicySpec,
     policyTagValue,
     selects,
@@ -142,7 +143,11 @@ describe("selection", () => {
         assert.equal(standing(secret("app/owned", { ownerTag: "organization/proj/prod/db" })), "ownedByDeclaration: owned by the declaration organization/proj/prod/db");
         assert.equal(
             standing(secret("app/theirs", { tags: { [POLICY_TAG_KEY]: "organization/other/prod/all" } })),
-            "otherPolicy: its rotation was turned on by the policy organization/other/prod/all",
+            "otherPolicy: governed by the policy organization/other/prod/all, which acted on it first",
+        );
+        assert.equal(
+            standing(secret("app/theirs-on", { tags: { [POLICY_TURNED_ON_TAG_KEY]: "organization/other/prod/all" } })),
+            "otherPolicy: governed by the policy organization/other/prod/all, which acted on it first",
         );
         assert.equal(standing(secret("app/ours", { tags: { [POLICY_TAG_KEY]: policyTagValue(IDENTITY) } })), "governed");
         // A declaration's owner tag wins over this policy's own mark: a policy never takes a secret from a SecretRotationState.
@@ -177,28 +182,54 @@ describe("the desired state of a governed secret", () => {
     });
 });
 
-describe("the plan of a governed secret is planReconcile's, with the policy's mark first when it turns rotation on", () => {
-    test("a secret newly governed with rotation off: mark, then RotateSecret that rotates now (rotateImmediately)", () => {
+const BOTH_MARKS = { [POLICY_TAG_KEY]: IDENTITY, [POLICY_TURNED_ON_TAG_KEY]: IDENTITY };
+
+describe("the plan of a governed secret is planReconcile's, with the policy's marks first before its first call", () => {
+    test("a secret newly governed with rotation off: both marks in one call, then RotateSecret that rotates now (rotateImmediately)", () => {
         const plan = planGoverned(spec(), secret("app/new"), false);
         assert.deepEqual(apis(plan), ["TagResource", "RotateSecret"]);
-        assert.deepEqual(plan.steps[0]!.call, { api: "TagResource", key: POLICY_TAG_KEY, value: IDENTITY });
+        assert.deepEqual(plan.steps[0]!.call, {
+            api: "TagResource",
+            tags: [
+                { key: POLICY_TAG_KEY, value: IDENTITY },
+                { key: POLICY_TURNED_ON_TAG_KEY, value: IDENTITY },
+            ],
+        });
         assert.equal(rotate(plan).rotateImmediately, true);
         assert.equal(rotate(plan).rotationLambdaArn, LAMBDA);
     });
 
     test("rotation turned off out of band on a secret governed before: restored without rotating, mark kept", () => {
-        const plan = planGoverned(spec(), secret("app/off", { rotationLambdaArn: LAMBDA, schedule: { kind: "days", days: 30 }, tags: { [POLICY_TAG_KEY]: IDENTITY } }), true);
+        const plan = planGoverned(spec(), secret("app/off", { rotationLambdaArn: LAMBDA, schedule: { kind: "days", days: 30 }, tags: BOTH_MARKS }), true);
         assert.deepEqual(apis(plan), ["RotateSecret"]);
         assert.equal(rotate(plan).rotateImmediately, false);
         assert.match(plan.steps[0]!.why, /turned off out of band/);
+        // Governed while it was rotating on its own, then turned off out of band: turning it on now is this policy's doing.
+        const found = planGoverned(spec(), secret("app/found-on", { rotationLambdaArn: LAMBDA, schedule: { kind: "days", days: 30 }, tags: { [POLICY_TAG_KEY]: IDENTITY } }), true);
+        assert.deepEqual(apis(found), ["TagResource", "RotateSecret"]);
+        assert.deepEqual(found.steps[0]!.call, { api: "TagResource", tags: [{ key: POLICY_TURNED_ON_TAG_KEY, value: IDENTITY }] });
     });
 
-    test("in line: no call; a changed schedule in enforce mode: RotateSecret without a mark (rotation was on)", () => {
+    test("in line: no call and no mark; a changed schedule in enforce mode: the governs mark only (rotation was on), then RotateSecret", () => {
         assert.deepEqual(planGoverned(spec(), rotating("app/ok", 30), true).steps, []);
         const plan = planGoverned(spec(), rotating("app/changed", 90), true);
-        assert.deepEqual(apis(plan), ["RotateSecret"]);
-        assert.match(plan.steps[0]!.why, /every 90 days -> every 30 days/);
+        assert.deepEqual(apis(plan), ["TagResource", "RotateSecret"]);
+        assert.deepEqual(plan.steps[0]!.call, { api: "TagResource", tags: [{ key: POLICY_TAG_KEY, value: IDENTITY }] });
+        assert.match(plan.steps[1]!.why, /every 90 days -> every 30 days/);
+        assert.deepEqual(apis(planGoverned(spec(), rotating("app/changed", 90, { tags: { [POLICY_TAG_KEY]: IDENTITY } }), true)), ["RotateSecret"], "marked already: no TagResource");
         assert.deepEqual(planGoverned(spec({ mode: "minimum" }), rotating("app/stricter", 7), true).steps, [], "minimum mode leaves a stricter schedule alone");
+    });
+
+    test("two policies over one secret: the first to act marks it, the other passes it over instead of undoing it", () => {
+        const other = validatePolicyInputs({ selector: { namePrefixes: ["app/"] }, rotationLambdaArn: OTHER_LAMBDA, schedule: { automaticallyAfterDays: 7 }, __owner: "organization/proj/prod/other" }).spec!;
+        const found = rotating("app/shared", 90);
+        const first = planGoverned(other, found, false);
+        assert.deepEqual(apis(first), ["TagResource", "RotateSecret"]);
+        const tags = Object.fromEntries(first.steps[0]!.call.api === "TagResource" ? first.steps[0]!.call.tags.map((t) => [t.key, t.value]) : []);
+        const after = rotating("app/shared", 7, { rotationLambdaArn: OTHER_LAMBDA, tags });
+        assert.equal(standingOf(spec(), after).kind, "passed-over");
+        assert.deepEqual(planPolicy(spec(), [after], ["app/shared"]).work, [], "the second policy makes no call on it");
+        assert.deepEqual(passedOverCounts(planPolicy(spec(), [after])).otherPolicy, 1);
     });
 
     test("a stranded AWSPENDING is quarantined as for a single declaration", () => {
@@ -209,7 +240,7 @@ describe("the plan of a governed secret is planReconcile's, with the policy's ma
             ],
         });
         const plan = planGoverned(spec(), stranded, true);
-        assert.deepEqual(apis(plan), ["UpdateSecretVersionStage", "UpdateSecretVersionStage"]);
+        assert.deepEqual(apis(plan), ["TagResource", "UpdateSecretVersionStage", "UpdateSecretVersionStage"], "marked before its first call");
         assert.match(describePlan(plan).join("\n"), /QUARANTINED-20261123T1200Z-v2/);
     });
 
@@ -219,13 +250,19 @@ describe("the plan of a governed secret is planReconcile's, with the policy's ma
     });
 });
 
-describe("letting go: only what the policy turned on is turned off, and its mark is released", () => {
-    const marked = (overrides: Partial<ObservedSecret> = {}) => rotating("app/marked", 30, { tags: { [POLICY_TAG_KEY]: IDENTITY }, ...overrides });
+describe("letting go: only what the policy turned on is turned off, and its marks are released", () => {
+    const marked = (overrides: Partial<ObservedSecret> = {}) => rotating("app/marked", 30, { tags: BOTH_MARKS, ...overrides });
 
-    test("deletionPolicy cancel: planDelete's CancelRotateSecret, then UntagResource of the mark", () => {
+    test("deletionPolicy cancel: planDelete's CancelRotateSecret, then UntagResource of both marks", () => {
         const plan = planRelease(spec(), marked());
         assert.deepEqual(apis(plan), ["CancelRotateSecret", "UntagResource"]);
-        assert.deepEqual(plan.steps[1]!.call, { api: "UntagResource", key: POLICY_TAG_KEY });
+        assert.deepEqual(plan.steps[1]!.call, { api: "UntagResource", keys: [POLICY_TAG_KEY, POLICY_TURNED_ON_TAG_KEY] });
+    });
+
+    test("a secret that was rotating when the policy found it stays on: only the governs mark is released", () => {
+        const plan = planRelease(spec(), rotating("app/found-on", 30, { tags: { [POLICY_TAG_KEY]: IDENTITY } }));
+        assert.deepEqual(plan.steps.map((s) => s.call), [{ api: "UntagResource", keys: [POLICY_TAG_KEY] }]);
+        assert.match(plan.notes.join("\n"), /was on when this policy found it/);
     });
 
     test("retain, a secret a declaration took over, or one managed by a service: only the mark is released", () => {
@@ -237,15 +274,15 @@ describe("letting go: only what the policy turned on is turned off, and its mark
 
 describe("the whole policy", () => {
     const fleet = () => [
-        rotating("app/ok", 30, { tags: { [POLICY_TAG_KEY]: IDENTITY } }),
+        rotating("app/ok", 30, { tags: BOTH_MARKS }),
         secret("app/new"),
-        rotating("app/off", 30, { rotationEnabled: false, tags: { [POLICY_TAG_KEY]: IDENTITY } }),
+        rotating("app/off", 30, { rotationEnabled: false, tags: BOTH_MARKS }),
         rotating("app/owned", 7, { ownerTag: "organization/proj/prod/db" }),
         secret("app/rds", { owningService: "rds" }),
         secret("app/replica", { primaryRegion: "us-west-2" }),
         secret("app/deleted", { deletedDate: "2026-11-30T00:00:00.000Z" }),
         rotating("app/excluded", 400),
-        rotating("app/left", 30, { tags: { [POLICY_TAG_KEY]: IDENTITY, rotation: "manual" } }),
+        rotating("app/left", 30, { tags: { ...BOTH_MARKS, rotation: "manual" } }),
         secret("svc/other"),
     ];
     const p = () => spec({ exclude: { names: ["app/excluded"], tags: [{ key: "rotation", value: "manual" }] } });
