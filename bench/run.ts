@@ -18,9 +18,10 @@ import { cpus, totalmem, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 
-import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { CreateSecretCommand, SecretsManagerClient, UntagResourceCommand } from "@aws-sdk/client-secrets-manager";
 import Table from "cli-table3";
 
+import { OWNER_TAG_KEY } from "../providers/secretsmanager/ownership";
 import { POLICY_CONCURRENCY } from "../providers/secretsmanager/policy-provider";
 import { AwsFront } from "../test/support/aws-front";
 import { MotoServer, useAwsEnv } from "../test/support/moto";
@@ -116,6 +117,13 @@ async function seedSecrets(prefix: string, count: number): Promise<string[]> {
     return names;
 }
 
+/** Takes the owner tag off every secret, as a destroy would have (the profile forgets its stacks instead). */
+async function releaseOwnerTags(secretIds: string[], concurrency: number): Promise<void> {
+    const client = new SecretsManagerClient({});
+    await mapConcurrently(secretIds, concurrency, (secretId) => client.send(new UntagResourceCommand({ SecretId: secretId, TagKeys: [OWNER_TAG_KEY] })));
+    client.destroy();
+}
+
 async function measureStep(front: AwsFront, project: BenchProject, run: () => Promise<unknown>): Promise<StepMeasurement> {
     front.clearCalls();
     const sampler = ProcessSampler.start(project.env.PULUMI_BACKEND_URL!);
@@ -152,7 +160,8 @@ async function resourceBytes(
  * The first up again, under variants that isolate what dominates it: the provider stored by value
  * (state as before the shim fix) and the engine's intermediate checkpoints skipped
  * (PULUMI_SKIP_CHECKPOINTS). Each variant runs on a stack of its own, which is then forgotten and
- * the secrets put back as seeded.
+ * the secrets put back as seeded: rotation off and no owner tag (else the next variant's stack
+ * would be refused: the forgotten stack still owns them).
  */
 async function profileFirstUp(
     n: number,
@@ -183,6 +192,7 @@ async function profileFirstUp(
         });
         await pulumi(variantProject, ["stack", "rm", "--yes", "--force", "--stack", stack]);
         await runApiFloor("disable", secretIds, { concurrency: project.parallelism, lambdaArn: config.lambda! });
+        await releaseOwnerTags(secretIds, project.parallelism);
     }
     return runs;
 }
