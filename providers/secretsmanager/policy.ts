@@ -445,6 +445,12 @@ export function planRelease(spec: PolicySpec, secret: ObservedSecret, cancelledV
     return release ? { ...plan, steps: [...plan.steps, release] } : plan;
 }
 
+/** The governs mark a plan's steps set (the policy's identity as a tag value), if any. */
+export function policyMarkSetBy(steps: readonly PlannedStep[]): string | undefined {
+    for (const step of steps) if (step.call.api === "TagResource") for (const tag of step.call.tags) if (tag.key === POLICY_TAG_KEY) return tag.value;
+    return undefined;
+}
+
 /** Whether one of this policy's marks is on the secret. */
 export const markedBy = (spec: Pick<PolicySpec, "identity">, secret: ObservedSecret) => POLICY_TAG_KEYS.some((key) => carries(secret, key, spec.identity));
 

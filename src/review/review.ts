@@ -26,6 +26,8 @@ import {
     markedBy,
     needsPendingAge,
     outOfLine,
+    POLICY_TAG_KEY,
+    policyMarkSetBy,
     passedOverCounts,
     planPolicy,
     planRelease,
@@ -100,11 +102,13 @@ export async function review(snapshots: StackSnapshot[], options: ReviewOptions)
     // their secrets (the stack program makes each policy depend on them), each policy's listing
     // and the very plans `up` makes (policy.ts over plan.ts).
     const governedArns = new Set<string>();
+    // Per stack and secret ARN: the governs mark an earlier policy of the same up puts on it.
+    const policyMarks = new Map<string, string>();
     let policySecrets = 0;
     let policyErrors = 0;
     for (const [index, snapshot] of snapshots.entries()) {
         for (const resource of snapshot.policies ?? []) {
-            const reviewed = await reviewPolicy(resource, snapshot, options.thresholds, now, claims, reach);
+            const reviewed = await reviewPolicy(resource, snapshot, options.thresholds, now, claims, policyMarks, reach);
             (stacks[index]!.policies ??= []).push(reviewed.summary);
             stacks[index]!.secrets.push(...reviewed.secrets);
             for (const arn of reviewed.governedArns) governedArns.add(arn);
@@ -280,6 +284,7 @@ async function reviewPolicy(
     thresholds: HealthThresholds,
     now: () => Date,
     claims: Claims,
+    policyMarks: Map<string, string>,
     reach: (connection: AwsConnection) => void,
 ): Promise<{ summary: PolicyReview; secrets: SecretReview[]; governedArns: string[] }> {
     const recorded = resource.recorded?.outputs as Record<string, unknown> | undefined;
@@ -305,10 +310,13 @@ async function reviewPolicy(
         const listed = await gateway.listSecrets(undefined, { ...(filters ? { filters } : {}), datePending: (secret) => needsPendingAge(spec, secret) });
         const account = await connection.account();
         const listedRegion = await gateway.resolvedRegion();
-        // As in up: a single declaration of the same stack that claims a secret does so before the policy runs.
+        // As in up: a single declaration of the same stack that claims a secret does so before the
+        // policy runs, and so does a policy listed before this one that marks it.
         const secrets = listed.map((secret) => {
             const claim = claims.get(claimKey(snapshot, secret.arn));
-            return claim ? { ...secret, ownerTag: claim.value } : secret;
+            const mark = policyMarks.get(claimKey(snapshot, secret.arn));
+            const claimed = claim ? { ...secret, ownerTag: claim.value } : secret;
+            return mark !== undefined && claimed.tags?.[POLICY_TAG_KEY] === undefined ? { ...claimed, tags: { ...claimed.tags, [POLICY_TAG_KEY]: mark } } : claimed;
         });
         const byName = new Map(secrets.map((secret) => [secret.name, secret]));
         const entry = (secret: ObservedSecret | undefined, name: string, plan: Plan | undefined, drift: DriftEntry[], declared: SecretReview["declared"], findings: SecretReview["findings"]): SecretReview => {
@@ -338,6 +346,10 @@ async function reviewPolicy(
             return { summary: { ...summary, account, region: listedRegion, mode: spec.mode, secretsListed: listed.length }, secrets: out, governedArns: [] };
         }
         const plan = planPolicy(spec, secrets, fresh ? undefined : recordedGoverned);
+        for (const w of plan.work) {
+            const mark = w.kind === "governed" && !w.plan.blocked ? policyMarkSetBy(w.plan.steps) : undefined;
+            if (mark !== undefined) policyMarks.set(claimKey(snapshot, w.arn), mark);
+        }
         const work = new Map(plan.work.map((w) => [w.name, w]));
         const governedSet = new Set(plan.governed);
         let inLine = 0;

@@ -54,12 +54,19 @@ export async function readStack(stackName: string, workDir: string, options: { f
     const stack = await LocalWorkspace.selectStack({ stackName, workDir });
     const declared = new Map<string, { step: StepKind; inputs?: Record<string, unknown> }>();
     const types = new Map<string, string>();
+    // The order the engine steps through the resources (dependencies first), then the state's: the
+    // stack program chains its policies, and the review judges them in the same order as up.
+    const order = new Map<string, number>();
+    const seen = (urn: string) => {
+        if (!order.has(urn)) order.set(urn, order.size);
+    };
     const onEvent = (event: EngineEvent) => {
         const meta = event.resourcePreEvent?.metadata;
         if (!meta || !REVIEWED_TYPES.includes(meta.type)) return;
         const step = STEP_OF[meta.op];
         if (!step) return;
         types.set(meta.urn, meta.type);
+        seen(meta.urn);
         const earlier = declared.get(meta.urn);
         // A replacement shows as several steps; the new inputs are on the one that has them.
         declared.set(meta.urn, { step: earlier?.step === "replace" ? "replace" : step, inputs: meta.new?.inputs ?? earlier?.inputs });
@@ -71,6 +78,7 @@ export async function readStack(stackName: string, workDir: string, options: { f
     for (const resource of (exported.deployment?.resources ?? []) as Stored[]) {
         if (!REVIEWED_TYPES.includes(resource.type) || !resource.id) continue;
         types.set(resource.urn, resource.type);
+        seen(resource.urn);
         recorded.set(resource.urn, { id: resource.id, outputs: resource.outputs ?? {} });
         if (options.fromState) declared.set(resource.urn, { step: "same", inputs: resource.inputs ?? {} });
     }
@@ -88,7 +96,7 @@ export async function readStack(stackName: string, workDir: string, options: { f
         };
     });
     const resources = all.filter((r) => types.get(r.urn) !== ROTATION_POLICY_TYPE);
-    const policies = all.filter((r) => types.get(r.urn) === ROTATION_POLICY_TYPE);
+    const policies = all.filter((r) => types.get(r.urn) === ROTATION_POLICY_TYPE).sort((a, b) => order.get(a.urn)! - order.get(b.urn)!);
     const config = await stack.getAllConfig();
     const aws = stackAwsConfig(Object.fromEntries(Object.entries(config).map(([key, entry]) => [key, entry.value])));
     if (aws.failures.length > 0) throw new Error(`stack ${stackName}: the AWS configuration is invalid: ${aws.failures.map((f) => `${f.property} ${f.reason}`).join("; ")}`);

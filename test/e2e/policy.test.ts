@@ -125,10 +125,10 @@ const POLICY = (lambda: string, overrides: Record<string, unknown> = {}) => ({
     ...overrides,
 });
 
-/** The stack's policy resources: the one named fleet, and the one named payments (undefined when absent). */
+/** The stack's policy resources: the one named fleet, and the one named card-data (undefined when absent). */
 async function policiesByName(stack: TestStack) {
     const resources = await stack.resourcesOfType(POLICY_TYPE);
-    return [resources.find((r) => r.urn.endsWith("::fleet")), resources.find((r) => r.urn.endsWith("::payments"))] as const;
+    return [resources.find((r) => r.urn.endsWith("::fleet")), resources.find((r) => r.urn.endsWith("::card-data"))] as const;
 }
 
 async function newStack(t: TestContext, config: Record<string, unknown>): Promise<TestStack> {
@@ -276,19 +276,29 @@ describe("a rotation policy over a fleet, end to end", () => {
             assert.deepEqual(mutatedSecrets(fleet), { RotateSecret: reconfigured, TagResource: reconfigured });
 
             // A second policy over part of the same secrets, listed after the first (the stack
-            // program runs policies in order): team payments, every 7 days, retain. It passes over
+            // program runs policies in order; its name sorts before the first's, so neither up nor
+            // the review may go by name): team payments, every 7 days, retain. It passes over
             // every secret the first one marked and acts only on those the first has never acted on
             // (in line with it, so unmarked): each secret ends up with one policy, and the two never
             // undo each other. Before marks on every act, each up flipped these back and forth.
             const fleetPolicy = "organization/e2e/test/fleet";
-            const paymentsPolicy = "organization/e2e/test/payments";
-            const PAYMENTS = { name: "payments", selector: { namePrefixes: ["app/", "svc/"], tags: [{ key: "team", value: "payments" }] }, exclude: POLICY(lambda).exclude, mode: "enforce", rotationLambdaArn: lambda, schedule: { automaticallyAfterDays: 7 }, rotateImmediately: false, deletionPolicy: "retain" };
+            const cardDataPolicy = "organization/e2e/test/card-data";
+            const CARD_DATA = { name: "card-data", selector: { namePrefixes: ["app/", "svc/"], tags: [{ key: "team", value: "payments" }] }, exclude: POLICY(lambda).exclude, mode: "enforce", rotationLambdaArn: lambda, schedule: { automaticallyAfterDays: 7 }, rotateImmediately: false, deletionPolicy: "retain" };
             live = await liveOf(fleet);
             const payments = fleet.filter((s) => live.get(s.name)!.team === "payments");
             const takenBySecond = payments.filter((s) => s.kind === "ontime" && live.get(s.name)!.policyTag === undefined).map((s) => s.name).sort();
             const keptByFirst = payments.filter((s) => live.get(s.name)!.policyTag === fleetPolicy);
             assert.ok(takenBySecond.length > 0 && keptByFirst.length > 0);
-            stack.writeConfig({ "e2e:rotations": declared, "e2e:policies": [POLICY(lambda, { mode: "enforce" }), PAYMENTS] });
+            stack.writeConfig({ "e2e:rotations": declared, "e2e:policies": [POLICY(lambda, { mode: "enforce" }), CARD_DATA] });
+            // The review judges the policies in the same order as up: the second's calls are exactly those.
+            const overlapReview = await runProcess("node", [CLI, "review", "--stack", stack.stack, "--format", "json"], stack.projectDir, stack.env, 300_000);
+            stack.history.push(overlapReview);
+            const overlapReport = JSON.parse(overlapReview.stdout) as ReviewReport;
+            const reviewedCalls = (policy: string) =>
+                overlapReport.stacks[0]!.secrets.filter((r) => r.policy === policy && r.plan.calls.length > 0).map((r) => `${r.secretId}: ${r.plan.calls.map((c) => c.api).join(",")}`).sort();
+            assert.deepEqual(reviewedCalls("card-data"), takenBySecond.map((name) => `${name}: TagResource,RotateSecret`));
+            assert.deepEqual(reviewedCalls("fleet"), []);
+            assert.equal(overlapReport.stacks[0]!.policies!.find((p) => p.resource === "card-data")!.passedOver.otherPolicy, keptByFirst.length);
             aws.front.clearCalls();
             await stack.up();
             assert.deepEqual(mutatedSecrets(fleet), { TagResource: takenBySecond, RotateSecret: takenBySecond }, "the second policy acts only where the first never did");
@@ -301,7 +311,7 @@ describe("a rotation policy over a fleet, end to end", () => {
             await stack.up(["--refresh", "--expect-no-changes"]);
             assert.deepEqual(mutatedSecrets(fleet), {});
             live = await liveOf(fleet);
-            for (const name of takenBySecond) assert.deepEqual([live.get(name)!.days, live.get(name)!.policyTag], [7, paymentsPolicy], name);
+            for (const name of takenBySecond) assert.deepEqual([live.get(name)!.days, live.get(name)!.policyTag], [7, cardDataPolicy], name);
             // The second policy leaves (retain): it releases its marks and nothing else; the first takes those secrets back.
             stack.writeConfig({ "e2e:rotations": declared, "e2e:policies": [POLICY(lambda, { mode: "enforce" })] });
             aws.front.clearCalls();
