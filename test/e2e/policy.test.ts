@@ -280,15 +280,20 @@ describe("a rotation policy over a fleet, end to end", () => {
             // the review may go by name): team payments, every 7 days, retain. It passes over
             // every secret the first one marked and acts only on those the first has never acted on
             // (in line with it, so unmarked): each secret ends up with one policy, and the two never
-            // undo each other. Before marks on every act, each up flipped these back and forth.
+            // undo each other. Before marks on every act, each up flipped these back and forth. One
+            // of them (contested) drifts first, so the first policy acts on it in the same up, before
+            // the second: the order decides, in up and in the review alike.
             const fleetPolicy = "organization/e2e/test/fleet";
             const cardDataPolicy = "organization/e2e/test/card-data";
             const CARD_DATA = { name: "card-data", selector: { namePrefixes: ["app/", "svc/"], tags: [{ key: "team", value: "payments" }] }, exclude: POLICY(lambda).exclude, mode: "enforce", rotationLambdaArn: lambda, schedule: { automaticallyAfterDays: 7 }, rotateImmediately: false, deletionPolicy: "retain" };
             live = await liveOf(fleet);
             const payments = fleet.filter((s) => live.get(s.name)!.team === "payments");
-            const takenBySecond = payments.filter((s) => s.kind === "ontime" && live.get(s.name)!.policyTag === undefined).map((s) => s.name).sort();
+            const unmarked = payments.filter((s) => s.kind === "ontime" && live.get(s.name)!.policyTag === undefined).map((s) => s.name).sort();
+            const [contested, ...takenBySecond] = unmarked;
             const keptByFirst = payments.filter((s) => live.get(s.name)!.policyTag === fleetPolicy);
-            assert.ok(takenBySecond.length > 0 && keptByFirst.length > 0);
+            assert.ok(contested !== undefined && takenBySecond.length > 0 && keptByFirst.length > 0);
+            const contestedArn = fleet.find((s) => s.name === contested)!.arn;
+            await sm.send(new RotateSecretCommand({ SecretId: contestedArn, RotationLambdaARN: lambda, RotationRules: { AutomaticallyAfterDays: 120 }, RotateImmediately: false }));
             stack.writeConfig({ "e2e:rotations": declared, "e2e:policies": [POLICY(lambda, { mode: "enforce" }), CARD_DATA] });
             // The review judges the policies in the same order as up: the second's calls are exactly those.
             const overlapReview = await runProcess("node", [CLI, "review", "--stack", stack.stack, "--format", "json"], stack.projectDir, stack.env, 300_000);
@@ -296,14 +301,16 @@ describe("a rotation policy over a fleet, end to end", () => {
             const overlapReport = JSON.parse(overlapReview.stdout) as ReviewReport;
             const reviewedCalls = (policy: string) =>
                 overlapReport.stacks[0]!.secrets.filter((r) => r.policy === policy && r.plan.calls.length > 0).map((r) => `${r.secretId}: ${r.plan.calls.map((c) => c.api).join(",")}`).sort();
+            assert.deepEqual(reviewedCalls("fleet"), [`${contested}: TagResource,RotateSecret`]);
             assert.deepEqual(reviewedCalls("card-data"), takenBySecond.map((name) => `${name}: TagResource,RotateSecret`));
-            assert.deepEqual(reviewedCalls("fleet"), []);
-            assert.equal(overlapReport.stacks[0]!.policies!.find((p) => p.resource === "card-data")!.passedOver.otherPolicy, keptByFirst.length);
+            assert.equal(overlapReport.stacks[0]!.policies!.find((p) => p.resource === "card-data")!.passedOver.otherPolicy, keptByFirst.length + 1);
             aws.front.clearCalls();
-            await stack.up();
-            assert.deepEqual(mutatedSecrets(fleet), { TagResource: takenBySecond, RotateSecret: takenBySecond }, "the second policy acts only where the first never did");
+            await stack.up(["--refresh"]);
+            assert.deepEqual(mutatedSecrets(fleet), { TagResource: unmarked, RotateSecret: unmarked }, "each unmarked secret gets one policy's calls, once");
+            live = await liveOf(fleet);
+            assert.deepEqual([live.get(contested)!.days, live.get(contested)!.policyTag], [30, fleetPolicy], "the first policy acted on the contested secret first");
             let [, second] = await policiesByName(stack);
-            assert.equal((second!.outputs!.passedOver as Record<string, number>).otherPolicy, keptByFirst.length, "and passes over every secret the first one marked");
+            assert.equal((second!.outputs!.passedOver as Record<string, number>).otherPolicy, keptByFirst.length + 1, "and the second passes over every secret the first one marked");
             // The first policy sees those secrets taken (no longer governed), and neither acts again.
             aws.front.clearCalls();
             await stack.up(["--refresh"]);
@@ -347,7 +354,7 @@ describe("a rotation policy over a fleet, end to end", () => {
             const turnedOn = fleet.filter((s) => before.get(s.name)?.turnedOnTag !== undefined).map((s) => s.name).sort();
             const marked = fleet.filter((s) => before.get(s.name)?.policyTag !== undefined).map((s) => s.name).sort();
             assert.equal(turnedOn.length, 120, "119 plain secrets and the new one");
-            assert.equal(marked.length, 120 + 12 + takenBySecond.length, "and those it reconfigured (10 strict, one made stricter, one made longer, those it took back)");
+            assert.equal(marked.length, 120 + 12 + unmarked.length, "and those it reconfigured (10 strict, one made stricter, one made longer, the contested one, those it took back)");
             assert.deepEqual(mutatedSecrets(fleet), { CancelRotateSecret: turnedOn, UntagResource: marked });
             live = await liveOf(fleet);
             for (const s of fleet) {
