@@ -9,18 +9,40 @@ export interface RotationEntry extends SecretRotationStateArgs {
     name?: string;
 }
 
-/** Checks the shape of the list; the provider's check validates each entry's values. */
-export function readEntries(raw: unknown, key: string): { name: string; args: SecretRotationStateArgs }[] {
+/**
+ * Checks that `raw` is a list of mappings and that no two entries name the same resource; `nameOf`
+ * checks one entry's name and returns it with the entry's arguments. The provider's check
+ * validates the values.
+ */
+function readNamedList<Args>(
+    raw: unknown,
+    key: string,
+    shape: { list: string; mapping: string },
+    nameOf: (entry: Record<string, unknown>, at: string) => { name: string; args: Args },
+): { name: string; args: Args }[] {
     if (!Array.isArray(raw)) {
-        throw new Error(`${key}: must be a list of rotation states (got ${raw === null ? "null" : typeof raw})`);
+        throw new Error(`${key}: must be a list of ${shape.list} (got ${raw === null ? "null" : typeof raw})`);
     }
     const seen = new Map<string, number>();
     return raw.map((entry: unknown, index) => {
         const at = `${key}[${index}]`;
         if (typeof entry !== "object" || entry === null || Array.isArray(entry)) {
-            throw new Error(`${at}: must be a mapping with at least secretId (got ${JSON.stringify(entry)})`);
+            throw new Error(`${at}: must be a mapping with at least ${shape.mapping} (got ${JSON.stringify(entry)})`);
         }
-        const { name, ...args } = entry as RotationEntry;
+        const named = nameOf(entry as Record<string, unknown>, at);
+        const earlier = seen.get(named.name);
+        if (earlier !== undefined) {
+            throw new Error(`${at}: declares "${named.name}" again (already at ${key}[${earlier}]); give one of them a distinct name`);
+        }
+        seen.set(named.name, index);
+        return named;
+    });
+}
+
+/** Checks the shape of the list of rotation states. */
+export function readEntries(raw: unknown, key: string): { name: string; args: SecretRotationStateArgs }[] {
+    return readNamedList(raw, key, { list: "rotation states", mapping: "secretId" }, (entry, at) => {
+        const { name, ...args } = entry as unknown as RotationEntry;
         if (name !== undefined && (typeof name !== "string" || name === "")) {
             throw new Error(`${at}.name: must be a non-empty string (got ${JSON.stringify(name)})`);
         }
@@ -30,40 +52,22 @@ export function readEntries(raw: unknown, key: string): { name: string; args: Se
             throw new Error(`${at}.secretId: is required and must be a non-empty string (got ${JSON.stringify(args.secretId)})`);
         }
         const secretId = args.secretId as string;
-        const resourceName = name ?? (secretId.startsWith("arn:") ? secretNameFromArn(secretId) : secretId);
-        const earlier = seen.get(resourceName);
-        if (earlier !== undefined) {
-            throw new Error(`${at}: declares "${resourceName}" again (already at ${key}[${earlier}]); give one of them a distinct name`);
-        }
-        seen.set(resourceName, index);
-        return { name: resourceName, args };
+        return { name: name ?? (secretId.startsWith("arn:") ? secretNameFromArn(secretId) : secretId), args };
     });
 }
-
 
 export interface PolicyEntry extends SecretRotationPolicyArgs {
     /** The resource's name in the stack (required: a policy has no secret to be named after). */
     name: string;
 }
 
-/** Checks the shape of the list of policies; the provider's check validates each entry's values. */
+/** Checks the shape of the list of policies. */
 export function readPolicies(raw: unknown, key: string): { name: string; args: SecretRotationPolicyArgs }[] {
-    if (!Array.isArray(raw)) {
-        throw new Error(`${key}: must be a list of rotation policies (got ${raw === null ? "null" : typeof raw})`);
-    }
-    const seen = new Map<string, number>();
-    return raw.map((entry: unknown, index) => {
-        const at = `${key}[${index}]`;
-        if (typeof entry !== "object" || entry === null || Array.isArray(entry)) {
-            throw new Error(`${at}: must be a mapping with at least name, selector and schedule (got ${JSON.stringify(entry)})`);
-        }
-        const { name, ...args } = entry as PolicyEntry;
+    return readNamedList(raw, key, { list: "rotation policies", mapping: "name, selector and schedule" }, (entry, at) => {
+        const { name, ...args } = entry as unknown as PolicyEntry;
         if (typeof name !== "string" || name === "") {
             throw new Error(`${at}.name: is required and must be a non-empty string, the policy's name in the stack (got ${JSON.stringify(name)})`);
         }
-        const earlier = seen.get(name);
-        if (earlier !== undefined) throw new Error(`${at}: declares "${name}" again (already at ${key}[${earlier}]); give one of them a distinct name`);
-        seen.set(name, index);
         return { name, args };
     });
 }

@@ -20,7 +20,9 @@ import {
     PolicyPlan,
     PolicySpec,
     planRelease,
+    policyDeclarationOf,
     POLICY_PROPERTIES,
+    SecretWork,
     RELEASE_FILTERS,
     RotationPolicyInputs,
     validatePolicyInputs,
@@ -102,10 +104,12 @@ export async function diff(
     // What `up` will repair, secret by secret, on the resource (preview --refresh fills the drift).
     // Only once the program has declared the policy (check took its URN): the engine also diffs
     // right after a refresh, before the program runs, and those lines would land on the stack.
-    if (key !== undefined && urnKnown(key)) await sayLimited(say, [
-        ...drift.map(([name, why]) => `drift: secret ${name}: ${why}`),
-        ...failed.map(([name, why]) => `failed at the last update, to be retried: secret ${name}: ${why}`),
-    ]);
+    if (key !== undefined && urnKnown(key)) {
+        const limited = limitedSay(say, "(pulumi-secret-rotation review lists every secret)");
+        for (const [name, why] of drift) await limited.say(`drift: secret ${name}: ${why}`);
+        for (const [name, why] of failed) await limited.say(`failed at the last update, to be retried: secret ${name}: ${why}`);
+        await limited.rest();
+    }
     return { changes: replaces.length > 0 || changed || drift.length > 0 || failed.length > 0, replaces, deleteBeforeReplace: false };
 }
 
@@ -133,11 +137,7 @@ function specOf(declared: Partial<RotationPolicyInputs>): PolicySpec {
 }
 
 /** The declaration kept in outputs and inputs (without the provider-owned and recorded properties). */
-function declaredOnly(from: Partial<RotationPolicyInputs>): RotationPolicyInputs {
-    return stripUndefined(
-        Object.fromEntries([...POLICY_PROPERTIES, "__owner"].map((key) => [key, (from as Record<string, unknown>)[key]])),
-    ) as unknown as RotationPolicyInputs;
-}
+const declaredOnly = (from: Partial<RotationPolicyInputs>) => policyDeclarationOf(from) as unknown as RotationPolicyInputs;
 
 /** One operation's place: the connection (the policy's aws setting, else the stack's), its account and region. */
 async function placeOf(declared: Partial<RotationPolicyInputs>): Promise<{ connection: AwsConnection; region: string; account: string }> {
@@ -158,16 +158,17 @@ async function list(spec: PolicySpec, place: { connection: AwsConnection; region
     return { secrets, calls: gateway.calls };
 }
 
-const countCalls = (calls: string[]) => calls.reduce<Record<string, number>>((counts, call) => ({ ...counts, [call]: (counts[call] ?? 0) + 1 }), {});
-
-/** Says the first lines, then how many more there were. */
-async function sayLimited(say: Say, lines: string[]): Promise<void> {
-    for (const line of lines.slice(0, LINE_LIMIT)) await say(line);
-    if (lines.length > LINE_LIMIT) await say(`… and ${lines.length - LINE_LIMIT} more lines (pulumi-secret-rotation review lists every secret)`);
+function countCalls(calls: string[]): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const call of calls) counts[call] = (counts[call] ?? 0) + 1;
+    return counts;
 }
 
-/** A Say that lets LINE_LIMIT lines through and counts the rest; `rest()` says how many were held back. */
-function limitedSay(say: Say): { say: Say; rest: () => Promise<void> } {
+/**
+ * A Say that lets LINE_LIMIT lines through and counts the rest; `rest()` says how many were held
+ * back, as `… and N more lines <about>`.
+ */
+function limitedSay(say: Say, about: string): { say: Say; rest: () => Promise<void> } {
     let said = 0;
     let held = 0;
     return {
@@ -178,10 +179,12 @@ function limitedSay(say: Say): { say: Say; rest: () => Promise<void> } {
             } else held++;
         },
         rest: async () => {
-            if (held > 0) await say(`… and ${held} more lines about the calls made (pulumi-secret-rotation review lists every secret's calls)`);
+            if (held > 0) await say(`… and ${held} more lines ${about}`);
         },
     };
 }
+
+const ABOUT_CALLS = "about the calls made (pulumi-secret-rotation review lists every secret's calls)";
 
 interface Execution {
     failed: Record<string, string>;
@@ -194,7 +197,7 @@ interface Execution {
  * secrets at a time, every call under the quota limiter of the account and region. One failing
  * secret does not stop the others: each failure is kept with its cause.
  */
-async function execute(spec: PolicySpec, plan: PolicyPlan, listed: ObservedSecret[], previouslyGoverned: ReadonlySet<string>, place: { connection: AwsConnection; region: string }, say: Say): Promise<Execution> {
+async function execute(spec: PolicySpec, work: readonly SecretWork[], listed: ObservedSecret[], previouslyGoverned: ReadonlySet<string>, place: { connection: AwsConnection; region: string }, say: Say): Promise<Execution> {
     const byName = new Map(listed.map((secret) => [secret.name, secret]));
     const failed: Record<string, string> = {};
     const calls: string[] = [];
@@ -202,26 +205,26 @@ async function execute(spec: PolicySpec, plan: PolicyPlan, listed: ObservedSecre
     const worker = async () => {
         let shared: SecretsManagerGateway | undefined;
         let served = 0;
-        while (next < plan.work.length) {
-            const work = plan.work[next++]!;
+        while (next < work.length) {
+            const item = work[next++]!;
             if (shared === undefined || served % SECRETS_PER_CLIENT === 0) shared = new SecretsManagerGateway(place.region, place.connection);
             served++;
             const gateway = shared.sibling();
             const planFor = (seen: Observation, cancelledVersionId?: string): Plan => {
-                if (!seen.found) return { steps: [], blocked: { reason: `secret ${work.name} no longer exists` }, notes: [] };
-                return work.kind === "governed"
-                    ? planGoverned(spec, seen.secret, previouslyGoverned.has(work.name), cancelledVersionId)
+                if (!seen.found) return { steps: [], blocked: { reason: `secret ${item.name} no longer exists` }, notes: [] };
+                return item.kind === "governed"
+                    ? planGoverned(spec, seen.secret, previouslyGoverned.has(item.name), cancelledVersionId)
                     : planRelease(spec, seen.secret, cancelledVersionId);
             };
             try {
-                await apply(gateway, planFor, { found: true, secret: byName.get(work.name)! }, say, /* observeAfter */ false);
+                await apply(gateway, planFor, { found: true, secret: byName.get(item.name)! }, say, /* observeAfter */ false);
             } catch (error) {
-                failed[work.name] = (error as Error).message.replace(/^secret \S+: /, "");
+                failed[item.name] = (error as Error).message.replace(/^secret \S+: /, "");
             }
             calls.push(...gateway.calls);
         }
     };
-    await Promise.all(Array.from({ length: Math.min(POLICY_CONCURRENCY, plan.work.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(POLICY_CONCURRENCY, work.length) }, worker));
     return { failed, calls };
 }
 
@@ -262,11 +265,11 @@ async function reconcile(id: string | undefined, declared: StoredPolicyInputs, p
     const spec = specOf(declared);
     const place = await placeOf(declared);
     const base = linesAbout(urnKey(spec.identity));
-    const { say, rest } = limitedSay(base);
+    const { say, rest } = limitedSay(base, ABOUT_CALLS);
     const previouslyGoverned = new Set(previous?.governed ?? []);
-    const listing = await list(spec, place, listingFilters(spec.selector, previous ? specOf(previous).selector : undefined));
+    const listing = await list(spec, place, listingFilters(spec.selector, previous?.selector));
     const plan = planPolicy(spec, listing.secrets, previous?.governed);
-    const execution = await execute(spec, plan, listing.secrets, previouslyGoverned, place, say);
+    const execution = await execute(spec, plan.work, listing.secrets, previouslyGoverned, place, say);
     await rest();
     const calls = [...listing.calls, ...execution.calls];
     // A secret whose reconciliation failed is not recorded as governed: the next up treats it as
@@ -317,15 +320,10 @@ export async function remove(_id: string, props: RotationPolicyOutputs): Promise
     const place = await placeOf(props);
     const listing = await list(spec, place, RELEASE_FILTERS);
     const marked = listing.secrets.filter((secret) => markedBy(spec, secret));
-    const releasePlan: PolicyPlan = {
-        governed: [],
-        work: marked.map((secret) => ({ name: secret.name, arn: secret.arn, kind: "release" as const, newlyGoverned: false, plan: planRelease(spec, secret) })),
-        passedOver: planPolicy(spec, []).passedOver,
-        drift: {},
-    };
+    const releases: SecretWork[] = marked.map((secret) => ({ name: secret.name, arn: secret.arn, kind: "release", newlyGoverned: false, plan: planRelease(spec, secret) }));
     const base = linesAbout(urnKey(spec.identity));
-    const { say, rest } = limitedSay(base);
-    const execution = await execute(spec, releasePlan, listing.secrets, new Set(), place, say);
+    const { say, rest } = limitedSay(base, ABOUT_CALLS);
+    const execution = await execute(spec, releases, listing.secrets, new Set(), place, say);
     await rest();
     const cancels = execution.calls.filter((call) => call === "CancelRotateSecret").length;
     await base(

@@ -83,6 +83,12 @@ export const POLICY_PROPERTIES = ["selector", "exclude", "mode", ...POLICY_SETTI
 /** The policy's identity (`<organization>/<project>/<stack>/<path>`), set by SecretRotationPolicy; never declared. */
 export const POLICY_IDENTITY_PROPERTY = "__owner";
 
+/** The declaration and identity out of stored inputs or outputs: the policy's properties that are set, and nothing else. */
+export function policyDeclarationOf(from: object): Record<string, unknown> {
+    const values = from as Record<string, unknown>;
+    return Object.fromEntries([...POLICY_PROPERTIES, POLICY_IDENTITY_PROPERTY].filter((key) => values[key] !== undefined).map((key) => [key, values[key]]));
+}
+
 export interface RotationPolicyInputs extends Pick<RotationStateInputs, (typeof POLICY_SETTINGS)[number]> {
     selector: Selector;
     exclude?: Exclusions;

@@ -179,6 +179,16 @@ export function toScheduleInput(schedule: Schedule | undefined): ScheduleInput |
  * stays quiet. It is still there to see: in `pendingVersionId`, and in the review's labels and
  * plan note.
  */
+/** The properties a declaration's drift is judged by, as a secret shows them now. */
+export function observedPropertiesOf(secret: ObservedSecret, graceMs: number): ObservedProperties {
+    return {
+        enabled: secret.rotationEnabled,
+        rotationLambdaArn: secret.rotationLambdaArn,
+        schedule: toScheduleInput(secret.schedule),
+        stagingLabels: stagingLabelsOf(secret, analyzeLabels(secret, graceMs)),
+    };
+}
+
 export function stagingLabelsOf(secret: Pick<ObservedSecret, "owningService">, labels: LabelAnalysis): string {
     return secret.owningService ? HEALTHY : labelHealth(labels);
 }

@@ -19,19 +19,20 @@ import {
     SUPERSEDED_LABEL_PREFIX,
 } from "../../providers/secretsmanager/model";
 import { ownerTagSetBy } from "../../providers/secretsmanager/ownership";
-import { analyzeLabels, describeCall, Plan, planDelete, planReconcile } from "../../providers/secretsmanager/plan";
+import { describeCall, Plan, planDelete, planReconcile } from "../../providers/secretsmanager/plan";
 import {
     desiredFor,
     listingFilters,
     markedBy,
     needsPendingAge,
     outOfLine,
+    policyDeclarationOf,
     POLICY_TAG_KEY,
     policyMarkSetBy,
+    Selector,
     passedOverCounts,
     planPolicy,
     planRelease,
-    POLICY_PROPERTIES,
     RELEASE_FILTERS,
     validatePolicyInputs,
 } from "../../providers/secretsmanager/policy";
@@ -40,9 +41,8 @@ import {
     desiredFrom,
     driftBetween,
     LastDeclared,
-    ObservedProperties,
+    observedPropertiesOf,
     RotationStateOutputs,
-    stagingLabelsOf,
     stripUndefined,
     toScheduleInput,
 } from "../../providers/secretsmanager/state";
@@ -267,10 +267,6 @@ async function reviewResource(
 }
 
 /** A policy's declaration as stored or previewed: without the provider-owned drift and the serialized provider. */
-function policyDeclaration(from: Record<string, unknown>): Record<string, unknown> {
-    return Object.fromEntries([...POLICY_PROPERTIES, "__owner"].filter((key) => from[key] !== undefined).map((key) => [key, from[key]]));
-}
-
 /**
  * One rotation policy: its listing (one ListSecrets page per 100 secrets, ListSecretVersionIds only
  * for the pending versions of secrets it acts on), then exactly what `up` plans (policy.ts): per
@@ -293,20 +289,20 @@ async function reviewPolicy(
     if (!source) return { summary: { ...summary, error: "neither declared nor recorded" }, secrets: [], governedArns: [] };
     const declaredAws = source.aws as AwsSetting | undefined;
     const region = declaredAws ? declaredAws.region : snapshot.region;
-    const validated = validatePolicyInputs(policyDeclaration(source), { region });
+    const validated = validatePolicyInputs(policyDeclarationOf(source), { region });
     if (validated.failures.length > 0) {
         return { summary: { ...summary, error: `the declaration is invalid: ${validated.failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}` }, secrets: [], governedArns: [] };
     }
     const spec = validated.spec;
     if (!spec) return { summary: { ...summary, error: "some declared values are only known during up: its calls are decided then" }, secrets: [], governedArns: [] };
-    const recordedSpec = recorded ? validatePolicyInputs(policyDeclaration(recorded)).spec : undefined;
+    const recordedSelector = recorded?.selector as Selector | undefined;
     const recordedGoverned = Array.isArray(recorded?.governed) ? (recorded.governed as string[]) : undefined;
     const fresh = resource.step === "create" || resource.step === "replace" || !recorded;
     try {
         const connection = connectionFor(declaredAws, snapshot.aws ?? { setting: {} });
         reach(connection);
         const gateway = new SecretsManagerGateway(region, connection);
-        const filters = resource.step === "delete" ? RELEASE_FILTERS : listingFilters(spec.selector, fresh ? undefined : recordedSpec?.selector);
+        const filters = resource.step === "delete" ? RELEASE_FILTERS : listingFilters(spec.selector, fresh ? undefined : recordedSelector);
         const listed = await gateway.listSecrets(undefined, { ...(filters ? { filters } : {}), datePending: (secret) => needsPendingAge(spec, secret) });
         const account = await connection.account();
         const listedRegion = await gateway.resolvedRegion();
@@ -359,8 +355,9 @@ async function reviewPolicy(
             const drift: DriftEntry[] = [];
             if (!fresh && !recordedGoverned?.includes(name)) drift.push({ property: "secret", recorded: null, live: "newly governed by the policy" });
             else if (!fresh) {
+                const observed = observedPropertiesOf(secret, spec.settings.pendingGracePeriodMs);
                 for (const d of outOfLine(spec, secret)) {
-                    const live = d.property === "enabled" ? secret.rotationEnabled : d.property === "rotationLambdaArn" ? secret.rotationLambdaArn : d.property === "schedule" ? toScheduleInput(secret.schedule) : stagingLabelsOf(secret, analyzeLabels(secret, spec.settings.pendingGracePeriodMs));
+                    const live = observed[d.property];
                     const recordedValue = d.property === "schedule" ? toScheduleInput(desired.schedule) : d.desired;
                     drift.push(stripUndefined({ property: d.property, recorded: recordedValue ?? null, live: live ?? null }));
                 }
@@ -475,12 +472,7 @@ function driftOf(
     if (!observation.found) return [{ property: "secret", recorded: recorded.arn ?? recorded.secretId, live: "does not exist" }];
     const s = observation.secret;
     if (s.deletedDate) return [{ property: "secret", recorded: recorded.arn, live: `scheduled for deletion on ${s.deletedDate}` }];
-    const live: ObservedProperties = {
-        enabled: s.rotationEnabled,
-        rotationLambdaArn: s.rotationLambdaArn,
-        schedule: toScheduleInput(s.schedule),
-        stagingLabels: stagingLabelsOf(s, analyzeLabels(s, graceMs)),
-    };
+    const live = observedPropertiesOf(s, graceMs);
     return driftBetween(recorded, live, declared).map((property) =>
         stripUndefined({ property, recorded: recorded[property] ?? null, live: live[property] ?? null }),
     );
