@@ -52,7 +52,11 @@ export interface RunOptions {
 const tail = (text: string, max = 6000) => (text.length > max ? `…${text.slice(-max)}` : text);
 
 export function describeResult(result: PulumiResult): string {
-    return `$ ${result.command}\nexit code ${result.code}\n--- stdout\n${tail(result.stdout)}\n--- stderr\n${tail(result.stderr)}`;
+    // The engine's error lines come early in a long output (Diagnostics), before the tail kept here:
+    // they are repeated first, so that a failure always says what failed.
+    const errors = result.stdout.split("\n").filter((line) => /^\s*(error: |\* )/.test(line));
+    const errorLines = result.code !== 0 && errors.length > 0 ? `--- error lines\n${tail(errors.join("\n"))}\n` : "";
+    return `$ ${result.command}\nexit code ${result.code}\n${errorLines}--- stdout\n${tail(result.stdout)}\n--- stderr\n${tail(result.stderr)}`;
 }
 
 export interface ProjectOptions {
