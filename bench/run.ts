@@ -21,8 +21,8 @@ import { parseArgs } from "node:util";
 import { CreateSecretCommand, SecretsManagerClient, UntagResourceCommand } from "@aws-sdk/client-secrets-manager";
 import Table from "cli-table3";
 
-import { OWNER_TAG_KEY } from "../providers/secretsmanager/ownership";
-import { POLICY_CONCURRENCY } from "../providers/secretsmanager/policy-provider";
+import { OWNER_TAG_KEY } from "../providers/secretsmanager/semantics/ownership";
+import { POLICY_CONCURRENCY } from "../providers/secretsmanager/pulumi-edge/policy-provider";
 import { AwsFront } from "../test/support/aws-front";
 import { MotoServer, useAwsEnv } from "../test/support/moto";
 import { repoRoot, runProcess } from "../test/support/pulumi";

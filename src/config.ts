@@ -1,6 +1,6 @@
 // The shape of the stack configuration's list of rotation states, checked before any resource
 // is declared. Each entry's values are validated by the provider's check, property by property.
-import { secretNameFromArn } from "../providers/secretsmanager/inputs";
+import { secretNameFromArn } from "../providers/secretsmanager/semantics/inputs";
 import type { SecretRotationPolicyArgs } from "./policy";
 import type { SecretRotationStateArgs } from "./resource";
 

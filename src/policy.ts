@@ -1,12 +1,12 @@
 // SecretRotationPolicy: one declaration for every secret of an account and region that matches a
-// selector, reconciled by `pulumi up` (providers/secretsmanager/policy.ts decides, plan.ts plans
+// selector, reconciled by `pulumi up` (providers/secretsmanager/semantics/policy.ts decides, plan.ts plans
 // each secret as for a SecretRotationState).
 import * as pulumi from "@pulumi/pulumi";
 
-import { URN_INPUT } from "../providers/secretsmanager/engine-log";
-import type { DeletionPolicy, PendingPolicy } from "../providers/secretsmanager/model";
-import type { PassedOverReason, PolicyMode } from "../providers/secretsmanager/policy";
-import rotationPolicyProvider = require("../providers/secretsmanager/policy-shim");
+import { URN_INPUT } from "../providers/secretsmanager/pulumi-edge/engine-log";
+import type { DeletionPolicy, PendingPolicy } from "../providers/secretsmanager/semantics/model";
+import type { PassedOverReason, PolicyMode } from "../providers/secretsmanager/semantics/policy";
+import rotationPolicyProvider = require("../providers/secretsmanager/pulumi-edge/policy-shim");
 import { AwsSettingArgs, ownerOf, ScheduleArgs } from "./resource";
 
 /** A tag a secret must carry: the key, and when given the exact value. */

@@ -1,13 +1,13 @@
 // SecretRotationState: the rotation state one secret should have, reconciled by `pulumi up`.
 import * as pulumi from "@pulumi/pulumi";
 
-import { assessHealth, DEFAULT_THRESHOLDS, FindingCode, healthFactsFromOutputs, RecordedRotationState } from "../providers/secretsmanager/health";
-import type { DeletionPolicy, PendingPolicy } from "../providers/secretsmanager/model";
-import { URN_INPUT } from "../providers/secretsmanager/engine-log";
-import { ownerIdentity } from "../providers/secretsmanager/ownership";
-import { HEALTHY } from "../providers/secretsmanager/plan";
-import { stripUndefined } from "../providers/secretsmanager/state";
-import rotationStateProvider = require("../providers/secretsmanager/shim");
+import { assessHealth, DEFAULT_THRESHOLDS, FindingCode, healthFactsFromOutputs, RecordedRotationState } from "../providers/secretsmanager/semantics/health";
+import type { DeletionPolicy, PendingPolicy } from "../providers/secretsmanager/semantics/model";
+import { URN_INPUT } from "../providers/secretsmanager/pulumi-edge/engine-log";
+import { ownerIdentity } from "../providers/secretsmanager/semantics/ownership";
+import { HEALTHY } from "../providers/secretsmanager/semantics/plan";
+import { stripUndefined } from "../providers/secretsmanager/semantics/state";
+import rotationStateProvider = require("../providers/secretsmanager/pulumi-edge/shim");
 
 export interface ScheduleArgs {
     /** Rotate every N days, 1..1000 (the window opens at 00:00 UTC). Not together with scheduleExpression. */
@@ -142,7 +142,7 @@ export class SecretRotationState extends pulumi.dynamic.Resource {
             throw new Error(`SecretRotationState ${name}: __owner is set by SecretRotationState itself and cannot be declared`);
         }
         // This resource's URN, so that the provider's lines about it land on it rather than on the
-        // stack (providers/secretsmanager/engine-log.ts); the provider's check takes it off, so
+        // stack (providers/secretsmanager/pulumi-edge/engine-log.ts); the provider's check takes it off, so
         // it is never stored.
         const urn = pulumi.createUrn(name, ROTATION_STATE_TYPE, opts?.parent);
         super(rotationStateProvider, name, { ...outputs, ...args, __owner: ownerOf(name, opts), [URN_INPUT]: urn }, opts, "secretsmanager", "RotationState");

@@ -6,8 +6,8 @@
 import { SingleBar } from "cli-progress";
 import { Command, InvalidArgumentError, Option } from "commander";
 
-import { DEFAULT_THRESHOLDS } from "../../providers/secretsmanager/health";
-import { parseDurationMs } from "../../providers/secretsmanager/inputs";
+import { DEFAULT_THRESHOLDS } from "../../providers/secretsmanager/semantics/health";
+import { parseDurationMs } from "../../providers/secretsmanager/semantics/inputs";
 import { EXIT_CODES } from "../review/report";
 import { render, REPORT_FORMATS, ReportFormat } from "../review/render";
 import { review } from "../review/review";

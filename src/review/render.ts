@@ -2,8 +2,8 @@
 // machines (the report itself; schema in schemas/review-report.v1.json).
 import Table from "cli-table3";
 
-import { describeSchedule, scheduleFromInput } from "../../providers/secretsmanager/schedule";
-import type { ScheduleInput } from "../../providers/secretsmanager/model";
+import { describeSchedule, scheduleFromInput } from "../../providers/secretsmanager/semantics/schedule";
+import type { ScheduleInput } from "../../providers/secretsmanager/semantics/model";
 import { InventoryEntry, LabelEntry, LiveState, PolicyReview, ReviewReport, RotationConfig, SecretReview } from "./report";
 
 export type ReportFormat = "table" | "markdown" | "json";

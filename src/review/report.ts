@@ -1,8 +1,8 @@
 // The review report: plain data, the same for the table, the Markdown and the JSON. The JSON is
 // this shape as is; its schema is schemas/review-report.v1.json (bump REPORT_SCHEMA_VERSION and
 // add a new file for any change that is not a pure addition of optional fields).
-import type { FindingCode } from "../../providers/secretsmanager/health";
-import type { ScheduleInput } from "../../providers/secretsmanager/model";
+import type { FindingCode } from "../../providers/secretsmanager/semantics/health";
+import type { ScheduleInput } from "../../providers/secretsmanager/semantics/model";
 
 export const REPORT_SCHEMA_VERSION = 1;
 

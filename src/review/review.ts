@@ -2,24 +2,24 @@
 // DescribeSecret, plus ListSecretVersionIds only for a pending version of its own), then the very
 // plan `up` would run (plan.ts), the drift since the last `up` or refresh, and the health
 // findings (health.ts). Nothing here decides rotation semantics: it only asks plan.ts and health.ts.
-import { SecretsManagerGateway } from "../../providers/secretsmanager/aws";
-import { AwsConnection, connectionFor } from "../../providers/secretsmanager/aws-clients";
-import type { AwsSetting } from "../../providers/secretsmanager/aws-settings";
-import { assessHealth, HealthThresholds, healthFactsFromObservation } from "../../providers/secretsmanager/health";
-import { parseDurationMs, regionOfSecretArn, validateInputs } from "../../providers/secretsmanager/inputs";
+import { SecretsManagerGateway } from "../../providers/secretsmanager/aws-edge/aws";
+import { AwsConnection, connectionFor } from "../../providers/secretsmanager/aws-edge/aws-clients";
+import { assessHealth, HealthThresholds, healthFactsFromObservation } from "../../providers/secretsmanager/semantics/health";
+import { parseDurationMs, regionOfSecretArn, validateInputs } from "../../providers/secretsmanager/semantics/inputs";
 import {
     AWSCURRENT,
     AWSPENDING,
     AWSPREVIOUS,
+    AwsSetting,
     DEFAULT_PENDING_GRACE_PERIOD,
     DesiredState,
     Observation,
     ObservedSecret,
     QUARANTINE_LABEL_PREFIX,
     SUPERSEDED_LABEL_PREFIX,
-} from "../../providers/secretsmanager/model";
-import { ownerTagSetBy } from "../../providers/secretsmanager/ownership";
-import { describeCall, Plan, planDelete, planReconcile } from "../../providers/secretsmanager/plan";
+} from "../../providers/secretsmanager/semantics/model";
+import { ownerTagSetBy } from "../../providers/secretsmanager/semantics/ownership";
+import { describeCall, Plan, planDelete, planReconcile } from "../../providers/secretsmanager/semantics/plan";
 import {
     desiredFor,
     listingFilters,
@@ -35,7 +35,7 @@ import {
     planRelease,
     RELEASE_FILTERS,
     validatePolicyInputs,
-} from "../../providers/secretsmanager/policy";
+} from "../../providers/secretsmanager/semantics/policy";
 import {
     declarationFrom,
     desiredFrom,
@@ -45,7 +45,7 @@ import {
     RotationStateOutputs,
     stripUndefined,
     toScheduleInput,
-} from "../../providers/secretsmanager/state";
+} from "../../providers/secretsmanager/semantics/state";
 import {
     DriftEntry,
     exitCodeFor,

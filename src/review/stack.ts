@@ -5,7 +5,7 @@
 // yet — and exportStack gives the outputs of the last `up` or refresh.
 import { EngineEvent, LocalWorkspace, OpType } from "@pulumi/pulumi/automation";
 
-import { StackAws, stackAwsConfig } from "../../providers/secretsmanager/aws-settings";
+import { StackAws, stackAwsConfig } from "../../providers/secretsmanager/semantics/aws-settings";
 import type { StepKind } from "./report";
 
 export const ROTATION_STATE_TYPE = "pulumi-nodejs:dynamic/secretsmanager:RotationState";

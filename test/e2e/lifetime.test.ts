@@ -8,7 +8,7 @@ import { describe, test, TestContext } from "node:test";
 
 import { RotateSecretCommand, UpdateSecretVersionStageCommand } from "@aws-sdk/client-secrets-manager";
 
-import { rotateNowVersionId } from "../../providers/secretsmanager/plan";
+import { rotateNowVersionId } from "../../providers/secretsmanager/semantics/plan";
 import type { ReviewReport } from "../../src/review/report";
 import { repoRoot, runProcess, TestStack, withTranscript } from "../support/pulumi";
 import { recover } from "../support/recovery";

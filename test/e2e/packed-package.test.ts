@@ -32,7 +32,7 @@ async function pack(into: string, variant?: { version: string; readMarker: strin
         const manifest = JSON.parse(readFileSync(join(source, "package.json"), "utf8"));
         manifest.version = variant.version;
         writeFileSync(join(source, "package.json"), JSON.stringify(manifest, null, 2));
-        const provider = join(source, "dist", "providers", "secretsmanager", "provider.js");
+        const provider = join(source, "dist", "providers", "secretsmanager", "pulumi-edge", "provider.js");
         const code = readFileSync(provider, "utf8");
         const patched = code.replace(/async function read\(([^)]*)\) \{/, (m) => `${m}\n    console.log(${JSON.stringify(variant.readMarker)});`);
         assert.notEqual(patched, code, "the upgrade marker was inserted into read()");

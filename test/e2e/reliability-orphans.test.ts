@@ -2,7 +2,7 @@
 //
 // The engine starts the dynamic provider in a process group of its own, so a kill of the CLI's
 // process group (a CI job's timeout, the OOM killer, a crashed laptop's session) does not reach
-// it. The provider's lifeline (providers/secretsmanager/lifeline.ts) ends it when its engine is
+// it. The provider's lifeline (providers/secretsmanager/pulumi-edge/lifeline.ts) ends it when its engine is
 // gone: end-of-file on stdin, a failed write to stdout/stderr, or the engine no longer its
 // ancestor. The first test kills a real `pulumi up`; the others play the engine toward a real
 // provider host (started through a launcher, as the engine starts it) so that each sign of a gone

@@ -3,13 +3,13 @@
 // one provider process — through the AWS front to moto, a third of the requests throttled or
 // failed so that SDK retries add to the load. Measured where the calls arrive (the front's call
 // log), no sliding one-second window holds more than the documented 50 calls per quota group.
-// Without the limiter (providers/secretsmanager/quota.ts) the same load peaks far above 50.
+// Without the limiter (providers/secretsmanager/aws-edge/quota.ts) the same load peaks far above 50.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 
-import { SecretsManagerGateway } from "../../providers/secretsmanager/aws";
+import { SecretsManagerGateway } from "../../providers/secretsmanager/aws-edge/aws";
 import { pool } from "../support/fleet";
 import { versionIdFor } from "../support/seed";
 import { useLocalAws } from "../support/services";

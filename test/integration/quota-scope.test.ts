@@ -2,13 +2,13 @@
 // region, however the region was written. A secret declared by name with no aws:region goes to the
 // SDK's default region (AWS_REGION here: us-east-1); one declared by ARN, or with aws:region
 // us-east-1, names that region. Both count against the same per-region quota at AWS, so both must
-// pass the same limiter (providers/secretsmanager/aws.ts, quotaScope).
+// pass the same limiter (providers/secretsmanager/aws-edge/aws.ts, quotaScope).
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 
-import { SecretsManagerGateway } from "../../providers/secretsmanager/aws";
+import { SecretsManagerGateway } from "../../providers/secretsmanager/aws-edge/aws";
 import { pool } from "../support/fleet";
 import { versionIdFor } from "../support/seed";
 import { useLocalAws } from "../support/services";

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { SecretsManagerGateway } from "../../providers/secretsmanager/aws";
+import { SecretsManagerGateway } from "../../providers/secretsmanager/aws-edge/aws";
 import { createSecret } from "../support/seed";
 import { useLocalAws } from "../support/services";
 

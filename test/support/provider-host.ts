@@ -26,7 +26,7 @@ type Client = InstanceType<typeof providerGrpc.ResourceProviderClient>;
 
 /**
  * What Pulumi stores as `__provider` when this package is installed in the program's
- * node_modules: a require of the shim, which loads providers/secretsmanager/provider.ts.
+ * node_modules: a require of the shim, which loads providers/secretsmanager/pulumi-edge/provider.ts.
  */
 export const SERIALIZED_SHIM = 'exports.handler = function () { return require("pulumi-secret-rotation/shim"); };\n';
 
@@ -144,7 +144,7 @@ export class ProviderHost {
         await this.call((metadata, options, done) => this.client.configure(request, metadata, options, done));
     }
 
-    /** Check: loads the serialized provider (and with it providers/secretsmanager/provider.ts); returns the checked inputs. */
+    /** Check: loads the serialized provider (and with it providers/secretsmanager/pulumi-edge/provider.ts); returns the checked inputs. */
     async check(name: string, news: JsonObject): Promise<JsonObject> {
         const request = new providerProto.CheckRequest();
         request.setUrn(`urn:pulumi:test::e2e::${TYPE_TOKEN}::${name}`);

@@ -1,5 +1,5 @@
 // Unit: the stack's aws:* configuration and a declaration's `aws` setting
-// (providers/secretsmanager/aws-settings.ts): @pulumi/aws v7's keys and forms, failures naming the
+// (providers/secretsmanager/semantics/aws-settings.ts): @pulumi/aws v7's keys and forms, failures naming the
 // key and the rule, warnings for keys the provider does not use, which setting applies, the proxy
 // choice (NO_PROXY) and the account guard's refusals. Pure.
 import assert from "node:assert/strict";
@@ -14,8 +14,8 @@ import {
     proxySettings,
     stackAwsConfig,
     validateAwsSetting,
-} from "../../providers/secretsmanager/aws-settings";
-import { validateInputs } from "../../providers/secretsmanager/inputs";
+} from "../../providers/secretsmanager/semantics/aws-settings";
+import { validateInputs } from "../../providers/secretsmanager/semantics/inputs";
 
 const ROLE_A = "arn:aws:iam::111111111111:role/secret-rotation";
 const SECRET_A = "arn:aws:secretsmanager:us-east-1:111111111111:secret:app/db-AbCdEf";

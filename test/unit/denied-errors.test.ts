@@ -1,9 +1,9 @@
 // Unit: an access denial from AWS becomes an error that names the IAM permission the caller lacks
-// (providers/secretsmanager/aws.ts). The end-to-end proof is test/e2e/least-privilege.test.ts.
+// (providers/secretsmanager/aws-edge/aws.ts). The end-to-end proof is test/e2e/least-privilege.test.ts.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { deniedError, namedPermission, permissionWaitFromEnv } from "../../providers/secretsmanager/aws";
+import { deniedError, namedPermission, permissionWaitFromEnv } from "../../providers/secretsmanager/aws-edge/aws";
 
 const denial = (message: string) => Object.assign(new Error(message), { name: "AccessDeniedException" });
 const ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:app/db-AbCdEf";

@@ -2,8 +2,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
-import { ObservedSecret } from "../../providers/secretsmanager/model";
-import { driftBetween, ObservedProperties, outputsFrom, RotationStateOutputs } from "../../providers/secretsmanager/state";
+import { ObservedSecret } from "../../providers/secretsmanager/semantics/model";
+import { driftBetween, ObservedProperties, outputsFrom, RotationStateOutputs } from "../../providers/secretsmanager/semantics/state";
 
 const LAMBDA = "arn:aws:lambda:us-east-1:123456789012:function:rotate";
 const OTHER_LAMBDA = "arn:aws:lambda:us-east-1:123456789012:function:other";

@@ -1,5 +1,5 @@
 // Fixtures shared by the unit tests of the plan: a declaration with every default applied.
-import { DesiredState, Observation, ObservedSecret } from "../../providers/secretsmanager/model";
+import { DesiredState, Observation, ObservedSecret } from "../../providers/secretsmanager/semantics/model";
 
 export const ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:app/db-AbCdEf";
 export const LAMBDA = "arn:aws:lambda:us-east-1:123456789012:function:rotate";

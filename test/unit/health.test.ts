@@ -2,8 +2,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
-import { assessHealth, DEFAULT_THRESHOLDS, FindingCode, healthFactsFromObservation, healthFactsFromOutputs } from "../../providers/secretsmanager/health";
-import { Observation, ObservedSecret } from "../../providers/secretsmanager/model";
+import { assessHealth, DEFAULT_THRESHOLDS, FindingCode, healthFactsFromObservation, healthFactsFromOutputs } from "../../providers/secretsmanager/semantics/health";
+import { Observation, ObservedSecret } from "../../providers/secretsmanager/semantics/model";
 
 const NOW = "2026-06-01T12:00:00.000Z";
 const HOUR = 3_600_000;

@@ -1,4 +1,4 @@
-// Unit: validation of the declared inputs (providers/secretsmanager/inputs.ts). Every invalid
+// Unit: validation of the declared inputs (providers/secretsmanager/semantics/inputs.ts). Every invalid
 // declaration is rejected naming the exact property and the rule, with the value received; valid
 // ones get their defaults; unknown values (preview) are let through. Pure.
 import assert from "node:assert/strict";
@@ -10,8 +10,8 @@ import {
     sameSecret,
     secretNameFromArn,
     validateInputs,
-} from "../../providers/secretsmanager/inputs";
-import { DesiredState, UNKNOWN } from "../../providers/secretsmanager/model";
+} from "../../providers/secretsmanager/semantics/inputs";
+import { DesiredState, UNKNOWN } from "../../providers/secretsmanager/semantics/model";
 
 const ACCOUNT = "123456789012";
 const FULL_ARN = `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:app/db-AbCdEf`;

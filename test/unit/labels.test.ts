@@ -1,12 +1,12 @@
-// Unit: the label lifecycle (providers/secretsmanager/labels.ts) and how the plan uses it: labels
+// Unit: the label lifecycle (providers/secretsmanager/semantics/labels.ts) and how the plan uses it: labels
 // this provider adds are released past quarantineRetention or quarantineLabelLimit, oldest first,
 // and as needed to stay within AWS's 20 labels per secret; never anyone else's.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
-import { keptLabels, LABEL_QUOTA, labelCount, parseKeptLabel, planLabelReleases, quarantineLabelFor } from "../../providers/secretsmanager/labels";
-import { DesiredState, ObservedSecret, ObservedVersion } from "../../providers/secretsmanager/model";
-import { planDelete, planReconcile } from "../../providers/secretsmanager/plan";
+import { keptLabels, LABEL_QUOTA, labelCount, parseKeptLabel, planLabelReleases, quarantineLabelFor } from "../../providers/secretsmanager/semantics/labels";
+import { DesiredState, ObservedSecret, ObservedVersion } from "../../providers/secretsmanager/semantics/model";
+import { planDelete, planReconcile } from "../../providers/secretsmanager/semantics/plan";
 import { desiredState, found, observedSecret } from "./fixtures";
 
 const NOW = "2026-11-23T12:00:00.000Z";

@@ -8,7 +8,7 @@ import { test } from "node:test";
 const watches = () => [process.stdout, process.stderr, process.stdin].flatMap((s) => [...s.listeners("error"), ...s.listeners("end")]);
 // Loaded here, not imported, so that what loading it does (it installs itself) can be seen.
 const beforeLoading = watches();
-const { engineGoneCheck, installLifeline, isProviderHost }: typeof import("../../providers/secretsmanager/lifeline") = require("../../providers/secretsmanager/lifeline");
+const { engineGoneCheck, installLifeline, isProviderHost }: typeof import("../../providers/secretsmanager/pulumi-edge/lifeline") = require("../../providers/secretsmanager/pulumi-edge/lifeline");
 const afterLoading = watches();
 
 test("isProviderHost: the SDK's dynamic-provider host, by its main module, and nothing else", () => {

@@ -1,10 +1,10 @@
-// Unit: one owner per secret (providers/secretsmanager/ownership.ts), and how planReconcile /
+// Unit: one owner per secret (providers/secretsmanager/semantics/ownership.ts), and how planReconcile /
 // planDelete place the ownership calls. Pure: observed secrets are built here.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
-import { validateInputs } from "../../providers/secretsmanager/inputs";
-import { DesiredState, Observation, ObservedSecret } from "../../providers/secretsmanager/model";
+import { validateInputs } from "../../providers/secretsmanager/semantics/inputs";
+import { DesiredState, Observation, ObservedSecret } from "../../providers/secretsmanager/semantics/model";
 import {
     deleteOwnership,
     OWNER_TAG_KEY,
@@ -13,8 +13,8 @@ import {
     reconcileOwnership,
     stackOf,
     TAG_VALUE_MAX_LENGTH,
-} from "../../providers/secretsmanager/ownership";
-import { describeCall, Plan, planDelete, planReconcile } from "../../providers/secretsmanager/plan";
+} from "../../providers/secretsmanager/semantics/ownership";
+import { describeCall, Plan, planDelete, planReconcile } from "../../providers/secretsmanager/semantics/plan";
 import { desiredState, observedSecret } from "./fixtures";
 
 const ME = "acme/platform/prod/db-password";

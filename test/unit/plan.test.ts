@@ -1,10 +1,10 @@
-// Unit: the rotation semantics (providers/secretsmanager/plan.ts), rule by rule. Pure: observed
+// Unit: the rotation semantics (providers/secretsmanager/semantics/plan.ts), rule by rule. Pure: observed
 // secrets are built here, ages are relative to the observation's time.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
-import { DesiredState, Observation, ObservedSecret, ObservedVersion } from "../../providers/secretsmanager/model";
-import { analyzeLabels, ApiCall, describePlan, labelHealth, Plan, planDelete, planReconcile, rotateNowVersionId } from "../../providers/secretsmanager/plan";
+import { ApiCall, DesiredState, Observation, ObservedSecret, ObservedVersion } from "../../providers/secretsmanager/semantics/model";
+import { analyzeLabels, describePlan, labelHealth, Plan, planDelete, planReconcile, rotateNowVersionId } from "../../providers/secretsmanager/semantics/plan";
 import { desiredState } from "./fixtures";
 
 const NOW = "2026-11-23T12:00:00.000Z";

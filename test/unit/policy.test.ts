@@ -1,11 +1,11 @@
-// Unit: a rotation policy's own rules (providers/secretsmanager/policy.ts): validation, selection and
+// Unit: a rotation policy's own rules (providers/secretsmanager/semantics/policy.ts): validation, selection and
 // exclusions, what is passed over and why, the desired state per mode, and the per-secret plans —
 // which are plan.ts's planReconcile / planDelete, with the policy's mark around them.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
-import { ObservedSecret } from "../../providers/secretsmanager/model";
-import { describePlan, Plan } from "../../providers/secretsmanager/plan";
+import { ObservedSecret } from "../../providers/secretsmanager/semantics/model";
+import { describePlan, Plan } from "../../providers/secretsmanager/semantics/plan";
 import {
     desiredFor,
     listingFilters,
@@ -21,8 +21,8 @@ import {
     selects,
     standingOf,
     validatePolicyInputs,
-} from "../../providers/secretsmanager/policy";
-import { longestIntervalHours } from "../../providers/secretsmanager/schedule";
+} from "../../providers/secretsmanager/semantics/policy";
+import { longestIntervalHours } from "../../providers/secretsmanager/semantics/schedule";
 import { LAMBDA, observedSecret } from "./fixtures";
 
 const IDENTITY = "organization/proj/prod/app-secrets";

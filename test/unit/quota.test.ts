@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { callsPerSecondFromEnv, quotaGroup, SlidingWindowLimiter } from "../../providers/secretsmanager/quota";
+import { callsPerSecondFromEnv, quotaGroup, SlidingWindowLimiter } from "../../providers/secretsmanager/aws-edge/quota";
 import { maxInWindow } from "../support/windows";
 
 /** A clock that only moves when a waiter sleeps: the limiter's waits become exact times. */

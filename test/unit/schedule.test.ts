@@ -1,9 +1,9 @@
-// Unit: rotation schedules (providers/secretsmanager/schedule.ts): which expressions Secrets
+// Unit: rotation schedules (providers/secretsmanager/semantics/schedule.ts): which expressions Secrets
 // Manager accepts, the interval they give, RotationRules both ways, equality by meaning. Pure.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
-import { Schedule } from "../../providers/secretsmanager/model";
+import { Schedule } from "../../providers/secretsmanager/semantics/model";
 import {
     describeSchedule,
     intervalHours,
@@ -12,7 +12,7 @@ import {
     scheduleFromRules,
     schedulesEqual,
     windowProblem,
-} from "../../providers/secretsmanager/schedule";
+} from "../../providers/secretsmanager/semantics/schedule";
 
 const days = (n: number, duration?: string): Schedule => (duration ? { kind: "days", days: n, duration } : { kind: "days", days: n });
 const expr = (expression: string, duration?: string): Schedule =>

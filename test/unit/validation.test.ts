@@ -1,11 +1,11 @@
-// Unit: input validation (providers/secretsmanager/inputs.ts) and schedules (schedule.ts).
+// Unit: input validation (providers/secretsmanager/semantics/inputs.ts) and schedules (schedule.ts).
 // Every invalid declaration must be rejected naming the property and the rule.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
-import { parseDurationMs, sameSecret, secretNameFromArn, validateInputs } from "../../providers/secretsmanager/inputs";
-import { UNKNOWN } from "../../providers/secretsmanager/model";
-import { describeSchedule, intervalHours, parseScheduleExpression, rulesFromSchedule, scheduleFromRules, schedulesEqual } from "../../providers/secretsmanager/schedule";
+import { parseDurationMs, sameSecret, secretNameFromArn, validateInputs } from "../../providers/secretsmanager/semantics/inputs";
+import { UNKNOWN } from "../../providers/secretsmanager/semantics/model";
+import { describeSchedule, intervalHours, parseScheduleExpression, rulesFromSchedule, scheduleFromRules, schedulesEqual } from "../../providers/secretsmanager/semantics/schedule";
 
 const ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:app/db-AbCdEf";
 const LAMBDA = "arn:aws:lambda:us-east-1:123456789012:function:rotate";

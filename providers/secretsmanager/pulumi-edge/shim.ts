@@ -1,3 +1,4 @@
+// Layer: the Pulumi edge, a thin adapter over the semantics and the AWS edge (.dependency-cruiser.cjs).
 // The provider object Pulumi serializes into every resource's state (twice: inputs and outputs).
 // It is deliberately small and captures nothing — no client, no environment, no configuration:
 // each method loads the implementation from the installed package when it is called. So state

@@ -1,3 +1,4 @@
+// Layer: the rotation semantics (pure). Imports only its own folder, zod and node:crypto (.dependency-cruiser.cjs).
 // Rotation schedules: Secrets Manager's RotationRules (AutomaticallyAfterDays XOR
 // ScheduleExpression, plus a Duration window) as a value that can be validated, compared by
 // meaning and described. Pure.

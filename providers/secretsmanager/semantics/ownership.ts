@@ -1,7 +1,8 @@
+// Layer: the rotation semantics (pure). Imports only its own folder, zod and node:crypto (.dependency-cruiser.cjs).
 // One owner per secret: which declaration manages a secret's rotation, recorded on the secret itself
 // as a tag (as CloudFormation tags what a stack manages), so that a delete never turns off rotation
-// that another declaration manages. Pure: the rules here decide; plan.ts places the calls; aws.ts
-// makes them.
+// that another declaration manages. Pure: the rules here decide; plan.ts places the calls; the AWS
+// edge (aws-edge/aws.ts) makes them.
 //
 // The owner is a declaration's identity, computed by the SecretRotationState class in the program:
 //   <organization>/<project>/<stack>/<path>
@@ -29,8 +30,7 @@
 //   metadata belong to that service, and their delete never changes rotation anyway.
 import { createHash } from "node:crypto";
 
-import type { ObservedSecret } from "./model";
-import type { PlannedStep } from "./plan";
+import type { ObservedSecret, PlannedStep } from "./model";
 
 /** The tag naming the declaration that manages the secret's rotation. */
 export const OWNER_TAG_KEY = "pulumi-secret-rotation:owner";

@@ -1,3 +1,4 @@
+// Layer: the Pulumi edge, a thin adapter over the semantics and the AWS edge (.dependency-cruiser.cjs).
 // Where the provider's lines (the calls it makes and why, notes) land in the CLI's output: on the
 // resource they are about, not on the stack.
 //

@@ -1,3 +1,4 @@
+// Layer: the rotation semantics (pure). Imports only its own folder, zod and node:crypto (.dependency-cruiser.cjs).
 // A rotation policy: one declaration for every secret of an account and region that matches a
 // selector ("every secret under app/ rotates at least every 90 days through this Lambda, except
 // those a service owns"). Pure: validation, selection and exclusions, which secrets are passed
@@ -23,9 +24,9 @@
 import { z } from "zod";
 
 import { validateInputs } from "./inputs";
-import { DesiredState, InputFailure, ObservedSecret, RotationStateInputs, Schedule, UNKNOWN } from "./model";
+import { DesiredState, InputFailure, ObservedSecret, PlannedStep, RotationStateInputs, Schedule, UNKNOWN } from "./model";
 import { OWNER_IDENTITY, ownerTagValue } from "./ownership";
-import { analyzeLabels, Plan, PlannedStep, planDelete, planReconcile } from "./plan";
+import { analyzeLabels, Plan, planDelete, planReconcile } from "./plan";
 import { describeSchedule, longestIntervalHours, schedulesEqual } from "./schedule";
 
 /** The tag a policy puts on a secret before its first call on it (it governs it); its value names the policy. */

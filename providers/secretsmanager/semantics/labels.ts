@@ -1,3 +1,4 @@
+// Layer: the rotation semantics (pure). Imports only its own folder, zod and node:crypto (.dependency-cruiser.cjs).
 // The staging labels this project adds, and their lifecycle within AWS's label budget. Pure.
 //
 // AWS allows 20 staging labels across all versions of one secret (Secrets Manager user guide,

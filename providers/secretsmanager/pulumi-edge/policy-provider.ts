@@ -1,14 +1,15 @@
+// Layer: the Pulumi edge, a thin adapter over the semantics and the AWS edge (.dependency-cruiser.cjs).
 // The Pulumi adapter of a rotation policy (SecretRotationPolicy): check / diff / create / read /
 // update / delete, each a thin translation to validate -> list (aws.ts: one ListSecrets page per
 // 100 secrets, ListSecretVersionIds only for a pending version's age) -> plan (policy.ts, which runs
 // every governed secret through plan.ts) -> execute each secret's plan (provider.ts's apply, the
 // same as a single declaration's, under the same quota limiter). Loaded at call time by the
 // serialized shim (policy-shim.ts), like provider.ts.
-import { SecretsManagerGateway } from "./aws";
-import { AwsConnection, connectionFor } from "./aws-clients";
-import { AwsSetting, canonical } from "./aws-settings";
+import { SecretsManagerGateway } from "../aws-edge/aws";
+import { AwsConnection, connectionFor } from "../aws-edge/aws-clients";
+import { canonical } from "../semantics/aws-settings";
 import { linesAbout, rememberUrn, Say, URN_INPUT, urnKnown } from "./engine-log";
-import { InputFailure, Observation, ObservedSecret, UNKNOWN } from "./model";
+import { AwsSetting, InputFailure, Observation, ObservedSecret, UNKNOWN } from "../semantics/model";
 import {
     listingFilters,
     markedBy,
@@ -26,10 +27,10 @@ import {
     RELEASE_FILTERS,
     RotationPolicyInputs,
     validatePolicyInputs,
-} from "./policy";
-import { Plan } from "./plan";
+} from "../semantics/policy";
+import { Plan } from "../semantics/plan";
 import { apply, configure, configured, stackConfiguration } from "./provider";
-import { stripUndefined } from "./state";
+import { stripUndefined } from "../semantics/state";
 
 /** Inputs as stored: the declaration, plus the provider-owned drift (declared: none). */
 export interface StoredPolicyInputs extends RotationPolicyInputs {

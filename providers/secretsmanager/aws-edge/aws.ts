@@ -1,3 +1,4 @@
+// Layer: the AWS edge. Imports the semantics and the AWS SDK, never the Pulumi edge (.dependency-cruiser.cjs).
 // Every Secrets Manager call the provider makes, in one place: observe (read-only) and execute
 // (one planned step = one call). Never GetSecretValue or PutSecretValue: the reconciler has no
 // reason to see a secret's value.
@@ -16,12 +17,10 @@ import {
 } from "@aws-sdk/client-secrets-manager";
 
 import { AwsConnection, connectionFor, describeError, unreadableBody } from "./aws-clients";
-import type { AwsSetting } from "./aws-settings";
-import { AWSCURRENT, AWSPENDING, Observation, ObservedSecret, ObservedVersion } from "./model";
-import { OWNER_TAG_KEY } from "./ownership";
-import { ApiCall } from "./plan";
+import { ApiCall, AWSCURRENT, AWSPENDING, AwsSetting, Observation, ObservedSecret, ObservedVersion } from "../semantics/model";
+import { OWNER_TAG_KEY } from "../semantics/ownership";
 import { callsPerSecondFromEnv, quotaGroup, SlidingWindowLimiter } from "./quota";
-import { scheduleFromRules } from "./schedule";
+import { scheduleFromRules } from "../semantics/schedule";
 
 // Clients, credentials and the account they act in live per AWS setting (aws-clients.ts), for
 // the life of the provider process, never in anything Pulumi serializes.

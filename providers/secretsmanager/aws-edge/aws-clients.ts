@@ -1,4 +1,5 @@
-// SDK clients for one AWS setting (aws-settings.ts): its credentials (static keys, else the
+// Layer: the AWS edge. Imports the semantics and the AWS SDK, never the Pulumi edge (.dependency-cruiser.cjs).
+// SDK clients for one AWS setting (semantics/aws-settings.ts): its credentials (static keys, else the
 // profile with its shared files, else the SDK's default chain; then each role of assumeRoles in
 // turn), its endpoints, retries and proxies, and the account it acts in. One connection per
 // distinct setting for the life of the process, so credentials are resolved (and roles assumed)
@@ -13,7 +14,6 @@ import { HttpsProxyAgent } from "https-proxy-agent";
 
 import {
     accountRefusal,
-    AwsSetting,
     durationSeconds,
     effectiveSetting,
     EffectiveSetting,
@@ -21,7 +21,8 @@ import {
     proxyForUrl,
     proxySettings,
     StackAws,
-} from "./aws-settings";
+} from "../semantics/aws-settings";
+import type { AwsSetting } from "../semantics/model";
 
 // The stack's aws:* configuration, set by the provider's configure() (or the review, from the
 // stack it reads). Empty until then: the SDK's own defaults and variables.

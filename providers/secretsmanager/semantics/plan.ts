@@ -1,3 +1,4 @@
+// Layer: the rotation semantics (pure). Imports only its own folder, zod and node:crypto (.dependency-cruiser.cjs).
 // The rotation semantics, in one place: from what is declared and what is observed, the ordered
 // Secrets Manager calls that make them agree. Pure: no I/O, no clock (ages are measured from the
 // observation's time), so every rule is unit-tested, and previews, reports and `up` render the
@@ -5,40 +6,9 @@
 import { createHash } from "node:crypto";
 
 import { keptAs, keptLabels, LabelBudgetNeeds, planLabelReleases, quarantineLabelFor, supersededLabelFor } from "./labels";
-import { AWSCURRENT, AWSPENDING, AWSPREVIOUS, DesiredState, Observation, ObservedSecret, Schedule } from "./model";
+import { ApiCall, AWSCURRENT, AWSPENDING, AWSPREVIOUS, DesiredState, Observation, ObservedSecret, PlannedStep, Schedule } from "./model";
 import { deleteOwnership, isOwnershipCall, reconcileOwnership } from "./ownership";
 import { describeSchedule, rulesFromSchedule, schedulesEqual } from "./schedule";
-
-/** One Secrets Manager call. Every planned step is exactly one. */
-export type ApiCall =
-    | {
-          api: "RotateSecret";
-          rotationLambdaArn?: string;
-          rotationRules?: { AutomaticallyAfterDays?: number; ScheduleExpression?: string; Duration?: string };
-          rotateImmediately: boolean;
-          /**
-           * The ClientRequestToken, which becomes the new version's id. Derived, not drawn: for a
-           * rotateNowToken, from the secret and the declared token, so a re-run after a failure or a
-           * crash that happened after Secrets Manager accepted the call sends the same token, and
-           * Secrets Manager (or the plan, which sees that version) does not rotate a second time.
-           */
-          clientRequestToken: string;
-      }
-    | {
-          api: "CancelRotateSecret";
-          /** The version of the rotation in progress this cancels, as observed (CancelRotateSecret names it in its answer). */
-          cancels?: string;
-      }
-    | { api: "UpdateSecretVersionStage"; versionStage: string; moveToVersionId?: string; removeFromVersionId?: string }
-    /** Ownership (ownership.ts) and a policy's marks (policy.ts): tags set or removed, in one call. */
-    | { api: "TagResource"; tags: { key: string; value: string }[] }
-    | { api: "UntagResource"; keys: string[] };
-
-export interface PlannedStep {
-    call: ApiCall;
-    /** Why this call is needed, for reviewers and for `up`'s log. */
-    why: string;
-}
 
 export interface Plan {
     /** The secret's ARN when it was found. */

@@ -1,3 +1,4 @@
+// Layer: the Pulumi edge, a thin adapter over the semantics and the AWS edge (.dependency-cruiser.cjs).
 // The rotation policy's provider as Pulumi serializes it into the policy resource's state: the
 // same shape as shim.ts (small, captures nothing, loads the implementation from the installed
 // package at call time), for policy-provider.ts.

@@ -1,3 +1,4 @@
+// Layer: the Pulumi edge, a thin adapter over the semantics and the AWS edge (.dependency-cruiser.cjs).
 // The provider host's lifeline: when the pulumi engine that started this process is gone, exit.
 //
 // Why this is needed. The engine starts the dynamic provider as the plugin

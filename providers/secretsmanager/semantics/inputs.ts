@@ -1,3 +1,4 @@
+// Layer: the rotation semantics (pure). Imports only its own folder, zod and node:crypto (.dependency-cruiser.cjs).
 // Validation of the declared inputs, before any change is made: every problem at once, each
 // naming the property and the rule broken, with the value received. Pure.
 //

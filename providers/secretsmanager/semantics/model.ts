@@ -1,6 +1,6 @@
+// Layer: the rotation semantics (pure). Imports only its own folder, zod and node:crypto (.dependency-cruiser.cjs).
 // The vocabulary shared by validation, observation, the plan and the Pulumi adapter.
 // Plain data only: everything here can be printed, compared and stored in state.
-import type { AwsSetting } from "./aws-settings";
 
 /** What to do with an AWSPENDING label stranded on a version other than AWSCURRENT. */
 export type PendingPolicy = "quarantine" | "promote" | "fail";
@@ -159,3 +159,82 @@ export const QUARANTINE_LABEL_PREFIX = "QUARANTINED-";
  * (deprecated, so Secrets Manager may delete it). One per version, for the same reason as above.
  */
 export const SUPERSEDED_LABEL_PREFIX = "SUPERSEDED-";
+
+// Where and as whom the provider acts (validated and combined in aws-settings.ts). Kept here, with the
+// rest of the vocabulary, because a declaration carries one.
+
+/** One role to assume, as @pulumi/aws v7's `assumeRoles` entries have it. */
+export interface AssumeRoleSetting {
+    roleArn: string;
+    sessionName?: string;
+    externalId?: string;
+    /** @pulumi/aws v7's form: a Go duration, "15m" to "12h" (e.g. "1h", "3600s", "1h30m"). */
+    duration?: string;
+    /** The older Terraform form (`duration_seconds`), 900–43200; not together with `duration`. */
+    durationSeconds?: number;
+    policy?: string;
+    policyArns?: string[];
+    tags?: Record<string, string>;
+    transitiveTagKeys?: string[];
+    sourceIdentity?: string;
+}
+
+/** The service endpoints this provider calls (@pulumi/aws v7 `endpoints` entries have one key per service). */
+export interface EndpointsSetting {
+    secretsmanager?: string;
+    sts?: string;
+}
+
+/**
+ * Where and as whom the provider acts: the stack's `aws:*` keys (static keys apart), or a
+ * declaration's `aws` input. Never holds a secret, so it can be stored in state.
+ */
+export interface AwsSetting {
+    region?: string;
+    profile?: string;
+    sharedConfigFiles?: string[];
+    sharedCredentialsFiles?: string[];
+    assumeRoles?: AssumeRoleSetting[];
+    allowedAccountIds?: string[];
+    forbiddenAccountIds?: string[];
+    endpoints?: EndpointsSetting[];
+    maxRetries?: number;
+    retryMode?: "standard" | "adaptive";
+    stsRegion?: string;
+    httpProxy?: string;
+    httpsProxy?: string;
+    noProxy?: string;
+}
+
+// The calls a plan is made of (plan.ts orders them; ownership.ts and policy.ts contribute some).
+
+/** One Secrets Manager call. Every planned step is exactly one. */
+export type ApiCall =
+    | {
+          api: "RotateSecret";
+          rotationLambdaArn?: string;
+          rotationRules?: { AutomaticallyAfterDays?: number; ScheduleExpression?: string; Duration?: string };
+          rotateImmediately: boolean;
+          /**
+           * The ClientRequestToken, which becomes the new version's id. Derived, not drawn: for a
+           * rotateNowToken, from the secret and the declared token, so a re-run after a failure or a
+           * crash that happened after Secrets Manager accepted the call sends the same token, and
+           * Secrets Manager (or the plan, which sees that version) does not rotate a second time.
+           */
+          clientRequestToken: string;
+      }
+    | {
+          api: "CancelRotateSecret";
+          /** The version of the rotation in progress this cancels, as observed (CancelRotateSecret names it in its answer). */
+          cancels?: string;
+      }
+    | { api: "UpdateSecretVersionStage"; versionStage: string; moveToVersionId?: string; removeFromVersionId?: string }
+    /** Ownership (ownership.ts) and a policy's marks (policy.ts): tags set or removed, in one call. */
+    | { api: "TagResource"; tags: { key: string; value: string }[] }
+    | { api: "UntagResource"; keys: string[] };
+
+export interface PlannedStep {
+    call: ApiCall;
+    /** Why this call is needed, for reviewers and for `up`'s log. */
+    why: string;
+}

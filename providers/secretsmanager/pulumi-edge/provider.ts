@@ -1,15 +1,16 @@
+// Layer: the Pulumi edge, a thin adapter over the semantics and the AWS edge (.dependency-cruiser.cjs).
 // The Pulumi adapter: the dynamic provider's check / diff / create / read / update / delete,
 // each a thin translation to validate -> observe -> plan -> execute. This module is loaded at
 // call time by the serialized shim (shim.ts), from the installed package: an upgrade of the
 // package therefore reaches refresh and destroy of resources created by an older version.
 import "./lifeline"; // in the provider host: exit once the engine that started it is gone (see lifeline.ts)
-import { resolveRegion, SecretsManagerGateway } from "./aws";
-import { connectionFor, useStackAws } from "./aws-clients";
-import { accountOfArn, AwsSetting, stackAwsConfig } from "./aws-settings";
+import { resolveRegion, SecretsManagerGateway } from "../aws-edge/aws";
+import { connectionFor, useStackAws } from "../aws-edge/aws-clients";
+import { accountOfArn, stackAwsConfig } from "../semantics/aws-settings";
 import { linesAbout, rememberUrn, Say, URN_INPUT } from "./engine-log";
-import { OWNER_PROPERTY, regionOfSecretArn, sameSecret, validateInputs } from "./inputs";
-import { AWSCURRENT, InputFailure, Observation, ObservedSecret, UNKNOWN } from "./model";
-import { describeCall, HEALTHY, Plan, PlannedStep, planDelete, planReconcile } from "./plan";
+import { OWNER_PROPERTY, regionOfSecretArn, sameSecret, validateInputs } from "../semantics/inputs";
+import { AWSCURRENT, AwsSetting, InputFailure, Observation, ObservedSecret, PlannedStep, UNKNOWN } from "../semantics/model";
+import { describeCall, HEALTHY, Plan, planDelete, planReconcile } from "../semantics/plan";
 import {
     changedProperties,
     declarationFrom,
@@ -20,7 +21,7 @@ import {
     settingsAsDeclared,
     StoredInputs,
     stripUndefined,
-} from "./state";
+} from "../semantics/state";
 
 // Stack configuration handed over by configure(); kept in this module and aws-clients.ts
 // (never serialized). Static keys stay in the provider process: never in inputs, outputs or lines.

@@ -1,3 +1,4 @@
+// Layer: the AWS edge. Imports the semantics and the AWS SDK, never the Pulumi edge (.dependency-cruiser.cjs).
 // Client-side rate limits that keep the provider within Secrets Manager's request quotas.
 //
 // Pulumi runs ONE dynamic-provider process per `pulumi up` and calls it for many resources at

@@ -1,3 +1,4 @@
+// Layer: the rotation semantics (pure). Imports only its own folder, zod and node:crypto (.dependency-cruiser.cjs).
 // Rotation health, modelled on AWS Config's managed rules for Secrets Manager
 // (secretsmanager-rotation-enabled-check, secretsmanager-secret-periodic-rotation,
 // secretsmanager-scheduled-rotation-success-check), plus what only staging labels can tell:

@@ -1,8 +1,9 @@
+// Layer: the rotation semantics (pure). Imports only its own folder, zod and node:crypto (.dependency-cruiser.cjs).
 // Which AWS account, credentials, endpoints, retries and proxies the provider acts with: the
 // stack's `aws:*` configuration with @pulumi/aws v7's meaning, and a declaration's own `aws`
 // setting (the shape of an explicit `aws.Provider`'s arguments, minus static keys). Validation,
-// precedence and the account guard's rules, all pure: aws-clients.ts turns a setting into SDK
-// clients.
+// precedence and the account guard's rules, all pure: aws-edge/aws-clients.ts turns a setting into
+// SDK clients.
 //
 // The keys and their meaning follow @pulumi/aws v7 (its `config/vars.d.ts` and
 // `ProviderAssumeRole`, `ProviderEndpoint` in `types/input.d.ts`, 7.48.0), which in turn follow the
@@ -10,50 +11,7 @@
 // the SDK's default chain; then each role of `assumeRoles` in order).
 import { z } from "zod";
 
-import { InputFailure } from "./model";
-
-/** One role to assume, as @pulumi/aws v7's `assumeRoles` entries have it. */
-export interface AssumeRoleSetting {
-    roleArn: string;
-    sessionName?: string;
-    externalId?: string;
-    /** @pulumi/aws v7's form: a Go duration, "15m" to "12h" (e.g. "1h", "3600s", "1h30m"). */
-    duration?: string;
-    /** The older Terraform form (`duration_seconds`), 900–43200; not together with `duration`. */
-    durationSeconds?: number;
-    policy?: string;
-    policyArns?: string[];
-    tags?: Record<string, string>;
-    transitiveTagKeys?: string[];
-    sourceIdentity?: string;
-}
-
-/** The service endpoints this provider calls (@pulumi/aws v7 `endpoints` entries have one key per service). */
-export interface EndpointsSetting {
-    secretsmanager?: string;
-    sts?: string;
-}
-
-/**
- * Where and as whom the provider acts: the stack's `aws:*` keys (static keys apart), or a
- * declaration's `aws` input. Never holds a secret, so it can be stored in state.
- */
-export interface AwsSetting {
-    region?: string;
-    profile?: string;
-    sharedConfigFiles?: string[];
-    sharedCredentialsFiles?: string[];
-    assumeRoles?: AssumeRoleSetting[];
-    allowedAccountIds?: string[];
-    forbiddenAccountIds?: string[];
-    endpoints?: EndpointsSetting[];
-    maxRetries?: number;
-    retryMode?: "standard" | "adaptive";
-    stsRegion?: string;
-    httpProxy?: string;
-    httpsProxy?: string;
-    noProxy?: string;
-}
+import { AwsSetting, EndpointsSetting, InputFailure } from "./model";
 
 /** `aws:accessKey`, `aws:secretKey`, `aws:token` of the stack: held in the provider process only. */
 export interface StaticKeys {

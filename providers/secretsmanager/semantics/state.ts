@@ -1,5 +1,6 @@
+// Layer: the rotation semantics (pure). Imports only its own folder, zod and node:crypto (.dependency-cruiser.cjs).
 // The resource's state as Pulumi stores it, and the pure functions on it that both the Pulumi
-// adapter (provider.ts) and the review (src/review) need: the outputs of an observation, the
+// adapter (pulumi-edge/provider.ts) and the review (src/review) need: the outputs of an observation, the
 // declaration recorded in state, what counts as a change or as drift. No I/O.
 import { DECLARED_PROPERTIES, parseDurationMs, validateInputs } from "./inputs";
 import {
