@@ -1,9 +1,12 @@
 // End to end, as a user gets it: `npm pack` of this package, installed into a fresh temporary
 // Pulumi project next to @pulumi/pulumi, used from a plain program; then an upgrade of the
 // package reaches refresh and destroy of resources created by the older version, because the
-// state stores only a shim that loads the implementation at call time.
+// state stores only a shim that loads the implementation at call time. And a stack created by the
+// package as it was before the layers (the flat providers/secretsmanager/ of commit
+// FLAT_LAYOUT_COMMIT) is refreshed, updated and destroyed by today's: the stored shims require the
+// package's export names, which the exports map keeps pointing at wherever the files now live.
 import assert from "node:assert/strict";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -39,6 +42,26 @@ async function pack(into: string, variant?: { version: string; readMarker: strin
         writeFileSync(provider, patched);
     }
     const result = await run("npm", ["pack", "--silent", "--pack-destination", into, "--ignore-scripts"], source, { ...process.env } as Record<string, string>);
+    return join(into, result.stdout.trim().split("\n").pop()!);
+}
+
+/** The last commit whose providers/secretsmanager/ was flat, before the layers (issue 20). */
+const FLAT_LAYOUT_COMMIT = "fc4cd928d926a47e8861b29f20c526968e5774a1";
+
+/** npm pack of the package as it was at `commit`, built from the repository's history. */
+async function packFromHistory(into: string, commit: string): Promise<string> {
+    const source = join(into, `source-${commit.slice(0, 7)}`);
+    mkdirSync(source);
+    const env = { ...process.env } as Record<string, string>;
+    const known = await runProcess("git", ["-C", repoRoot(), "cat-file", "-e", `${commit}^{commit}`], repoRoot(), env, 60_000);
+    if (known.code !== 0) throw new Error(`commit ${commit} is not in this clone's history (a shallow clone?): this test builds the package as it was then\n${describeResult(known)}`);
+    await run("bash", ["-c", `git -C "$0" archive --format=tar "$1" | tar -x -C "$2"`, repoRoot(), commit, source], repoRoot(), env);
+    // Its own sources, compiled with this checkout's compiler and dependencies (the runtime ones are unchanged since).
+    symlinkSync(join(repoRoot(), "node_modules"), join(source, "node_modules"), "dir");
+    writeFileSync(join(source, "tsconfig.pack.json"), JSON.stringify({ extends: "./tsconfig.json", include: ["src/**/*.ts", "providers/**/*.ts"] }));
+    await run(process.execPath, [join(repoRoot(), "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.pack.json"], source, env);
+    rmSync(join(source, "node_modules"));
+    const result = await run("npm", ["pack", "--silent", "--pack-destination", into, "--ignore-scripts"], source, env);
     return join(into, result.stdout.trim().split("\n").pop()!);
 }
 
@@ -120,4 +143,86 @@ test("the packed package works from a fresh project, and an upgrade reaches refr
     assert.match(refreshed.stdout + refreshed.stderr, /upgraded implementation/, "refresh ran the upgraded package's code");
     await pulumi(["destroy", "--yes", "--skip-preview"]);
     assert.equal((await describeSecret(secret.arn)).RotationEnabled, false, "destroy (through the stored shim) cancelled rotation");
+});
+
+test("a stack created by the package before the layers is refreshed, updated and destroyed by today's", async (t) => {
+    const root = mkdtempSync(join(tmpdir(), "psr-layers-upgrade-"));
+    t.after(() => {
+        if (!process.env.KEEP_TEST_DIRS) rmSync(root, { recursive: true, force: true });
+    });
+    const flat = await packFromHistory(root, FLAT_LAYOUT_COMMIT);
+    const project = join(root, "project");
+    mkdirSync(project);
+    const pulumiVersion = JSON.parse(readFileSync(join(repoRoot(), "package.json"), "utf8")).devDependencies["@pulumi/pulumi"];
+    writeFileSync(
+        join(project, "package.json"),
+        JSON.stringify({ name: "layers-upgrade", private: true, dependencies: { "@pulumi/pulumi": pulumiVersion, "pulumi-secret-rotation": `file:${flat}` } }),
+    );
+    writeFileSync(join(project, "Pulumi.yaml"), "name: layers-upgrade\nruntime: nodejs\nmain: index.js\n");
+    // One single declaration and one policy: both shims (shim, policy-shim) are stored in state.
+    writeFileSync(
+        join(project, "index.js"),
+        [
+            `const pulumi = require("@pulumi/pulumi");`,
+            `const { SecretRotationState, SecretRotationPolicy } = require("pulumi-secret-rotation");`,
+            `const config = new pulumi.Config();`,
+            `const days = Number(config.require("days"));`,
+            `new SecretRotationState("db", {`,
+            `    secretId: config.require("secretId"),`,
+            `    rotationLambdaArn: config.require("lambda"),`,
+            `    schedule: { automaticallyAfterDays: days },`,
+            `    rotateImmediately: false,`,
+            `});`,
+            `new SecretRotationPolicy("fleet", {`,
+            `    selector: { namePrefixes: ["layers-upgrade/fleet/"] },`,
+            `    rotationLambdaArn: config.require("lambda"),`,
+            `    schedule: { automaticallyAfterDays: days },`,
+            `    rotateImmediately: false,`,
+            `});`,
+            ``,
+        ].join("\n"),
+    );
+    const base = { ...process.env } as Record<string, string>;
+    const installed = join(project, "node_modules", "pulumi-secret-rotation", "dist", "providers", "secretsmanager");
+    await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts"], project, base);
+    assert.ok(existsSync(join(installed, "shim.js")) && existsSync(join(installed, "policy-shim.js")), "the flat layout is installed");
+
+    const lambda = await createRotationLambda("rotate-layers-upgrade");
+    const declared = await createSecret("layers-upgrade/db", "value-declared");
+    const fleet = [await createSecret("layers-upgrade/fleet/a", "value-a"), await createSecret("layers-upgrade/fleet/b", "value-b")];
+    const env = isolatedPulumiEnv(join(root, "state"), join(root, "pulumi-home"), aws.env);
+    mkdirSync(join(root, "state"));
+    const pulumi = (args: string[], expectCode = 0) => run("pulumi", [...args, "--non-interactive", "--color=never"], project, env, expectCode);
+    await pulumi(["stack", "init", "dev"]);
+    await pulumi(["config", "set", "--plaintext", "secretId", declared.name]);
+    await pulumi(["config", "set", "--plaintext", "lambda", lambda]);
+    await pulumi(["config", "set", "--plaintext", "days", "30"]);
+    await pulumi(["up", "--yes", "--skip-preview"]);
+    for (const secret of [declared, ...fleet]) {
+        const live = await describeSecret(secret.arn);
+        assert.deepEqual([live.RotationEnabled, live.RotationRules?.AutomaticallyAfterDays], [true, 30], `${secret.name} rotates every 30 days`);
+    }
+    // What the flat version stored: a require of each shim by its export name.
+    const exported = JSON.parse((await pulumi(["stack", "export"])).stdout);
+    const providers = exported.deployment.resources.filter((r: { type: string }) => r.type.startsWith("pulumi-nodejs:dynamic/secretsmanager:")).map((r: { inputs: { __provider: string } }) => String(r.inputs.__provider));
+    assert.equal(providers.length, 2);
+    assert.ok(providers.some((p: string) => /require\("pulumi-secret-rotation\/shim"\)/.test(p)), "the rotation state's shim is stored as a require");
+    assert.ok(providers.some((p: string) => /require\("pulumi-secret-rotation\/policy-shim"\)/.test(p)), "the policy's shim is stored as a require");
+
+    // Today's package, with the layers (and a read() that announces itself).
+    const layered = await pack(root, { version: "0.2.0-layers", readMarker: "rotation-state provider: layered implementation" });
+    await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts", `pulumi-secret-rotation@file:${layered}`], project, base);
+    assert.ok(!existsSync(join(installed, "shim.js")) && existsSync(join(installed, "pulumi-edge", "shim.js")), "the layered layout replaced the flat one");
+
+    const refreshed = await pulumi(["refresh", "--yes", "--skip-preview", "--expect-no-changes"]);
+    assert.match(refreshed.stdout + refreshed.stderr, /layered implementation/, "refresh ran the layered package's code through the stored shim");
+    await pulumi(["config", "set", "--plaintext", "days", "45"]);
+    await pulumi(["up", "--yes", "--skip-preview"]);
+    for (const secret of [declared, ...fleet]) {
+        assert.equal((await describeSecret(secret.arn)).RotationRules?.AutomaticallyAfterDays, 45, `${secret.name}: the update reached AWS`);
+    }
+    await pulumi(["destroy", "--yes", "--skip-preview"]);
+    for (const secret of [declared, ...fleet]) {
+        assert.equal((await describeSecret(secret.arn)).RotationEnabled, false, `${secret.name}: destroy cancelled the rotation it turned on`);
+    }
 });
