@@ -1,6 +1,5 @@
-// Errors and authorization: rules error-status and auth-errors (moto's error answers put in AWS's
-// JSON form), and, when moto enforces IAM, who the caller is and SigV4 signing of the front's own
-// requests (as the administrator) and of requests a rule changed (as the caller).
+// Errors and auth: rules error-status and auth-errors (moto's errors in AWS's JSON form), and the
+// caller's identity and SigV4 signing used when moto enforces IAM.
 import { createHash, createHmac } from "node:crypto";
 import http from "node:http";
 

@@ -1,6 +1,5 @@
-// Fault injection: the faults a test scripts or draws from a seed (throttling, 5xx, access denied,
-// connection resets, latency, non-JSON pages), and the reply each fault gives in AWS's place. The
-// front's request handler (front.ts) applies them before or after forwarding the call to moto.
+// Fault injection (scripted, or drawn from a seed) and the reply each fault kind gives in AWS's place;
+// front.ts applies a fault before or after forwarding the call to moto.
 import { awsError, CANNOT_INVOKE_FUNCTION } from "./helpers";
 import { RandomFaults, Reply, ScriptedFault } from "./types";
 

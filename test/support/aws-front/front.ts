@@ -1,6 +1,5 @@
-// The front itself: the HTTP server between the SDK and moto, the AwsFront class a test drives
-// (call log, faults, version and secret dates, test runs), and the forwarding core that hands each
-// Secrets Manager call to its rule family (rotation.ts, labels.ts, listing.ts) and to moto.
+// The front itself: the HTTP server, the AwsFront class a test drives, and the forwarding core that
+// hands each Secrets Manager call to its rule family and to moto.
 import http from "node:http";
 import { AddressInfo } from "node:net";
 

@@ -1,6 +1,5 @@
-// Small JSON/HTTP helpers shared by the front's core and its rule families: AWS JSON 1.1 replies
-// and errors, relaying and reading moto's answers, and reading a secret's staging labels. It
-// imports only types.ts, so any file of the folder may use it without an import circle.
+// Small JSON/HTTP helpers shared by the core and the rule families (AWS JSON replies, relaying to
+// moto, reading staging labels); it imports only types.ts, so no family import makes a circle.
 import { randomUUID } from "node:crypto";
 import http from "node:http";
 

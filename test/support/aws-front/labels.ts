@@ -1,5 +1,5 @@
-// Staging labels: rule label-moves (a label sits on one version) and rule label-quota (at most 20
-// labels across a secret's versions), on UpdateSecretVersionStage and PutSecretValue.
+// Staging labels: rules label-moves (a label sits on one version) and label-quota (at most 20 labels
+// on a secret), on UpdateSecretVersionStage and PutSecretValue.
 import { awsError, noteVersion, versionStages, versionWith } from "./helpers";
 import { Call, FrontContext, Reply } from "./types";
 

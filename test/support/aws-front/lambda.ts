@@ -1,6 +1,5 @@
-// The Lambda rules of RotateSecret: which rotation function a rotation uses (keep-lambda-arn,
-// require-lambda-arn), and the checks AWS makes on it before anything changes: that it exists
-// (lambda-exists-guessed-error, a guess) and that the caller may invoke it (invoke-permission).
+// The Lambda rules of RotateSecret: which function rotates (keep-lambda-arn, require-lambda-arn) and
+// AWS's checks on it before any change (lambda-exists-guessed-error, a guess; invoke-permission).
 import { evaluate } from "../iam";
 import { identityOf, sign } from "./errors-auth";
 import { awsError, CANNOT_INVOKE_FUNCTION, upstream } from "./helpers";

@@ -1,6 +1,5 @@
-// The reads: DescribeSecret, ListSecrets and ListSecretVersionIds as AWS answers them (rules
-// list-missing-secret, list-arn, version-dates and hide-deprecated, plus the rotation shadow and a
-// test's dates shown on each secret entry), and the record of when each version was first seen.
+// The reads (DescribeSecret, ListSecrets, ListSecretVersionIds) as AWS answers them: rules
+// list-missing-secret, list-arn, version-dates and hide-deprecated, and a test's secret dates.
 import { awsError, epochSeconds, isObject, isSuccess, noteVersion } from "./helpers";
 import { rotationShadowOnRead } from "./schedules";
 import { Call, FrontContext, Json, Reply } from "./types";

@@ -1,7 +1,5 @@
-// RotateSecret and CancelRotateSecret as AWS runs them: the rules of a rotation's start
-// (idempotent-rotate, stranded-rotation, pending-on-current, rotate-not-immediately) and of its
-// cancellation (cancel-version-id, cancel-without-lambda-guess, a guess), in the order AWS applies
-// them; the schedule and Lambda rules they call live in schedules.ts and lambda.ts.
+// RotateSecret and CancelRotateSecret, their rules in the order AWS applies them (the schedule and
+// Lambda rules they call live in schedules.ts and lambda.ts, the test run in test-runs.ts).
 import { awsError, isObject, isSuccess, nonEmptyString, noteVersion, ok, versionStages, versionWith } from "./helpers";
 import { invokePermission, keepLambdaArn, lambdaExistsGuessedError, requireLambdaArn } from "./lambda";
 import { exclusiveSchedule, rotationShadowOnCancel, rotationShadowOnRotate, scheduleRulesGuessedMessage } from "./schedules";

@@ -1,6 +1,5 @@
-// Rotation schedules: the rules about RotationRules (exclusive-schedule, and
-// schedule-rules-guessed-message, whose message is a guess), the shadow of the rotation
-// configuration that moto cannot store (rotation-shadow), and the cron/rate arithmetic they use.
+// Rotation schedules: exclusive-schedule, schedule-rules-guessed-message (its message a guess) and
+// rotation-shadow (the configuration moto cannot store), with the cron/rate arithmetic they use.
 import { awsError, isObject } from "./helpers";
 import { Call, FrontContext, Json, Reply, RotationRules, RotationShadow } from "./types";
 

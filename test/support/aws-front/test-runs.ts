@@ -1,6 +1,5 @@
-// AWS's asynchronous test runs (rule rotate-not-immediately): the run a RotateImmediately=false
-// rotation starts ends after RotateSecret's response, so the front schedules it, finishes it when it
-// is due (or when a test says), and drops it on reset.
+// AWS's asynchronous test runs (rule rotate-not-immediately): each ends after RotateSecret's
+// response, so the front schedules it, finishes it when due (or when a test says), drops it on reset.
 import { designates, versionStages, versionWith } from "./helpers";
 import { Call, FrontContext, TestRun } from "./types";
 

@@ -1,6 +1,5 @@
-// The front's shared vocabulary: the rule names (FRONT_RULES), the public option and record types,
-// and the internal shapes (Call, Reply, the context the rule families act through). The lowest file:
-// every other file of the folder imports it, and it imports none of them.
+// The shared vocabulary (FRONT_RULES, the public types, Call, Reply, FrontContext): the lowest file,
+// imported by every other file of the folder and importing none of them.
 import type http from "node:http";
 
 import type { Credentials, MotoIam } from "../iam";
