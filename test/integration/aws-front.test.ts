@@ -1,4 +1,4 @@
-// Integration: the AWS front (test/support/aws-front.ts) between the real SDK and moto. Each rule the
+// Integration: the AWS front (test/support/aws-front/) between the real SDK and moto. Each rule the
 // front adds is shown twice where practical: moto alone (a client pointed straight at moto) behaves
 // differently, and through the front the SDK sees what AWS documents. Tests play the rotation Lambda
 // with real calls (PutSecretValue with AWSPENDING, UpdateSecretVersionStage).
