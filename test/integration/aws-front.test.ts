@@ -16,6 +16,7 @@ import {
     RotateSecretCommand,
     RotateSecretCommandInput,
     SecretsManagerClient,
+    TagResourceCommand,
     UpdateSecretVersionStageCommand,
 } from "@aws-sdk/client-secrets-manager";
 
@@ -754,6 +755,39 @@ test("label-quota: a label move past 20 labels on one secret is refused with Lim
     await secretsManager().send(new UpdateSecretVersionStageCommand({ SecretId: f.secret.arn, VersionStage: "KEEP-1", RemoveFromVersionId: f.versions[0] }));
     assert.equal(count(await labelsVia(secretsManager(), f.secret.arn)), 19);
     assert.ok(front.calls("UpdateSecretVersionStage").some((c) => c.rules.includes("label-quota")));
+});
+
+test("tag-quota-guessed-error: a TagResource past 50 tags is refused and changes nothing; re-tagging a key at the quota is not", async () => {
+    const tagsOf = async (client: SecretsManagerClient, arn: string) =>
+        Object.fromEntries(((await client.send(new DescribeSecretCommand({ SecretId: arn }))).Tags ?? []).map((t) => [t.Key!, t.Value!]));
+    const fill = async (client: SecretsManagerClient, arn: string) => {
+        // 49 tags in two calls.
+        await client.send(new TagResourceCommand({ SecretId: arn, Tags: Array.from({ length: 25 }, (_, i) => ({ Key: `team-${i}`, Value: "x" })) }));
+        await client.send(new TagResourceCommand({ SecretId: arn, Tags: Array.from({ length: 24 }, (_, i) => ({ Key: `cost-${i}`, Value: "x" })) }));
+    };
+    // moto alone: any number of tags.
+    const m = await createSecret("tags/moto", "v");
+    await fill(direct(), m.arn);
+    await direct().send(new TagResourceCommand({ SecretId: m.arn, Tags: [{ Key: "fiftieth", Value: "x" }, { Key: "fifty-first", Value: "x" }] }));
+    assert.equal(Object.keys(await tagsOf(direct(), m.arn)).length, 51);
+
+    const f = await createSecret("tags/front", "v");
+    await fill(secretsManager(), f.arn);
+    // The 50th is accepted.
+    await secretsManager().send(new TagResourceCommand({ SecretId: f.arn, Tags: [{ Key: "fiftieth", Value: "x" }] }));
+    const full = await tagsOf(secretsManager(), f.arn);
+    assert.equal(Object.keys(full).length, 50);
+    // A 51st is refused, alone or among keys already there, and nothing changes.
+    for (const tags of [[{ Key: "fifty-first", Value: "x" }], [{ Key: "team-0", Value: "changed" }, { Key: "fifty-first", Value: "x" }]]) {
+        const error = await rejection(once().send(new TagResourceCommand({ SecretId: f.arn, Tags: tags })));
+        assert.equal(error.name, "InvalidParameterException");
+        assert.equal(error.$metadata?.httpStatusCode, 400);
+        assert.deepEqual(await tagsOf(secretsManager(), f.arn), full, "nothing changed");
+    }
+    // At the quota, a key already there takes a new value (it counts once).
+    await secretsManager().send(new TagResourceCommand({ SecretId: f.arn, Tags: [{ Key: "team-0", Value: "changed" }] }));
+    assert.equal((await tagsOf(secretsManager(), f.arn))["team-0"], "changed");
+    assert.ok(front.calls("TagResource").some((c) => c.rules.includes("tag-quota-guessed-error")));
 });
 
 // ---- fault injection ----

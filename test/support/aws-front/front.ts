@@ -21,6 +21,7 @@ import {
     upstream,
 } from "./helpers";
 import { putSecretValue, updateSecretVersionStage } from "./labels";
+import { tagResource } from "./tags";
 import { describeSecret, listSecrets, listSecretVersionIds, noteResponseVersion } from "./listing";
 import { cancelRotateSecret, rotateSecret } from "./rotation";
 import { checkedDelay, dropTestRuns, dueTestRuns, startTestRun } from "./test-runs";
@@ -334,6 +335,8 @@ export class AwsFront {
                 return listSecrets(this.ctx, call);
             case "ListSecretVersionIds":
                 return listSecretVersionIds(this.ctx, call);
+            case "TagResource":
+                return this.exclusive(() => tagResource(this.ctx, call));
             default:
                 return this.forward(call);
         }

@@ -27,6 +27,7 @@ export const FRONT_RULES = [
     "label-quota",
     "auth-errors",
     "invoke-permission",
+    "tag-quota-guessed-error",
 ] as const;
 export type FrontRule = (typeof FRONT_RULES)[number];
 
