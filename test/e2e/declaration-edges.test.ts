@@ -121,4 +121,32 @@ describe("declaration edges", () => {
             t.diagnostic(diagnostics);
         });
     });
+
+    test("AWS's tag quota (50 per secret): a policy passes a full secret over (tagQuota) and acts on its neighbour; a declaration of it is refused before any call, naming the quota", async (t) => {
+        const lambda = await createRotationLambda();
+        const sm = secretsManager();
+        const tags = (n: number) => Array.from({ length: n }, (_, i) => ({ Key: `cost-centre-${i}`, Value: "x" }));
+        const full = (await sm.send(new CreateSecretCommand({ Name: "quota/full", SecretString: "full-value", Tags: tags(50) }))).ARN!;
+        const roomy = (await sm.send(new CreateSecretCommand({ Name: "quota/roomy", SecretString: "roomy-value", Tags: tags(48) }))).ARN!;
+        const policy = { name: "quota-fleet", selector: { namePrefixes: ["quota/"] }, rotationLambdaArn: lambda, schedule: { automaticallyAfterDays: 30 }, rotateImmediately: false };
+        const stack = await newStack(t, { "e2e:policies": [policy] });
+        const callsOn = (arn: string) => aws.front.calls().filter((c) => c.secretId === arn && (MUTATING.includes(c.operation) || c.operation === "TagResource")).map((c) => c.operation);
+        await withTranscript(t, stack, async () => {
+            aws.front.clearCalls();
+            await stack.up();
+            const [resource] = await stack.resourcesOfType("pulumi-nodejs:dynamic/secretsmanager:RotationPolicy");
+            assert.equal((resource!.outputs!.passedOver as Record<string, number>).tagQuota, 1);
+            assert.deepEqual(resource!.outputs!.governed, ["quota/roomy"]);
+            assert.deepEqual(callsOn(full), [], "no call on the full secret");
+            assert.deepEqual(callsOn(roomy), ["TagResource", "RotateSecret"]);
+
+            // A declaration of the full secret: refused before any call, the error naming the quota and what to do.
+            stack.writeConfig({ "e2e:policies": [policy], "e2e:rotations": [{ secretId: "quota/full", rotationLambdaArn: lambda, schedule: { automaticallyAfterDays: 30 }, rotateImmediately: false }] });
+            aws.front.clearCalls();
+            const refused = await stack.up([], { expectCode: 1 });
+            assert.match(refused.stdout + refused.stderr, /quota\/full-\w+: the secret has 50 tag\(s\); the owner tag pulumi-secret-rotation:owner, which this declaration sets before any other call, would make 51, over the 50 tags AWS allows per secret/);
+            assert.match(refused.stdout + refused.stderr, /Remove 1 tag\(s\) from the secret, then run up again/);
+            assert.deepEqual(callsOn(full), [], "still no call on it");
+        });
+    });
 });

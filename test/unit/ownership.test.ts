@@ -87,6 +87,22 @@ describe("create and update: claim, take over, or refuse", () => {
         }
     });
 
+    test("AWS's tag quota: no room for the owner tag refuses the claim before any call, naming the quota; a re-tag needs no room", () => {
+        const tags = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`t${i}`, "x"]));
+        for (const context of [create, update]) {
+            const full = reconcileOwnership(observed({ tags: tags(50) }), { owner: ME }, context);
+            assert.deepEqual(full.steps, []);
+            assert.match(full.blocked ?? "", /has 50 tag\(s\); the owner tag pulumi-secret-rotation:owner, which this declaration sets before any other call, would make 51, over the 50 tags AWS allows per secret \(TagResource/);
+            assert.match(full.blocked ?? "", /Remove 1 tag\(s\) from the secret, then run up again/);
+            assert.equal(reconcileOwnership(observed({ tags: tags(49) }), { owner: ME }, context).blocked, undefined);
+            assert.equal(reconcileOwnership(observed({ tags: { ...tags(49), "aws:cloudformation:stack-id": "x", "aws:secretsmanager:x": "y" } }), { owner: ME }, context).blocked, undefined, "aws: tags do not count");
+        }
+        // Taking over re-tags the same key: it counts once.
+        const takeOver = reconcileOwnership(observed({ ownerTag: ME, tags: { ...tags(49), [OWNER_TAG_KEY]: ME } }), { owner: RENAMED }, create);
+        assert.equal(takeOver.blocked, undefined);
+        assert.equal(takeOver.steps.length, 1);
+    });
+
     test("create in the same stack takes over from another declaration (a rename or move without alias)", () => {
         const result = reconcileOwnership(observed({ ownerTag: ME }), { owner: RENAMED }, create);
         assert.deepEqual(result.steps.map((s) => s.call), [{ api: "TagResource", tags: [{ key: OWNER_TAG_KEY, value: RENAMED }] }]);

@@ -290,7 +290,7 @@ describe("the whole policy", () => {
     test("create: governs the matches, counts what it passes over, acts only where needed, reports no drift", () => {
         const plan = planPolicy(p(), fleet());
         assert.deepEqual(plan.governed, ["app/new", "app/off", "app/ok"]);
-        assert.deepEqual(passedOverCounts(plan), { excluded: 2, scheduledForDeletion: 1, replica: 1, managedByService: 1, ownedByDeclaration: 1, otherPolicy: 0 });
+        assert.deepEqual(passedOverCounts(plan), { excluded: 2, scheduledForDeletion: 1, replica: 1, managedByService: 1, ownedByDeclaration: 1, otherPolicy: 0, tagQuota: 0 });
         assert.deepEqual(
             plan.work.map((w) => `${w.kind} ${w.name}: ${apis(w.plan).join(",")}`),
             ["release app/left: CancelRotateSecret,UntagResource", "governed app/new: TagResource,RotateSecret", "governed app/off: RotateSecret"],
@@ -359,5 +359,34 @@ describe("longestIntervalHours: what 'rotates at least every N days' is judged b
         assert.equal(expr("cron(0 2 1 * ? *)"), undefined, "days of the month: the calendar decides");
         assert.equal(expr("cron(0 2 ? JAN MON *)"), undefined);
         assert.equal(expr("cron(0 2 ? * MON#1 *)"), undefined);
+    });
+});
+
+describe("AWS's tag quota (50 per secret) and the policy's marks", () => {
+    const tags = (n: number, extra: Record<string, string> = {}) => ({ ...Object.fromEntries(Array.from({ length: n }, (_, i) => [`t${i}`, "x"])), ...extra });
+
+    test("a secret with no room for the governs mark is passed over with a reason of its own; aws: tags do not count", () => {
+        const full = secret("app/full", { tags: tags(50) });
+        const st = standingOf(spec(), full);
+        assert.equal(st.kind, "passed-over");
+        assert.equal(st.kind === "passed-over" && st.reason, "tagQuota");
+        assert.match(st.kind === "passed-over" ? st.why : "", /has 50 tag\(s\); this policy's mark pulumi-secret-rotation:policy would make 51, over the 50 tags AWS allows per secret/);
+        assert.equal(standingOf(spec(), secret("app/49", { tags: tags(49) })).kind, "governed");
+        assert.equal(standingOf(spec(), secret("app/aws", { tags: tags(49, { "aws:cloudformation:stack-name": "s" }) })).kind, "governed", "aws: tags do not count");
+        // A secret that already carries the mark needs no room for it.
+        assert.equal(standingOf(spec(), secret("app/marked", { tags: tags(49, { [POLICY_TAG_KEY]: policyTagValue(IDENTITY) }) })).kind, "governed");
+        assert.deepEqual(passedOverCounts(planPolicy(spec(), [full])).tagQuota, 1);
+        assert.deepEqual(planPolicy(spec(), [full]).work, [], "no call on it");
+    });
+
+    test("room for governs but not turned-on: rotation is turned on unmarked (destroy will leave it on), and the plan says so", () => {
+        const plan = planGoverned(spec(), secret("app/49", { tags: tags(49) }), false);
+        assert.deepEqual(plan.steps[0]!.call, { api: "TagResource", tags: [{ key: POLICY_TAG_KEY, value: policyTagValue(IDENTITY) }] });
+        assert.ok(apis(plan).includes("RotateSecret"));
+        assert.ok(plan.notes.some((n) => /without the pulumi-secret-rotation:policy-turned-on mark: AWS's 50 tags per secret/.test(n)), plan.notes.join("\n"));
+        // With room for both, both marks, no note.
+        const roomy = planGoverned(spec(), secret("app/48", { tags: tags(48) }), false);
+        assert.deepEqual((roomy.steps[0]!.call as { tags: { key: string }[] }).tags.map((t) => t.key), [POLICY_TAG_KEY, POLICY_TURNED_ON_TAG_KEY]);
+        assert.deepEqual(roomy.notes.filter((n) => /turned-on mark/.test(n)), []);
     });
 });

@@ -31,6 +31,7 @@
 import { createHash } from "node:crypto";
 
 import type { ObservedSecret, PlannedStep } from "./model";
+import { tagQuotaProblem } from "./tag-quota";
 
 /** The tag naming the declaration that manages the secret's rotation. */
 export const OWNER_TAG_KEY = "pulumi-secret-rotation:owner";
@@ -152,6 +153,8 @@ export function reconcileOwnership(
     if (self === undefined || secret.owningService) return { steps: [], notes: [] };
     if (tag === ownerTagValue(self)) return { steps: [], notes: [] };
     if (tag === undefined) {
+        const overQuota = tagQuotaProblem(secret, [OWNER_TAG_KEY], `the owner tag ${OWNER_TAG_KEY}, which this declaration sets before any other call,`);
+        if (overQuota) return { steps: [], notes: [], blocked: `${overQuota}, then run up again` };
         return {
             steps: [claim(self, `claim ownership: the secret has no ${OWNER_TAG_KEY} tag (declared before ownership tags, or released by its previous owner)`)],
             notes: [],

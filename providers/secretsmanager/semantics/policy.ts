@@ -27,6 +27,7 @@ import { validateInputs } from "./inputs";
 import { DesiredState, InputFailure, ObservedSecret, PlannedStep, RotationStateInputs, Schedule, UNKNOWN } from "./model";
 import { OWNER_IDENTITY, ownerTagValue } from "./ownership";
 import { analyzeLabels, Plan, planDelete, planReconcile } from "./plan";
+import { countedTagsAfter, TAG_QUOTA, tagQuotaProblem } from "./tag-quota";
 import { describeSchedule, longestIntervalHours, schedulesEqual } from "./schedule";
 
 /** The tag a policy puts on a secret before its first call on it (it governs it); its value names the policy. */
@@ -306,7 +307,7 @@ export function exclusionOf(exclude: Exclusions, secret: Pick<ObservedSecret, "n
 }
 
 /** Why a selected secret is left out, in the order checked. Stable names: outputs and reports count by them. */
-export const PASSED_OVER = ["excluded", "scheduledForDeletion", "replica", "managedByService", "ownedByDeclaration", "otherPolicy"] as const;
+export const PASSED_OVER = ["excluded", "scheduledForDeletion", "replica", "managedByService", "ownedByDeclaration", "otherPolicy", "tagQuota"] as const;
 export type PassedOverReason = (typeof PASSED_OVER)[number];
 
 export type Standing =
@@ -322,7 +323,8 @@ export const policyTagValue = (identity: string) => ownerTagValue(identity);
  * excluded; scheduled for deletion (nothing can be changed on it); a replica (rotation happens on
  * its primary); managed by another service (which rotates it itself); owned by a
  * SecretRotationState (the owner tag; a policy never takes a secret from one); marked by another
- * policy (which acted on it first).
+ * policy (which acted on it first); at AWS's tag quota, with no room for this policy's governs mark
+ * (which goes on before any other call; see tag-quota.ts).
  */
 export function standingOf(spec: Pick<PolicySpec, "selector" | "exclude" | "identity">, secret: ObservedSecret): Standing {
     if (!selects(spec.selector, secret)) return { kind: "unselected" };
@@ -337,6 +339,8 @@ export function standingOf(spec: Pick<PolicySpec, "selector" | "exclude" | "iden
     const own = policyTagValue(spec.identity);
     const other = POLICY_TAG_KEYS.map((key) => secret.tags?.[key]).find((value) => value !== undefined && value !== own);
     if (other !== undefined) return { kind: "passed-over", reason: "otherPolicy", why: `governed by the policy ${other}, which acted on it first` };
+    const overQuota = carries(secret, POLICY_TAG_KEY, spec.identity) ? undefined : tagQuotaProblem(secret, [POLICY_TAG_KEY], `this policy's mark ${POLICY_TAG_KEY}`);
+    if (overQuota) return { kind: "passed-over", reason: "tagQuota", why: overQuota };
     return { kind: "governed" };
 }
 
@@ -387,9 +391,16 @@ export function outOfLine(spec: Pick<PolicySpec, "mode" | "settings" | "maxInter
 
 const carries = (secret: Pick<ObservedSecret, "tags">, key: string, identity: string) => secret.tags?.[key] === policyTagValue(identity);
 
-/** The marks a plan of this policy adds before its first call: what it lacks of governs and, when the plan turns rotation on, turned-on. */
+/**
+ * The marks a plan of this policy adds before its first call: what it lacks of governs and, when
+ * the plan turns rotation on, turned-on — unless AWS's tag quota leaves no room for turned-on
+ * (standingOf made sure governs fits): rotation is then turned on unmarked, and the policy's
+ * destroy leaves it on, the side that never leaves a secret without rotation.
+ */
 function markStep(identity: string, secret: ObservedSecret, turnsOn: boolean): PlannedStep | undefined {
-    const keys = [...(carries(secret, POLICY_TAG_KEY, identity) ? [] : [POLICY_TAG_KEY]), ...(turnsOn && !carries(secret, POLICY_TURNED_ON_TAG_KEY, identity) ? [POLICY_TURNED_ON_TAG_KEY] : [])];
+    const governs = carries(secret, POLICY_TAG_KEY, identity) ? [] : [POLICY_TAG_KEY];
+    const turnedOn = turnsOn && !carries(secret, POLICY_TURNED_ON_TAG_KEY, identity) && countedTagsAfter(secret.tags, [...governs, POLICY_TURNED_ON_TAG_KEY]) <= TAG_QUOTA ? [POLICY_TURNED_ON_TAG_KEY] : [];
+    const keys = [...governs, ...turnedOn];
     if (keys.length === 0) return undefined;
     return {
         call: { api: "TagResource", tags: keys.map((key) => ({ key, value: policyTagValue(identity) })) },
@@ -421,7 +432,11 @@ export function planGoverned(spec: PolicySpec, secret: ObservedSecret, governedB
     if (plan.blocked || plan.steps.length === 0) return plan;
     const turnsOn = !secret.rotationEnabled && plan.steps.some((s) => s.call.api === "RotateSecret");
     const mark = markStep(spec.identity, secret, turnsOn);
-    return mark ? { ...plan, steps: [mark, ...plan.steps] } : plan;
+    const marked = mark ? { ...plan, steps: [mark, ...plan.steps] } : plan;
+    const unmarked = turnsOn && !carries(secret, POLICY_TURNED_ON_TAG_KEY, spec.identity) && !(mark?.call.api === "TagResource" && mark.call.tags.some((t) => t.key === POLICY_TURNED_ON_TAG_KEY));
+    if (!unmarked) return marked;
+    const note = `rotation turned on without the ${POLICY_TURNED_ON_TAG_KEY} mark: AWS's ${TAG_QUOTA} tags per secret leave no room for it, so this policy's destroy will leave the rotation on`;
+    return { ...marked, notes: [...marked.notes, note] };
 }
 
 /**
