@@ -160,7 +160,7 @@ describe("a rotation policy over a fleet, end to end", () => {
             assert.ok(pages <= Math.ceil(188 / 100), `ListSecrets pages: ${pages}`);
             const [policy] = await stack.resourcesOfType(POLICY_TYPE);
             assert.equal((policy!.outputs!.governed as string[]).length, 120 + 20 + 10);
-            assert.deepEqual(policy!.outputs!.passedOver, { excluded: 10, scheduledForDeletion: 2, replica: 3, managedByService: 3, ownedByDeclaration: 5, otherPolicy: 0 });
+            assert.deepEqual(policy!.outputs!.passedOver, { excluded: 10, scheduledForDeletion: 2, replica: 3, managedByService: 3, ownedByDeclaration: 5, otherPolicy: 0, tagQuota: 0 });
             assert.match(first.stdout, /governs 150 secret\(s\)/);
             const bytesPerSecret = Buffer.byteLength(JSON.stringify(policy)) / 150;
             t.diagnostic(`policy state: ${Buffer.byteLength(JSON.stringify(policy))} bytes, ${bytesPerSecret.toFixed(0)} per governed secret`);
