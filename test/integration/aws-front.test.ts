@@ -8,6 +8,7 @@ import { after, before, beforeEach, test } from "node:test";
 import {
     CancelRotateSecretCommand,
     CreateSecretCommand,
+    DeleteSecretCommand,
     DescribeSecretCommand,
     GetSecretValueCommand,
     ListSecretsCommand,
@@ -788,6 +789,48 @@ test("tag-quota-guessed-error: a TagResource past 50 tags is refused and changes
     await secretsManager().send(new TagResourceCommand({ SecretId: f.arn, Tags: [{ Key: "team-0", Value: "changed" }] }));
     assert.equal((await tagsOf(secretsManager(), f.arn))["team-0"], "changed");
     assert.ok(front.calls("TagResource").some((c) => c.rules.includes("tag-quota-guessed-error")));
+});
+
+test("lagging listing: ListSecrets answers from the view when lagListings() began (tags, rotation, created and deleted secrets, filters on the old view), DescribeSecret sees the present, catchUpListings() ends it", async () => {
+    const lambda = await createRotationLambda();
+    const listed = async (filters?: { Key: "name" | "tag-key"; Values: string[] }[]) => {
+        const out: { Name?: string; Tags?: { Key?: string }[]; RotationEnabled?: boolean }[] = [];
+        let token: string | undefined;
+        do {
+            const page = await secretsManager().send(new ListSecretsCommand({ MaxResults: 2, ...(filters ? { Filters: filters } : {}), ...(token ? { NextToken: token } : {}) }));
+            out.push(...(page.SecretList ?? []));
+            token = page.NextToken;
+        } while (token);
+        return out;
+    };
+    const names = async (filters?: { Key: "name" | "tag-key"; Values: string[] }[]) => (await listed(filters)).map((s) => s.Name).sort();
+    const tagged = await createSecret("lag/tagged", "v");
+    const rotated = await createSecret("lag/rotated", "v");
+    const deleted = await createSecret("lag/deleted", "v");
+    await createSecret("lag/untouched", "v");
+
+    front.lagListings();
+    await secretsManager().send(new TagResourceCommand({ SecretId: tagged.arn, Tags: [{ Key: "pulumi-secret-rotation:policy", Value: "p" }] }));
+    await secretsManager().send(new RotateSecretCommand({ SecretId: rotated.arn, RotationLambdaARN: lambda, RotationRules: { AutomaticallyAfterDays: 30 }, RotateImmediately: false }));
+    await secretsManager().send(new DeleteSecretCommand({ SecretId: deleted.arn, ForceDeleteWithoutRecovery: true }));
+    await createSecret("lag/created", "v");
+    await front.settled();
+
+    // The listing: as when the lag began, in pages, filtered on the old view.
+    assert.deepEqual(await names(), ["lag/deleted", "lag/rotated", "lag/tagged", "lag/untouched"]);
+    assert.deepEqual(await names([{ Key: "tag-key", Values: ["pulumi-secret-rotation:"] }]), [], "the tag added since is not seen");
+    assert.deepEqual(await names([{ Key: "name", Values: ["lag/t", "lag/d"] }]), ["lag/deleted", "lag/tagged"]);
+    assert.deepEqual(await names([{ Key: "name", Values: ["lag/", "!lag/u"] }]), ["lag/deleted", "lag/rotated", "lag/tagged"], "negation");
+    assert.equal((await listed()).find((s) => s.Name === "lag/rotated")!.RotationEnabled ?? false, false, "rotation turned on since is not seen");
+    // DescribeSecret: the present.
+    assert.equal((await describeSecret(rotated.arn)).RotationEnabled, true);
+    assert.deepEqual((await describeSecret(tagged.arn)).Tags?.map((t) => t.Key), ["pulumi-secret-rotation:policy"]);
+    // An unmodelled filter is refused rather than answered wrong.
+    assert.equal((await rejection(once().send(new ListSecretsCommand({ Filters: [{ Key: "description", Values: ["x"] }] })))).name, "InvalidParameterException");
+
+    front.catchUpListings();
+    assert.deepEqual(await names(), ["lag/created", "lag/rotated", "lag/tagged", "lag/untouched"]);
+    assert.deepEqual(await names([{ Key: "tag-key", Values: ["pulumi-secret-rotation:"] }]), ["lag/tagged"]);
 });
 
 // ---- fault injection ----

@@ -22,6 +22,7 @@ import {
 } from "./helpers";
 import { putSecretValue, updateSecretVersionStage } from "./labels";
 import { tagResource } from "./tags";
+import { changesSecrets, laggingListSecrets, ListingView, noteBeforeChange, noteCreated } from "./lagging-listing";
 import { describeSecret, listSecrets, listSecretVersionIds, noteResponseVersion } from "./listing";
 import { cancelRotateSecret, rotateSecret } from "./rotation";
 import { checkedDelay, dropTestRuns, dueTestRuns, startTestRun } from "./test-runs";
@@ -56,6 +57,7 @@ export class AwsFront {
     private readonly disabled: Set<FrontRule>;
     private readonly iam?: IamMode & { policies: MotoIam };
     private readonly testRuns = new Set<TestRun>();
+    private listingView: ListingView | undefined;
     private readonly defaultTestRunDelayMs: number;
     private testRunDelayMs: number;
     /** What the rule families see of this front (FrontContext). */
@@ -129,6 +131,7 @@ export class AwsFront {
      * delay a test chose for them) and the log; call it next to moto.reset().
      */
     reset(): void {
+        this.catchUpListings();
         dropTestRuns(this.ctx);
         this.testRunDelayMs = this.defaultTestRunDelayMs;
         this.shadows.clear();
@@ -136,6 +139,23 @@ export class AwsFront {
         this.secretDates.clear();
         this.clearFaults();
         this.clearCalls();
+    }
+
+    // ---- a lagging listing (lagging-listing.ts) ----
+
+    /**
+     * From now on, ListSecrets answers from the view of this moment (AWS: "ListSecrets might not
+     * reflect changes from the last five minutes"): secrets changed since appear as they were,
+     * created ones are absent, deleted ones still listed. DescribeSecret and every other call see
+     * the present. Until catchUpListings() (or reset()).
+     */
+    lagListings(): void {
+        this.listingView = { since: new Date(), before: new Map() };
+    }
+
+    /** ListSecrets sees the present again. */
+    catchUpListings(): void {
+        this.listingView = undefined;
     }
 
     // ---- call log ----
@@ -320,6 +340,15 @@ export class AwsFront {
         // can act: AWS authorizes a request before it does anything else, and moto's answer is the
         // denial (see the rule auth-errors for its form).
         if (this.iam && !(await callerMay(this.ctx, call, `secretsmanager:${call.operation}`, "*"))) return this.forward(call);
+        // A lagging listing (lagListings) keeps each secret as it was before its first change.
+        const view = this.listingView;
+        if (view && changesSecrets(call.operation) && call.operation !== "CreateSecret") await noteBeforeChange(this.ctx, call, view);
+        const reply = await this.route(call);
+        if (view && call.operation === "CreateSecret") noteCreated(view, reply);
+        return reply;
+    }
+
+    private route(call: Call): Promise<Reply> {
         switch (call.operation) {
             case "RotateSecret":
                 return this.exclusive(() => rotateSecret(this.ctx, call));
@@ -332,7 +361,7 @@ export class AwsFront {
             case "DescribeSecret":
                 return describeSecret(this.ctx, call);
             case "ListSecrets":
-                return listSecrets(this.ctx, call);
+                return this.listingView ? laggingListSecrets(this.ctx, call, this.listingView) : listSecrets(this.ctx, call);
             case "ListSecretVersionIds":
                 return listSecretVersionIds(this.ctx, call);
             case "TagResource":

@@ -20,8 +20,8 @@ export async function listSecrets(front: FrontContext, call: Call): Promise<Repl
     return reply;
 }
 
-/** DescribeSecret / ListSecrets entry: rotation configuration from the shadow, labelled versions only. */
-function rewriteSecretEntry(front: FrontContext, entry: Json, call: Call, versionsKey: "VersionIdsToStages" | "SecretVersionsToStages"): void {
+/** DescribeSecret / ListSecrets entry: rotation configuration from the shadow, labelled versions only (also lagging-listing.ts). */
+export function rewriteSecretEntry(front: FrontContext, entry: Json, call: Call, versionsKey: "VersionIdsToStages" | "SecretVersionsToStages"): void {
     // Rule rotation-shadow (read part): see schedules.ts.
     rotationShadowOnRead(front, entry, call);
 
