@@ -12,12 +12,14 @@ import { describe, test, TestContext } from "node:test";
 import { CreateSecretCommand, DescribeSecretCommand, RotateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 
 import { actingAs, credentialsIn, SessionCredentials } from "../support/accounts";
-import { PulumiResult, repoRoot, TestStack, withTranscript } from "../support/pulumi";
+import type { ReviewReport } from "../../src/review/report";
+import { describeResult, PulumiResult, repoRoot, runProcess, TestStack, withTranscript } from "../support/pulumi";
 import { createRotationLambda } from "../support/seed";
 import { useLocalAws } from "../support/services";
 
 const aws = useLocalAws();
 const PROGRAM = join(repoRoot(), "dist", "src", "program.js");
+const CLI = join(repoRoot(), "dist", "src", "cli", "main.js");
 const POLICY_TYPE = "pulumi-nodejs:dynamic/secretsmanager:RotationPolicy";
 const POLICY_TAG = "pulumi-secret-rotation:policy";
 const TURNED_ON_TAG = "pulumi-secret-rotation:policy-turned-on";
@@ -132,7 +134,7 @@ async function recordedPlace(stack: TestStack): Promise<[unknown, unknown] | und
 }
 
 describe("a rotation policy acts where it recorded", () => {
-    test("a destroy from a shell whose AWS_REGION differs releases the recorded region, and touches no other", async (t) => {
+    test("a destroy from a shell whose AWS_REGION differs releases the recorded region, and touches no other; the review shows that release", async (t) => {
         const east = await seedRegion(EAST, "e");
         const west = await seedRegion(WEST, "w");
         // No aws:region: the place is the SDK's default, AWS_REGION (us-east-1) of the shell.
@@ -141,8 +143,17 @@ describe("a rotation policy acts where it recorded", () => {
             await stack.up();
             await assertGoverned(east);
             assert.deepEqual(await recordedPlace(stack), [HOME_ACCOUNT, EAST]);
-            // Another shell: AWS_REGION=us-west-2.
+            // Another shell: AWS_REGION=us-west-2. The policy leaves the stack's configuration: the
+            // review shows its release in the recorded region, as destroy then does it.
             stack.env.AWS_REGION = WEST;
+            stack.writeConfig({});
+            const reviewed = await runProcess("node", [CLI, "review", "--stack", stack.stack, "--format", "json", "--no-progress"], stack.projectDir, stack.env, 300_000);
+            stack.history.push(reviewed);
+            const report = JSON.parse(reviewed.stdout) as ReviewReport;
+            const [policyReview] = report.stacks[0]!.policies!;
+            assert.deepEqual([policyReview!.step, policyReview!.account, policyReview!.region, policyReview!.error], ["delete", HOME_ACCOUNT, EAST, undefined], describeResult(reviewed));
+            const releases = report.stacks[0]!.secrets.filter((r) => r.policy === "fleet").map((r) => `${r.region} ${r.secretId}: ${r.plan.calls.map((c) => c.api).join(",")}`).sort();
+            assert.deepEqual(releases, [`${EAST} app/e-longer: UntagResource`, `${EAST} app/e-plain-0: CancelRotateSecret,UntagResource`, `${EAST} app/e-plain-1: CancelRotateSecret,UntagResource`]);
             aws.front.clearCalls();
             const destroyed = await stack.destroy();
             assert.match(destroyed.stdout, /released the marks on 3 secret\(s\)/);
