@@ -3,9 +3,12 @@
 // A change of aws:region replaces it: the new half acts in the new region, the old half releases
 // the old region by its deletionPolicy — with a plain `up` and with `up --refresh` alike; a
 // destroy from a shell whose AWS_REGION differs releases the recorded region; credentials that now
-// reach another account are refused by refresh, up and destroy, naming both accounts, before any
-// Secrets Manager call. One moto for the file; each test seeds a few secrets per region.
+// reach another account are refused by refresh, preview, up and destroy, naming both accounts,
+// before any Secrets Manager call, and a policy moved to another account by an aws setting of its
+// own releases the old one. One moto for the file; each test seeds a few secrets per region.
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test, TestContext } from "node:test";
 
@@ -211,7 +214,7 @@ describe("a rotation policy acts where it recorded", () => {
         });
     });
 
-    test("a shell whose credentials reach another account: refresh, preview, up and destroy refuse, naming both accounts, before any Secrets Manager call", async (t) => {
+    test("a shell whose credentials reach another account: refresh, preview, up and destroy refuse, naming both accounts, before any Secrets Manager call; moved by an aws setting of its own, the old account is released", async (t) => {
         const home = await seedRegion(EAST, "home");
         const prodCredentials: SessionCredentials = await credentialsIn(PROD_ACCOUNT);
         const prod = await actingAs(aws.env, prodCredentials, () => seedRegion(EAST, "prod"));
@@ -245,11 +248,27 @@ describe("a rotation policy acts where it recorded", () => {
             assert.deepEqual(await recordedPlace(stack), [HOME_ACCOUNT, EAST], "the recorded place is kept");
             await actingAs(aws.env, prodCredentials, () => assertUntouched(prod));
 
-            // Back in a shell of the home account, destroy releases it.
+            // Back in a shell of the home account, the way the README gives to move the policy to
+            // prod: an aws setting of its own (a profile that assumes a role in prod) while the
+            // stack's credentials still reach home. A replacement: prod is governed, then home released.
             delete stack.env.AWS_SESSION_TOKEN;
             Object.assign(stack.env, homeKeys);
-            await stack.destroy();
+            const dir = mkdtempSync(join(tmpdir(), "psr-place-files-"));
+            t.after(() => rmSync(dir, { recursive: true, force: true }));
+            const files = { config: join(dir, "config"), credentials: join(dir, "credentials") };
+            writeFileSync(files.config, `[profile prod]\nrole_arn = arn:aws:iam::${PROD_ACCOUNT}:role/deployer\nsource_profile = base\nregion = us-east-1\n`);
+            writeFileSync(files.credentials, `[base]\naws_access_key_id = ${homeKeys.AWS_ACCESS_KEY_ID}\naws_secret_access_key = ${homeKeys.AWS_SECRET_ACCESS_KEY}\n`);
+            const inProd = { ...POLICY(prod.lambda), aws: { profile: "prod", sharedConfigFiles: [files.config], sharedCredentialsFiles: [files.credentials] } };
+            stack.writeConfig({ "e2e:policies": [inProd] });
+            aws.front.clearCalls();
+            const moved = await stack.up();
+            assert.match(moved.stdout, /\+-\s*pulumi-nodejs:dynamic\/secretsmanager:RotationPolicy fleet replaced/);
             await assertReleased(home);
+            await actingAs(aws.env, prodCredentials, () => assertGoverned(prod));
+            assert.deepEqual(called("CancelRotateSecret"), plainArns(home));
+            assert.deepEqual(await recordedPlace(stack), [PROD_ACCOUNT, EAST]);
+            await stack.destroy();
+            await actingAs(aws.env, prodCredentials, () => assertReleased(prod));
         });
     });
 });
