@@ -4,6 +4,7 @@
 // findings (health.ts). Nothing here decides rotation semantics: it only asks plan.ts and health.ts.
 import { SecretsManagerGateway } from "../../providers/secretsmanager/aws-edge/aws";
 import { AwsConnection, connectionFor } from "../../providers/secretsmanager/aws-edge/aws-clients";
+import { recordedAccountRefusal } from "../../providers/secretsmanager/semantics/aws-settings";
 import { assessHealth, HealthThresholds, healthFactsFromObservation } from "../../providers/secretsmanager/semantics/health";
 import { parseDurationMs, regionOfSecretArn, validateInputs } from "../../providers/secretsmanager/semantics/inputs";
 import {
@@ -288,7 +289,11 @@ async function reviewPolicy(
     const source = resource.inputs ?? recorded;
     if (!source) return { summary: { ...summary, error: "neither declared nor recorded" }, secrets: [], governedArns: [] };
     const declaredAws = source.aws as AwsSetting | undefined;
-    const region = declaredAws ? declaredAws.region : snapshot.region;
+    const fresh = resource.step === "create" || resource.step === "replace" || !recorded;
+    // As up: a policy that exists (same, update, delete) acts in the account and region it
+    // recorded; only a new or replacing one where the configuration points now.
+    const place = !fresh && typeof recorded.account === "string" && typeof recorded.region === "string" ? { account: recorded.account, region: recorded.region } : undefined;
+    const region = place ? place.region : declaredAws ? declaredAws.region : snapshot.region;
     const validated = validatePolicyInputs(policyDeclarationOf(source), { region });
     if (validated.failures.length > 0) {
         return { summary: { ...summary, error: `the declaration is invalid: ${validated.failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}` }, secrets: [], governedArns: [] };
@@ -297,10 +302,11 @@ async function reviewPolicy(
     if (!spec) return { summary: { ...summary, error: "some declared values are only known during up: its calls are decided then" }, secrets: [], governedArns: [] };
     const recordedSelector = recorded?.selector as Selector | undefined;
     const recordedGoverned = Array.isArray(recorded?.governed) ? (recorded.governed as string[]) : undefined;
-    const fresh = resource.step === "create" || resource.step === "replace" || !recorded;
     try {
         const connection = connectionFor(declaredAws, snapshot.aws ?? { setting: {} });
         reach(connection);
+        const refusal = place && recordedAccountRefusal(await connection.account(), place, `rotation policy ${resource.name}`, connection.effective);
+        if (refusal) throw new Error(refusal);
         const gateway = new SecretsManagerGateway(region, connection);
         const filters = resource.step === "delete" ? RELEASE_FILTERS : listingFilters(spec.selector, fresh ? undefined : recordedSelector);
         const listed = await gateway.listSecrets(undefined, { ...(filters ? { filters } : {}), datePending: (secret) => needsPendingAge(spec, secret) });

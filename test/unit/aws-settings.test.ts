@@ -12,6 +12,7 @@ import {
     endpointFor,
     proxyForUrl,
     proxySettings,
+    recordedAccountRefusal,
     stackAwsConfig,
     validateAwsSetting,
 } from "../../providers/secretsmanager/semantics/aws-settings";
@@ -182,5 +183,23 @@ describe("the account guard", () => {
         const forbidden = accountRefusal("111111111111", "app/db", { setting: { forbiddenAccountIds: ["111111111111"] }, source: "the stack's aws:* configuration" });
         assert.match(forbidden!, /act in account 111111111111, which is in forbiddenAccountIds \(111111111111\).*remove 111111111111 from forbiddenAccountIds/);
         assert.equal(accountRefusal("111111111111", "app/db", { setting: { allowedAccountIds: ["111111111111"] }, source: "x" }), undefined);
+    });
+});
+
+describe("the recorded place's account guard", () => {
+    const recorded = { account: "111111111111", region: "us-east-1" };
+
+    test("credentials of another account than the recorded one: refused, naming both accounts, the region and the setting to change", () => {
+        const refusal = recordedAccountRefusal("222222222222", recorded, "rotation policy org/p/s/fleet", { source: "the stack's aws:* configuration" });
+        assert.equal(
+            refusal,
+            "refused: rotation policy org/p/s/fleet acts in account 111111111111, region us-east-1 (as recorded in its state), " +
+                "but the credentials of the stack's aws:* configuration now act in account 222222222222. Nothing was changed. " +
+                "Point the stack's aws:* configuration at account 111111111111 (its profile or assumeRoles) to refresh, update or destroy it there",
+        );
+    });
+
+    test("credentials of the recorded account: no refusal, whatever region the configuration names now", () => {
+        assert.equal(recordedAccountRefusal("111111111111", recorded, "rotation policy x", { source: "the declaration's aws setting" }), undefined);
     });
 });

@@ -7,7 +7,7 @@
 // serialized shim (policy-shim.ts), like provider.ts.
 import { SecretsManagerGateway } from "../aws-edge/aws";
 import { AwsConnection, connectionFor } from "../aws-edge/aws-clients";
-import { canonical } from "../semantics/aws-settings";
+import { canonical, recordedAccountRefusal } from "../semantics/aws-settings";
 import { linesAbout, rememberUrn, Say, URN_INPUT, urnKnown } from "./engine-log";
 import { AwsSetting, InputFailure, Observation, ObservedSecret, UNKNOWN } from "../semantics/model";
 import {
@@ -99,6 +99,10 @@ export async function diff(
     const key = typeof news.__owner === "string" ? urnKey(news.__owner) : undefined;
     const say = linesAbout(key);
     const replaces = (await placeMoved(news, olds, say)) ? ["aws"] : [];
+    // Each half of a replacement acts in its own place (create-before-delete is safe: the old and
+    // new places hold different secrets); the old half's delete can only release its place with
+    // credentials that still reach it. Refused here, before any change, when they cannot.
+    if (replaces.length > 0) await refuseUnreleasable(news, olds);
     const drift = Object.entries(olds.drift ?? {});
     const failed = Object.entries(olds.failed ?? {});
     const changed = declaredText(olds) !== declaredText(news);
@@ -117,7 +121,7 @@ export async function diff(
 /**
  * A policy is for the secrets of one account and region: when its setting (or the stack's) now
  * points at another, the same declaration means other secrets — a replacement, said in a line; the
- * old place's secrets get the old declaration's deletionPolicy.
+ * old place's secrets get the old declaration's deletionPolicy (remove acts in the recorded place).
  */
 async function placeMoved(news: StoredPolicyInputs, olds: Partial<RotationPolicyOutputs>, say: Say): Promise<boolean> {
     if (!olds.region || !olds.account || JSON.stringify(news.aws ?? null).includes(UNKNOWN)) return false;
@@ -127,6 +131,25 @@ async function placeMoved(news: StoredPolicyInputs, olds: Partial<RotationPolicy
     if (region === undefined || account === undefined || (region === olds.region && account === olds.account)) return false;
     await say(`the policy now acts in account ${account}, region ${region} (was ${olds.account}, ${olds.region}): it is replaced; the old place's secrets get the old declaration's deletionPolicy`);
     return true;
+}
+
+/**
+ * Throws when the old half of a change of place could not be released: its delete acts with the
+ * old declaration's credentials (its aws setting, else the stack's), and those reach another
+ * account than the one recorded. Nothing has changed yet; the error says how to move the policy.
+ */
+async function refuseUnreleasable(news: StoredPolicyInputs, olds: Partial<RotationPolicyOutputs>): Promise<void> {
+    if (!olds.account || !olds.region) return;
+    const old = connectionFor(olds.aws);
+    const account = await old.account().catch(() => undefined);
+    if (account === undefined) return; // the delete's own guard still refuses
+    const refusal = recordedAccountRefusal(account, { account: olds.account, region: olds.region }, `rotation policy ${news.__owner}`, old.effective);
+    if (refusal) {
+        throw new Error(
+            `${refusal}. The policy now points at other secrets, a replacement whose old half must first release account ${olds.account}: ` +
+                `to move it, keep ${old.effective.source} on account ${olds.account} and give the policy an aws setting of its own for the new place, or remove the policy before pointing the credentials elsewhere`,
+        );
+    }
 }
 
 function specOf(declared: Partial<RotationPolicyInputs>): PolicySpec {
@@ -140,12 +163,37 @@ function specOf(declared: Partial<RotationPolicyInputs>): PolicySpec {
 /** The declaration kept in outputs and inputs (without the provider-owned and recorded properties). */
 const declaredOnly = (from: Partial<RotationPolicyInputs>) => policyDeclarationOf(from) as unknown as RotationPolicyInputs;
 
-/** One operation's place: the connection (the policy's aws setting, else the stack's), its account and region. */
-async function placeOf(declared: Partial<RotationPolicyInputs>): Promise<{ connection: AwsConnection; region: string; account: string }> {
+/** Where an operation acts: the connection (the policy's aws setting, else the stack's), the account it reaches, the region. */
+interface Place {
+    connection: AwsConnection;
+    region: string;
+    account: string;
+}
+
+/** Where the configuration points now (the policy's aws setting, else the stack's aws:*, else the SDK's defaults): create acts there. */
+async function currentPlace(declared: Partial<RotationPolicyInputs>): Promise<Place> {
     configured();
     const connection = connectionFor(declared.aws);
     const region = await connection.region(declared.aws ? declared.aws.region : stackConfiguration().region);
     return { connection, region, account: await connection.account() };
+}
+
+/**
+ * Where a policy that exists acts: the account and region it recorded (its outputs), whatever
+ * aws:region, AWS_REGION or a profile say now — read, update and delete act there, so a refresh
+ * never rewrites the place and a destroy from another shell releases the right secrets — and only
+ * with credentials (`declared.aws`, else the stack's) that reach the recorded account
+ * (recordedAccountRefusal, before any Secrets Manager call). A change of place is a replacement
+ * (diff), not an update.
+ */
+async function recordedPlace(declared: Partial<RotationPolicyInputs>, recorded: Partial<RotationPolicyOutputs>, identity: string): Promise<Place> {
+    if (!recorded.account || !recorded.region) return currentPlace(declared);
+    configured();
+    const connection = connectionFor(declared.aws);
+    const account = await connection.account();
+    const refusal = recordedAccountRefusal(account, { account: recorded.account, region: recorded.region }, `rotation policy ${identity}`, connection.effective);
+    if (refusal) throw new Error(refusal);
+    return { connection, region: recorded.region, account };
 }
 
 interface Listing {
@@ -264,7 +312,8 @@ function outputsOf(
 /** create and update: list, plan, execute, record. */
 async function reconcile(id: string | undefined, declared: StoredPolicyInputs, previous?: RotationPolicyOutputs): Promise<{ id: string; outs: RotationPolicyOutputs }> {
     const spec = specOf(declared);
-    const place = await placeOf(declared);
+    // An update acts where the policy recorded (the diff replaced it if the place moved).
+    const place = previous ? await recordedPlace(declared, previous, spec.identity) : await currentPlace(declared);
     const base = linesAbout(urnKey(spec.identity));
     const { say, rest } = limitedSay(base, ABOUT_CALLS);
     const previouslyGoverned = new Set(previous?.governed ?? []);
@@ -303,7 +352,7 @@ export async function update(id: string, olds: RotationPolicyOutputs, news: Stor
  */
 export async function read(id: string, props: RotationPolicyOutputs): Promise<{ id: string; props: RotationPolicyOutputs; inputs: StoredPolicyInputs }> {
     const spec = specOf(props);
-    const place = await placeOf(props);
+    const place = await recordedPlace(props, props, spec.identity);
     const listing = await list(spec, place, listingFilters(spec.selector, spec.selector));
     const plan = planPolicy(spec, listing.secrets, props.governed);
     const live = outputsOf(props, place, plan, listing.secrets.length, listing.calls, props.governed ?? [], plan.drift, props.failed);
@@ -318,7 +367,7 @@ export async function read(id: string, props: RotationPolicyOutputs): Promise<{ 
  */
 export async function remove(_id: string, props: RotationPolicyOutputs): Promise<void> {
     const spec = specOf(props);
-    const place = await placeOf(props);
+    const place = await recordedPlace(props, props, spec.identity);
     const listing = await list(spec, place, RELEASE_FILTERS);
     const marked = listing.secrets.filter((secret) => markedBy(spec, secret));
     const releases: SecretWork[] = marked.map((secret) => ({ name: secret.name, arn: secret.arn, kind: "release", newlyGoverned: false, plan: planRelease(spec, secret) }));

@@ -438,3 +438,25 @@ export function accountRefusal(account: string, secret: string, effective: Pick<
     }
     return undefined;
 }
+
+/**
+ * Why a resource that recorded the account it acts in (a rotation policy: its account and region)
+ * must not be read, updated or released with credentials of `account`, or undefined when they
+ * reach the recorded account. The place is the recorded one, never the one the configuration
+ * points at now: with another account's credentials, nothing of the recorded place can be seen or
+ * released. Names both accounts and the setting to change.
+ */
+export function recordedAccountRefusal(
+    account: string,
+    recorded: { account: string; region: string },
+    subject: string,
+    effective: Pick<EffectiveSetting, "source">,
+): string | undefined {
+    if (account === recorded.account) return undefined;
+    const { source } = effective;
+    return (
+        `refused: ${subject} acts in account ${recorded.account}, region ${recorded.region} (as recorded in its state), ` +
+        `but the credentials of ${source} now act in account ${account}. Nothing was changed. ` +
+        `Point ${source} at account ${recorded.account} (its profile or assumeRoles) to refresh, update or destroy it there`
+    );
+}
