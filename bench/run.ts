@@ -22,7 +22,7 @@ import { CreateSecretCommand, SecretsManagerClient, UntagResourceCommand } from 
 import Table from "cli-table3";
 
 import { OWNER_TAG_KEY } from "../providers/secretsmanager/semantics/ownership";
-import { POLICY_CONCURRENCY } from "../providers/secretsmanager/pulumi-edge/policy-provider";
+import { POLICY_CONCURRENCY } from "../providers/secretsmanager/aws-edge/fleet";
 import { AwsFront } from "../test/support/aws-front";
 import { MotoServer, useAwsEnv } from "../test/support/moto";
 import { repoRoot, runProcess } from "../test/support/pulumi";

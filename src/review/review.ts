@@ -3,6 +3,7 @@
 // plan `up` would run (plan.ts), the drift since the last `up` or refresh, and the health
 // findings (health.ts). Nothing here decides rotation semantics: it only asks plan.ts and health.ts.
 import { SecretsManagerGateway } from "../../providers/secretsmanager/aws-edge/aws";
+import { confirm } from "../../providers/secretsmanager/aws-edge/fleet";
 import { AwsConnection, connectionFor } from "../../providers/secretsmanager/aws-edge/aws-clients";
 import { recordedAccountRefusal } from "../../providers/secretsmanager/semantics/aws-settings";
 import { assessHealth, HealthThresholds, healthFactsFromObservation } from "../../providers/secretsmanager/semantics/health";
@@ -35,6 +36,7 @@ import {
     planPolicy,
     planRelease,
     RELEASE_FILTERS,
+    secretsToConfirm,
     validatePolicyInputs,
 } from "../../providers/secretsmanager/semantics/policy";
 import {
@@ -314,12 +316,21 @@ async function reviewPolicy(
         const listedRegion = await gateway.resolvedRegion();
         // As in up: a single declaration of the same stack that claims a secret does so before the
         // policy runs, and so does a policy listed before this one that marks it.
-        const secrets = listed.map((secret) => {
+        const asInUp = (secret: ObservedSecret) => {
             const claim = claims.get(claimKey(snapshot, secret.arn));
             const mark = policyMarks.get(claimKey(snapshot, secret.arn));
             const claimed = claim ? { ...secret, ownerTag: claim.value } : secret;
             return mark !== undefined && claimed.tags?.[POLICY_TAG_KEY] === undefined ? { ...claimed, tags: { ...claimed.tags, [POLICY_TAG_KEY]: mark } } : claimed;
-        });
+        };
+        // As in up: the listing selects, DescribeSecret decides (aws-edge/fleet.ts confirm) — every
+        // secret with work, and every one recorded as governed that the listing left out.
+        const recordedNames = fresh ? [] : (recordedGoverned ?? []);
+        const listedAsInUp = listed.map(asInUp);
+        const toDescribe =
+            resource.step === "delete"
+                ? new Set([...listedAsInUp.filter((s) => markedBy(spec, s)).map((s) => s.name), ...recordedNames])
+                : secretsToConfirm(planPolicy(spec, listedAsInUp, fresh ? undefined : recordedGoverned), listed, recordedNames);
+        const secrets = (await confirm({ connection, region: listedRegion }, listed, toDescribe)).secrets.map(asInUp);
         const byName = new Map(secrets.map((secret) => [secret.name, secret]));
         const entry = (secret: ObservedSecret | undefined, name: string, plan: Plan | undefined, drift: DriftEntry[], declared: SecretReview["declared"], findings: SecretReview["findings"]): SecretReview => {
             const calls = !plan || plan.blocked ? [] : plan.steps.map((step) => ({ api: step.call.api, call: describeCall(step.call), why: step.why }));

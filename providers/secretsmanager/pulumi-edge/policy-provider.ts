@@ -6,6 +6,7 @@
 // same as a single declaration's, under the same quota limiter). Loaded at call time by the
 // serialized shim (policy-shim.ts), like provider.ts.
 import { SecretsManagerGateway } from "../aws-edge/aws";
+import { confirm, inPool } from "../aws-edge/fleet";
 import { AwsConnection, connectionFor } from "../aws-edge/aws-clients";
 import { canonical, recordedAccountRefusal } from "../semantics/aws-settings";
 import { linesAbout, rememberUrn, Say, URN_INPUT, urnKnown } from "./engine-log";
@@ -26,6 +27,7 @@ import {
     SecretWork,
     RELEASE_FILTERS,
     RotationPolicyInputs,
+    secretsToConfirm,
     validatePolicyInputs,
 } from "../semantics/policy";
 import { Plan } from "../semantics/plan";
@@ -54,19 +56,6 @@ export interface RotationPolicyOutputs extends StoredPolicyInputs {
     apiCalls: Record<string, number>;
 }
 
-/**
- * How many secrets are reconciled at once; the quota limiter (aws.ts) paces the calls themselves.
- * 32 secrets in flight keep two 50/s quotas busy at up to 600 ms a call (AWS answers in tens of
- * milliseconds).
- */
-export const POLICY_CONCURRENCY = 32;
-/**
- * How many secrets one SDK client serves before a worker takes a fresh one. The SDK's retry budget
- * is per client (500 tokens, 5 per retry, 1 back per success); a batch this small cannot run it
- * dry even when most calls are throttled, and a client per batch instead of per secret saves
- * building thousands of them.
- */
-const SECRETS_PER_CLIENT = 25;
 /** Lines said per operation before the rest are counted instead (the review lists every secret's calls). */
 const LINE_LIMIT = 100;
 
@@ -246,19 +235,10 @@ interface Execution {
  * secrets at a time, every call under the quota limiter of the account and region. One failing
  * secret does not stop the others: each failure is kept with its cause.
  */
-async function execute(spec: PolicySpec, work: readonly SecretWork[], listed: ObservedSecret[], previouslyGoverned: ReadonlySet<string>, place: { connection: AwsConnection; region: string }, say: Say): Promise<Execution> {
-    const byName = new Map(listed.map((secret) => [secret.name, secret]));
+async function execute(spec: PolicySpec, work: readonly SecretWork[], observed: ObservedSecret[], previouslyGoverned: ReadonlySet<string>, place: { connection: AwsConnection; region: string }, say: Say): Promise<Execution> {
+    const byName = new Map(observed.map((secret) => [secret.name, secret]));
     const failed: Record<string, string> = {};
-    const calls: string[] = [];
-    let next = 0;
-    const worker = async () => {
-        let shared: SecretsManagerGateway | undefined;
-        let served = 0;
-        while (next < work.length) {
-            const item = work[next++]!;
-            if (shared === undefined || served % SECRETS_PER_CLIENT === 0) shared = new SecretsManagerGateway(place.region, place.connection);
-            served++;
-            const gateway = shared.sibling();
+    const calls = await inPool(place, work, async (item, gateway) => {
             const planFor = (seen: Observation, cancelledVersionId?: string): Plan => {
                 if (!seen.found) return { steps: [], blocked: { reason: `secret ${item.name} no longer exists` }, notes: [] };
                 return item.kind === "governed"
@@ -270,10 +250,7 @@ async function execute(spec: PolicySpec, work: readonly SecretWork[], listed: Ob
             } catch (error) {
                 failed[item.name] = (error as Error).message.replace(/^secret \S+: /, "");
             }
-            calls.push(...gateway.calls);
-        }
-    };
-    await Promise.all(Array.from({ length: Math.min(POLICY_CONCURRENCY, work.length) }, worker));
+    });
     return { failed, calls };
 }
 
@@ -318,10 +295,11 @@ async function reconcile(id: string | undefined, declared: StoredPolicyInputs, p
     const { say, rest } = limitedSay(base, ABOUT_CALLS);
     const previouslyGoverned = new Set(previous?.governed ?? []);
     const listing = await list(spec, place, listingFilters(spec.selector, previous?.selector));
-    const plan = planPolicy(spec, listing.secrets, previous?.governed);
-    const execution = await execute(spec, plan.work, listing.secrets, previouslyGoverned, place, say);
+    const confirmed = await confirm(place, listing.secrets, secretsToConfirm(planPolicy(spec, listing.secrets, previous?.governed), listing.secrets, previous?.governed));
+    const plan = planPolicy(spec, confirmed.secrets, previous?.governed);
+    const execution = await execute(spec, plan.work, confirmed.secrets, previouslyGoverned, place, say);
     await rest();
-    const calls = [...listing.calls, ...execution.calls];
+    const calls = [...listing.calls, ...confirmed.calls, ...execution.calls];
     // A secret whose reconciliation failed is not recorded as governed: the next up treats it as
     // it did this time (a first turn-on still rotates now when rotateImmediately says so).
     const governed = plan.governed.filter((name) => execution.failed[name] === undefined);
@@ -329,7 +307,7 @@ async function reconcile(id: string | undefined, declared: StoredPolicyInputs, p
     await base(
         `governs ${plan.governed.length} secret(s) of ${listing.secrets.length} listed in ${place.account}/${place.region}; ` +
             `passed over: ${Object.entries(passed).filter(([, n]) => n > 0).map(([why, n]) => `${n} ${why}`).join(", ") || "none"}; ` +
-            `${calls.length - listing.calls.length} call(s) on ${plan.work.length} secret(s)`,
+            `${execution.calls.length} call(s) on ${plan.work.length} secret(s)`,
     );
     const resourceId = id ?? spec.identity;
     const outs = outputsOf(declared, place, plan, listing.secrets.length, calls, governed, {}, execution.failed);
@@ -354,8 +332,9 @@ export async function read(id: string, props: RotationPolicyOutputs): Promise<{ 
     const spec = specOf(props);
     const place = await recordedPlace(props, props, spec.identity);
     const listing = await list(spec, place, listingFilters(spec.selector, spec.selector));
-    const plan = planPolicy(spec, listing.secrets, props.governed);
-    const live = outputsOf(props, place, plan, listing.secrets.length, listing.calls, props.governed ?? [], plan.drift, props.failed);
+    const confirmed = await confirm(place, listing.secrets, secretsToConfirm(planPolicy(spec, listing.secrets, props.governed), listing.secrets, props.governed));
+    const plan = planPolicy(spec, confirmed.secrets, props.governed);
+    const live = outputsOf(props, place, plan, listing.secrets.length, [...listing.calls, ...confirmed.calls], props.governed ?? [], plan.drift, props.failed);
     return { id, props: live, inputs: { ...declaredOnly(props), drift: plan.drift } };
 }
 
@@ -369,11 +348,15 @@ export async function remove(_id: string, props: RotationPolicyOutputs): Promise
     const spec = specOf(props);
     const place = await recordedPlace(props, props, spec.identity);
     const listing = await list(spec, place, RELEASE_FILTERS);
-    const marked = listing.secrets.filter((secret) => markedBy(spec, secret));
+    // The listing may not show marks set minutes ago (see confirm): every secret it shows marked,
+    // and every secret the state records as governed, is described, and released by what that says.
+    const listedMarks = listing.secrets.filter((secret) => markedBy(spec, secret));
+    const confirmed = await confirm(place, listedMarks, new Set([...listedMarks.map((s) => s.name), ...(props.governed ?? [])]));
+    const marked = confirmed.secrets.filter((secret) => markedBy(spec, secret));
     const releases: SecretWork[] = marked.map((secret) => ({ name: secret.name, arn: secret.arn, kind: "release", newlyGoverned: false, plan: planRelease(spec, secret) }));
     const base = linesAbout(urnKey(spec.identity));
     const { say, rest } = limitedSay(base, ABOUT_CALLS);
-    const execution = await execute(spec, releases, listing.secrets, new Set(), place, say);
+    const execution = await execute(spec, releases, marked, new Set(), place, say);
     await rest();
     const cancels = execution.calls.filter((call) => call === "CancelRotateSecret").length;
     await base(

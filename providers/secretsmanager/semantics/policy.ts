@@ -552,6 +552,12 @@ export function planPolicy(spec: PolicySpec, secrets: ObservedSecret[], previous
     return { governed, work, passedOver, drift };
 }
 
+/** The secrets worth a DescribeSecret before planning: those with work in the listing's plan, and those governed at the last update that the listing left out. */
+export function secretsToConfirm(plan: PolicyPlan, listed: readonly ObservedSecret[], previouslyGoverned: readonly string[] = []): Set<string> {
+    const listedNames = new Set(listed.map((secret) => secret.name));
+    return new Set([...plan.work.map((w) => w.name), ...previouslyGoverned.filter((name) => !listedNames.has(name))]);
+}
+
 /** How many secrets were passed over, per reason (the policy's `passedOver` output). */
 export function passedOverCounts(plan: Pick<PolicyPlan, "passedOver">): Record<PassedOverReason, number> {
     return Object.fromEntries(PASSED_OVER.map((reason) => [reason, plan.passedOver[reason].length])) as Record<PassedOverReason, number>;

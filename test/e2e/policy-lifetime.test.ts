@@ -1,0 +1,121 @@
+// End to end: a rotation policy (SecretRotationPolicy) over its lifetime, with the real pulumi CLI
+// against moto behind the AWS front. A listing that lags (AWS: "ListSecrets might not reflect
+// changes from the last five minutes"; the front's lagListings) must not make the policy act on
+// what the listing says rather than on what the secret is: every secret with work is described
+// before any call on it, and destroy finds the secrets the state records as governed even when the
+// listing does not show their marks yet.
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { describe, test, TestContext } from "node:test";
+
+import { CreateSecretCommand, DescribeSecretCommand } from "@aws-sdk/client-secrets-manager";
+
+import type { ReviewReport } from "../../src/review/report";
+import { describeResult, repoRoot, runProcess, TestStack, withTranscript } from "../support/pulumi";
+import { createRotationLambda, secretsManager } from "../support/seed";
+import { useLocalAws } from "../support/services";
+
+const aws = useLocalAws();
+const PROGRAM = join(repoRoot(), "dist", "src", "program.js");
+const CLI = join(repoRoot(), "dist", "src", "cli", "main.js");
+const POLICY_TYPE = "pulumi-nodejs:dynamic/secretsmanager:RotationPolicy";
+const POLICY_TAG = "pulumi-secret-rotation:policy";
+const TURNED_ON_TAG = "pulumi-secret-rotation:policy-turned-on";
+const OWNER_TAG = "pulumi-secret-rotation:owner";
+const MUTATING = ["RotateSecret", "CancelRotateSecret", "UpdateSecretVersionStage", "TagResource", "UntagResource"];
+
+async function newStack(t: TestContext, config: Record<string, unknown>): Promise<TestStack> {
+    const stack = await TestStack.create({ program: PROGRAM, env: aws.env, config });
+    t.after(() => stack.cleanup());
+    return stack;
+}
+
+async function seed(names: string[]): Promise<Map<string, string>> {
+    const arns = new Map<string, string>();
+    for (const name of names) arns.set(name, (await secretsManager().send(new CreateSecretCommand({ Name: name, SecretString: `${name}-value` }))).ARN!);
+    return arns;
+}
+
+interface Live {
+    enabled: boolean;
+    tags: Record<string, string>;
+}
+async function live(arn: string): Promise<Live> {
+    const d = await secretsManager().send(new DescribeSecretCommand({ SecretId: arn }));
+    return { enabled: d.RotationEnabled === true, tags: Object.fromEntries((d.Tags ?? []).map((t) => [t.Key!, t.Value!])) };
+}
+
+/** The mutating calls the front logged, per secret ARN. */
+function mutationsBySecret(): Map<string, string[]> {
+    const out = new Map<string, string[]>();
+    for (const call of aws.front.calls()) {
+        if (!MUTATING.includes(call.operation) || !call.secretId) continue;
+        out.set(call.secretId, [...(out.get(call.secretId) ?? []), call.operation]);
+    }
+    return out;
+}
+
+const policy = (lambda: string, overrides: Record<string, unknown> = {}) => ({
+    name: "fleet",
+    selector: { namePrefixes: ["life/"] },
+    rotationLambdaArn: lambda,
+    schedule: { automaticallyAfterDays: 30 },
+    rotateImmediately: false,
+    ...overrides,
+});
+
+describe("a rotation policy over its lifetime", () => {
+    test("a lagging listing: destroy minutes after up releases every secret the policy turned on; a declaration's claim made earlier in the same up is respected", async (t) => {
+        const lambda = await createRotationLambda();
+        const names = ["life/a", "life/b", "life/c", "life/claimed"];
+        const arns = await seed(names);
+        const stack = await newStack(t, { "e2e:policies": [policy(lambda)] });
+        await withTranscript(t, stack, async () => {
+            // The listing lags from before the first up to after the destroy: it never shows the marks.
+            aws.front.lagListings();
+            await stack.up();
+            for (const name of ["life/a", "life/b", "life/c", "life/claimed"]) {
+                const l = await live(arns.get(name)!);
+                assert.deepEqual([l.enabled, l.tags[POLICY_TAG] !== undefined, l.tags[TURNED_ON_TAG] !== undefined], [true, true, true], `${name}: turned on and marked`);
+            }
+
+            // A declaration of life/claimed arrives and claims it (every 7 days). The next refreshed
+            // up finds the policy's record out of date, on a listing that still shows the secret
+            // unclaimed and off: the policy must see the owner tag (DescribeSecret) and let the
+            // secret go — release its marks, never reconfigure nor cancel the declared rotation.
+            stack.writeConfig({
+                "e2e:rotations": [{ secretId: "life/claimed", rotationLambdaArn: lambda, schedule: { automaticallyAfterDays: 7 }, rotateImmediately: false, deletionPolicy: "retain" }],
+                "e2e:policies": [policy(lambda)],
+            });
+            await stack.up(["--refresh"]);
+            // The review, on the same lagging listing, says what up will do: release the marks, nothing else.
+            const review = await runProcess("node", [CLI, "review", "--stack", stack.stack, "--format", "json"], stack.projectDir, stack.env, 300_000);
+            stack.history.push(review);
+            const reviewed = (JSON.parse(review.stdout) as ReviewReport).stacks[0]!.secrets.filter((s) => s.policy === "fleet" && s.plan.calls.length > 0);
+            assert.deepEqual(reviewed.map((s) => [s.secretId, s.plan.calls.map((c) => c.api)]), [["life/claimed", ["UntagResource"]]], describeResult(review));
+            aws.front.clearCalls();
+            await stack.up(["--refresh"]);
+            assert.deepEqual(mutationsBySecret().get(arns.get("life/claimed")!), ["UntagResource"], "the policy only releases its marks");
+            assert.deepEqual([...mutationsBySecret().keys()], [arns.get("life/claimed")!], "and touches nothing else");
+            const claimed = await live(arns.get("life/claimed")!);
+            assert.match(claimed.tags[OWNER_TAG] ?? "", /\/e2e\/test\//, "owned by the declaration");
+            assert.equal(claimed.enabled, true, "rotation stays on");
+            assert.deepEqual([claimed.tags[POLICY_TAG], claimed.tags[TURNED_ON_TAG]], [undefined, undefined], "the policy's marks are released");
+            const described = await secretsManager().send(new DescribeSecretCommand({ SecretId: arns.get("life/claimed")! }));
+            assert.equal(described.RotationRules?.AutomaticallyAfterDays, 7, "the declaration's schedule, not the policy's");
+            const [resource] = await stack.resourcesOfType(POLICY_TYPE);
+            assert.deepEqual(resource!.outputs!.governed, ["life/a", "life/b", "life/c"]);
+
+            // Destroy, the listing still lagging: every secret the state records as governed is
+            // described, so the ones the policy turned on are turned off and unmarked.
+            aws.front.clearCalls();
+            const destroyed = await stack.destroy();
+            assert.match(destroyed.stdout, /released the marks on 3 secret\(s\) this policy had acted on, with CancelRotateSecret on 3/);
+            for (const name of ["life/a", "life/b", "life/c"]) {
+                const l = await live(arns.get(name)!);
+                assert.deepEqual([l.enabled, l.tags[POLICY_TAG], l.tags[TURNED_ON_TAG]], [false, undefined, undefined], `${name}: turned off and unmarked`);
+            }
+            assert.equal((await live(arns.get("life/claimed")!)).enabled, true, "the declared secret keeps its rotation");
+        });
+    });
+});
