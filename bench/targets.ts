@@ -274,26 +274,28 @@ export function evaluatePolicyTargets(policies: PolicySizeResult[]): TargetResul
         }
         results.push({
             id: id("enable-calls"),
-            description: `policy, N=${n}: enabling all is one TagResource (its mark) and one RotateSecret per secret, plus at most ${pages(n)} ListSecrets; no DescribeSecret`,
+            description: `policy, N=${n}: enabling all is one DescribeSecret (a listing selects, DescribeSecret decides), one TagResource (its mark) and one RotateSecret per secret, plus at most ${pages(n)} ListSecrets`,
             deterministic: true,
             measured: true,
             pass:
+                (up.apiCalls.DescribeSecret ?? 0) === n &&
                 (up.apiCalls.RotateSecret ?? 0) === n &&
                 (up.apiCalls.TagResource ?? 0) === n &&
                 (up.apiCalls.ListSecrets ?? 0) <= pages(n) &&
-                total(up.apiCalls) === 2 * n + (up.apiCalls.ListSecrets ?? 0),
+                total(up.apiCalls) === 3 * n + (up.apiCalls.ListSecrets ?? 0),
             detail: fmtCalls(up.apiCalls),
         });
         results.push({
             id: id("destroy-calls"),
-            description: `policy, N=${n}: destroying is one CancelRotateSecret and one UntagResource per secret it turned on, plus at most ${pages(n)} ListSecrets`,
+            description: `policy, N=${n}: destroying is one DescribeSecret (every secret recorded as governed), one CancelRotateSecret and one UntagResource per secret it turned on, plus at most ${pages(n)} ListSecrets`,
             deterministic: true,
             measured: true,
             pass:
+                (destroy.apiCalls.DescribeSecret ?? 0) === n &&
                 (destroy.apiCalls.CancelRotateSecret ?? 0) === n &&
                 (destroy.apiCalls.UntagResource ?? 0) === n &&
                 (destroy.apiCalls.ListSecrets ?? 0) <= pages(n) &&
-                total(destroy.apiCalls) === 2 * n + (destroy.apiCalls.ListSecrets ?? 0),
+                total(destroy.apiCalls) === 3 * n + (destroy.apiCalls.ListSecrets ?? 0),
             detail: fmtCalls(destroy.apiCalls),
         });
         results.push({

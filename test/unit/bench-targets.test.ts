@@ -108,11 +108,11 @@ test("provider RSS at N=1000 must stay under 300 MB; sizes not run are reported 
 function policy(n: number, opts: { upSeconds?: number; floorUp?: number; rss?: number; bytes?: number } = {}): PolicySizeResult {
     const pages = Math.ceil(n / 100);
     const ideal: Record<PolicyStepName, Record<string, number>> = {
-        up: { ListSecrets: pages, TagResource: n, RotateSecret: n },
+        up: { ListSecrets: pages, DescribeSecret: n, TagResource: n, RotateSecret: n },
         "up-noop": {},
         "preview-refresh": { ListSecrets: pages },
         refresh: { ListSecrets: pages },
-        destroy: { ListSecrets: pages, CancelRotateSecret: n, UntagResource: n },
+        destroy: { ListSecrets: pages, DescribeSecret: n, CancelRotateSecret: n, UntagResource: n },
     };
     const real = Object.fromEntries(
         POLICY_STEPS.map((s) => [s, { wallSeconds: s === "up" ? (opts.upSeconds ?? 1) : 1, apiCalls: ideal[s], providerPeakRssMiB: opts.rss ?? 150 }]),
@@ -128,8 +128,8 @@ test("policy: calls and bytes at their limits pass; one call or byte more fails 
     noisy.real["up-noop"].apiCalls = { ListSecrets: 1 };
     noisy.real.refresh.apiCalls = { ListSecrets: 11 };
     noisy.real["preview-refresh"].apiCalls = { ListSecrets: 10, DescribeSecret: 1 };
-    noisy.real.up.apiCalls = { ListSecrets: 10, TagResource: 1000, RotateSecret: 1000, DescribeSecret: 1 };
-    noisy.real.destroy.apiCalls = { ListSecrets: 10, CancelRotateSecret: 1001, UntagResource: 1000 };
+    noisy.real.up.apiCalls = { ListSecrets: 10, TagResource: 1000, RotateSecret: 1000, DescribeSecret: 1001 };
+    noisy.real.destroy.apiCalls = { ListSecrets: 10, DescribeSecret: 1000, CancelRotateSecret: 1001, UntagResource: 1000 };
     noisy.stateBytes = 200 * 1000 + 1;
     assert.deepEqual(failedDeterministic(evaluatePolicyTargets([noisy])).map((t) => t.id).sort(), [
         "policy-destroy-calls@1000",
@@ -145,12 +145,18 @@ test("policy: calls and bytes at their limits pass; one call or byte more fails 
     assert.equal(policyById([fewer])["policy-refresh-calls@1000"]!.pass, true);
 });
 
-test("policy: enabling must mark and rotate each secret exactly once", () => {
+test("policy: enabling must describe, mark and rotate each secret exactly once; destroy must describe each", () => {
+    const undescribed = policy(100);
+    undescribed.real.up.apiCalls = { ListSecrets: 1, TagResource: 100, RotateSecret: 100 };
+    assert.equal(policyById([undescribed])["policy-enable-calls@100"]!.pass, false, "acting on the listing alone");
+    const blindDestroy = policy(100);
+    blindDestroy.real.destroy.apiCalls = { ListSecrets: 1, CancelRotateSecret: 100, UntagResource: 100 };
+    assert.equal(policyById([blindDestroy])["policy-destroy-calls@100"]!.pass, false, "releasing on the listing alone");
     const unmarked = policy(100);
-    unmarked.real.up.apiCalls = { ListSecrets: 1, RotateSecret: 100 };
+    unmarked.real.up.apiCalls = { ListSecrets: 1, DescribeSecret: 100, RotateSecret: 100 };
     assert.equal(policyById([unmarked])["policy-enable-calls@100"]!.pass, false);
     const twice = policy(100);
-    twice.real.up.apiCalls = { ListSecrets: 1, TagResource: 100, RotateSecret: 200 };
+    twice.real.up.apiCalls = { ListSecrets: 1, DescribeSecret: 100, TagResource: 100, RotateSecret: 200 };
     assert.equal(policyById([twice])["policy-enable-calls@100"]!.pass, false);
 });
 
