@@ -326,10 +326,13 @@ async function reviewPolicy(
         // secret with work, and every one recorded as governed that the listing left out.
         const recordedNames = fresh ? [] : (recordedGoverned ?? []);
         const listedAsInUp = listed.map(asInUp);
+        // As up plans: a new policy takes over its stack's marks; an existing one its own under the name it recorded.
+        const recordedIdentity = !fresh && typeof recorded?.__owner === "string" ? recorded.__owner : undefined;
+        const planOf = (observed: ObservedSecret[]) => planPolicy(spec, observed, fresh ? undefined : recordedGoverned, recordedIdentity);
         const toDescribe =
             resource.step === "delete"
                 ? new Set([...listedAsInUp.filter((s) => markedBy(spec, s)).map((s) => s.name), ...recordedNames])
-                : secretsToConfirm(planPolicy(spec, listedAsInUp, fresh ? undefined : recordedGoverned), listed, recordedNames);
+                : secretsToConfirm(planOf(listedAsInUp), listed, recordedNames);
         const secrets = (await confirm({ connection, region: listedRegion }, listed, toDescribe)).secrets.map(asInUp);
         const byName = new Map(secrets.map((secret) => [secret.name, secret]));
         const entry = (secret: ObservedSecret | undefined, name: string, plan: Plan | undefined, drift: DriftEntry[], declared: SecretReview["declared"], findings: SecretReview["findings"]): SecretReview => {
@@ -358,7 +361,7 @@ async function reviewPolicy(
             }
             return { summary: { ...summary, account, region: listedRegion, mode: spec.mode, secretsListed: listed.length }, secrets: out, governedArns: [] };
         }
-        const plan = planPolicy(spec, secrets, fresh ? undefined : recordedGoverned);
+        const plan = planOf(secrets);
         for (const w of plan.work) {
             const mark = w.kind === "governed" && !w.plan.blocked ? policyMarkSetBy(w.plan.steps) : undefined;
             if (mark !== undefined) policyMarks.set(claimKey(snapshot, w.arn), mark);

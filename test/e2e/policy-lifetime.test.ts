@@ -118,4 +118,37 @@ describe("a rotation policy over its lifetime", () => {
             assert.equal((await live(arns.get("life/claimed")!)).enabled, true, "the declared secret keeps its rotation");
         });
     });
+
+    test("a renamed policy hands its secrets over: zero CancelRotateSecret, zero RotateSecret, its marks under the new name, and the next refreshed up is quiet", async (t) => {
+        const lambda = await createRotationLambda();
+        const arns = await seed(["life/x", "life/y", "life/z"]);
+        const stack = await newStack(t, { "e2e:policies": [policy(lambda)] });
+        await withTranscript(t, stack, async () => {
+            await stack.up();
+            for (const arn of arns.values()) assert.equal((await live(arn)).enabled, true);
+
+            // The entry renamed (fleet -> app-fleet): the engine creates app-fleet, then deletes fleet.
+            stack.writeConfig({ "e2e:policies": [policy(lambda, { name: "app-fleet" })] });
+            aws.front.clearCalls();
+            await stack.up();
+            const calls = aws.front.calls().map((c) => c.operation);
+            assert.equal(calls.filter((c) => c === "CancelRotateSecret").length, 0, "no rotation turned off");
+            assert.equal(calls.filter((c) => c === "RotateSecret").length, 0, "no rotation, no reconfiguration");
+            for (const [name, arn] of arns) {
+                const l = await live(arn);
+                assert.deepEqual([l.enabled, l.tags[POLICY_TAG], l.tags[TURNED_ON_TAG]], [true, "organization/e2e/test/app-fleet", "organization/e2e/test/app-fleet"], `${name}: handed over`);
+            }
+            const policies = await stack.resourcesOfType(POLICY_TYPE);
+            assert.deepEqual(policies.map((p) => [p.urn.split("::").pop(), p.outputs!.governed]), [["app-fleet", ["life/x", "life/y", "life/z"]]]);
+
+            // No burst later: a refreshed up finds nothing to do.
+            aws.front.clearCalls();
+            await stack.up(["--refresh"]);
+            assert.deepEqual([...mutationsBySecret().keys()], [], "the next refreshed up makes no call");
+
+            // The new name's destroy acts as the old one's would have: it turned them on.
+            await stack.destroy();
+            for (const [name, arn] of arns) assert.deepEqual(await live(arn), { enabled: false, tags: {} }, `${name}: turned off and unmarked`);
+        });
+    });
 });

@@ -229,7 +229,45 @@ describe("the plan of a governed secret is planReconcile's, with the policy's ma
         const after = rotating("app/shared", 7, { rotationLambdaArn: OTHER_LAMBDA, tags });
         assert.equal(standingOf(spec(), after).kind, "passed-over");
         assert.deepEqual(planPolicy(spec(), [after], ["app/shared"]).work, [], "the second policy makes no call on it");
-        assert.deepEqual(passedOverCounts(planPolicy(spec(), [after])).otherPolicy, 1);
+        assert.deepEqual(passedOverCounts(planPolicy(spec(), [after], [])).otherPolicy, 1, "an existing policy of the same stack passes it over");
+        // A policy being created passes over another stack's policy's secret.
+        const otherStack = validatePolicyInputs({ selector: { namePrefixes: ["app/"] }, rotationLambdaArn: OTHER_LAMBDA, schedule: { automaticallyAfterDays: 7 }, __owner: "organization/proj/staging/other" }).spec!;
+        const theirs = rotating("app/shared", 7, { rotationLambdaArn: OTHER_LAMBDA, tags: { [POLICY_TAG_KEY]: policyTagValue(otherStack.identity) } });
+        assert.deepEqual(passedOverCounts(planPolicy(spec(), [theirs])).otherPolicy, 1);
+    });
+
+    test("a rename is a hand-over: a policy being created takes over its stack's marks, re-marking without a rotation; a renamed stack's policy takes its own", () => {
+        const old = "organization/proj/prod/fleet";
+        const marks = { [POLICY_TAG_KEY]: policyTagValue(old), [POLICY_TURNED_ON_TAG_KEY]: policyTagValue(old) };
+        const turnedOnByOld = rotating("app/on", 30, { tags: marks });
+        const created = planPolicy(spec(), [turnedOnByOld]);
+        assert.deepEqual(created.governed, ["app/on"]);
+        assert.deepEqual(created.work.map((w) => w.plan.steps.map((s) => s.call)), [
+            [{ api: "TagResource", tags: [{ key: POLICY_TAG_KEY, value: policyTagValue(IDENTITY) }, { key: POLICY_TURNED_ON_TAG_KEY, value: policyTagValue(IDENTITY) }] }],
+        ], "both marks now name this policy; no RotateSecret");
+        assert.match(created.work[0]!.plan.steps[0]!.why, /take the secret over from the policy organization\/proj\/prod\/fleet/);
+        // Out of line with the new policy (another schedule): reconfigured as an update, never rotated now.
+        const longer = planGoverned(spec(), rotating("app/on", 90, { tags: marks }), false);
+        assert.deepEqual(apis(longer), ["TagResource", "RotateSecret"]);
+        assert.equal(rotate(longer).rotateImmediately, false, "a hand-over is not a first turn-on");
+        // Only governed by the old one (not turned on by it): the governs mark moves, no turned-on mark appears.
+        const governedOnly = planPolicy(spec(), [rotating("app/kept", 30, { tags: { [POLICY_TAG_KEY]: policyTagValue(old) } })]);
+        assert.deepEqual(governedOnly.work[0]!.plan.steps.map((s) => s.call), [{ api: "TagResource", tags: [{ key: POLICY_TAG_KEY, value: policyTagValue(IDENTITY) }] }]);
+        // An update takes over only the identity it recorded (a renamed stack or project), not another policy of the stack.
+        const renamedStack = "organization/proj/old-prod/app-secrets";
+        const ownUnderOldName = rotating("app/on", 30, { tags: { [POLICY_TAG_KEY]: policyTagValue(renamedStack), [POLICY_TURNED_ON_TAG_KEY]: policyTagValue(renamedStack) } });
+        assert.deepEqual(planPolicy(spec(), [ownUnderOldName], ["app/on"], renamedStack).governed, ["app/on"]);
+        assert.deepEqual(passedOverCounts(planPolicy(spec(), [turnedOnByOld], ["app/on"])).otherPolicy, 1);
+    });
+
+    test("a secret carrying this policy's mark whose first call failed is restored at the retry, not rotated now", () => {
+        const marked = secret("app/failed", { rotationLambdaArn: LAMBDA, tags: { [POLICY_TAG_KEY]: policyTagValue(IDENTITY), [POLICY_TURNED_ON_TAG_KEY]: policyTagValue(IDENTITY) } });
+        const retry = planPolicy(spec({ rotateImmediately: true }), [marked], []);
+        assert.deepEqual(retry.work.map((w) => apis(w.plan)), [["RotateSecret"]]);
+        assert.equal(rotate(retry.work[0]!.plan).rotateImmediately, false);
+        // Unmarked and never governed: a first turn-on rotates now, as declared.
+        const first = planPolicy(spec({ rotateImmediately: true }), [secret("app/new", { rotationLambdaArn: LAMBDA })], []);
+        assert.equal(rotate(first.work[0]!.plan).rotateImmediately, true);
     });
 
     test("a stranded AWSPENDING is quarantined as for a single declaration", () => {

@@ -295,8 +295,10 @@ async function reconcile(id: string | undefined, declared: StoredPolicyInputs, p
     const { say, rest } = limitedSay(base, ABOUT_CALLS);
     const previouslyGoverned = new Set(previous?.governed ?? []);
     const listing = await list(spec, place, listingFilters(spec.selector, previous?.selector));
-    const confirmed = await confirm(place, listing.secrets, secretsToConfirm(planPolicy(spec, listing.secrets, previous?.governed), listing.secrets, previous?.governed));
-    const plan = planPolicy(spec, confirmed.secrets, previous?.governed);
+    // The identity the last update recorded: a stack or project renamed since takes its marks along.
+    const planOf = (secrets: ObservedSecret[]) => planPolicy(spec, secrets, previous?.governed, typeof previous?.__owner === "string" ? previous.__owner : undefined);
+    const confirmed = await confirm(place, listing.secrets, secretsToConfirm(planOf(listing.secrets), listing.secrets, previous?.governed));
+    const plan = planOf(confirmed.secrets);
     const execution = await execute(spec, plan.work, confirmed.secrets, previouslyGoverned, place, say);
     await rest();
     const calls = [...listing.calls, ...confirmed.calls, ...execution.calls];

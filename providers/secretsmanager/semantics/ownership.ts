@@ -103,7 +103,7 @@ export function ownerTagValue(identity: string): string {
 }
 
 /** Whether a tag value names a declaration of the same stack as `identity` (stack names never contain "/"). */
-function sameStack(identity: string, tag: string): boolean {
+export function sameStack(identity: string, tag: string): boolean {
     return tag.startsWith(`${ownerTagValue(stackOf(identity))}/`);
 }
 

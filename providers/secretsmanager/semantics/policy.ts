@@ -25,7 +25,7 @@ import { z } from "zod";
 
 import { validateInputs } from "./inputs";
 import { DesiredState, InputFailure, ObservedSecret, PlannedStep, RotationStateInputs, Schedule, UNKNOWN } from "./model";
-import { OWNER_IDENTITY, ownerTagValue } from "./ownership";
+import { OWNER_IDENTITY, ownerTagValue, sameStack } from "./ownership";
 import { analyzeLabels, Plan, planDelete, planReconcile } from "./plan";
 import { countedTagsAfter, TAG_QUOTA, tagQuotaProblem } from "./tag-quota";
 import { describeSchedule, longestIntervalHours, schedulesEqual } from "./schedule";
@@ -315,6 +315,26 @@ export type Standing =
     | { kind: "governed" }
     | { kind: "passed-over"; reason: PassedOverReason; why: string };
 
+/**
+ * When a policy takes the secrets another mark names, as a single declaration does (ownership.ts):
+ * `previousIdentity`, the identity its last update recorded (the stack or project renamed, an
+ * alias): those marks are its own under the old name; `creating`: a policy being created takes
+ * over the marks of a policy of the same stack — a renamed or moved policy (no alias) is created
+ * before the old one is deleted, and the old one's delete then finds the secrets no longer its own
+ * and leaves their rotation on. So a rename is a hand-over: no CancelRotateSecret, no rotation.
+ * (Two policies of one stack whose selections overlap: the one created later takes the overlap,
+ * once; the other then passes it over.)
+ */
+export interface HandOverContext {
+    previousIdentity?: string;
+    creating?: boolean;
+}
+
+function handedOver(identity: string, mark: string, context: HandOverContext): boolean {
+    if (context.previousIdentity !== undefined && mark === policyTagValue(context.previousIdentity)) return true;
+    return context.creating === true && sameStack(identity, mark);
+}
+
 /** The value of a policy's tag: its identity, as the owner tag's rules shape it (ownership.ts). */
 export const policyTagValue = (identity: string) => ownerTagValue(identity);
 
@@ -326,7 +346,7 @@ export const policyTagValue = (identity: string) => ownerTagValue(identity);
  * policy (which acted on it first); at AWS's tag quota, with no room for this policy's governs mark
  * (which goes on before any other call; see tag-quota.ts).
  */
-export function standingOf(spec: Pick<PolicySpec, "selector" | "exclude" | "identity">, secret: ObservedSecret): Standing {
+export function standingOf(spec: Pick<PolicySpec, "selector" | "exclude" | "identity">, secret: ObservedSecret, context: HandOverContext = {}): Standing {
     if (!selects(spec.selector, secret)) return { kind: "unselected" };
     const excluded = exclusionOf(spec.exclude, secret);
     if (excluded) return { kind: "passed-over", reason: "excluded", why: excluded };
@@ -338,7 +358,7 @@ export function standingOf(spec: Pick<PolicySpec, "selector" | "exclude" | "iden
     if (secret.ownerTag !== undefined) return { kind: "passed-over", reason: "ownedByDeclaration", why: `owned by the declaration ${secret.ownerTag}` };
     const own = policyTagValue(spec.identity);
     const other = POLICY_TAG_KEYS.map((key) => secret.tags?.[key]).find((value) => value !== undefined && value !== own);
-    if (other !== undefined) return { kind: "passed-over", reason: "otherPolicy", why: `governed by the policy ${other}, which acted on it first` };
+    if (other !== undefined && !handedOver(spec.identity, other, context)) return { kind: "passed-over", reason: "otherPolicy", why: `governed by the policy ${other}, which acted on it first` };
     const overQuota = carries(secret, POLICY_TAG_KEY, spec.identity) ? undefined : tagQuotaProblem(secret, [POLICY_TAG_KEY], `this policy's mark ${POLICY_TAG_KEY}`);
     if (overQuota) return { kind: "passed-over", reason: "tagQuota", why: overQuota };
     return { kind: "governed" };
@@ -399,15 +419,28 @@ const carries = (secret: Pick<ObservedSecret, "tags">, key: string, identity: st
  */
 function markStep(identity: string, secret: ObservedSecret, turnsOn: boolean): PlannedStep | undefined {
     const governs = carries(secret, POLICY_TAG_KEY, identity) ? [] : [POLICY_TAG_KEY];
-    const turnedOn = turnsOn && !carries(secret, POLICY_TURNED_ON_TAG_KEY, identity) && countedTagsAfter(secret.tags, [...governs, POLICY_TURNED_ON_TAG_KEY]) <= TAG_QUOTA ? [POLICY_TURNED_ON_TAG_KEY] : [];
+    // A turned-on mark this policy takes over (handedOver) stays a turned-on mark, under its name.
+    const inherited = secret.tags?.[POLICY_TURNED_ON_TAG_KEY] !== undefined && !carries(secret, POLICY_TURNED_ON_TAG_KEY, identity);
+    const wantsTurnedOn = (turnsOn || inherited) && !carries(secret, POLICY_TURNED_ON_TAG_KEY, identity);
+    const turnedOn = wantsTurnedOn && countedTagsAfter(secret.tags, [...governs, POLICY_TURNED_ON_TAG_KEY]) <= TAG_QUOTA ? [POLICY_TURNED_ON_TAG_KEY] : [];
     const keys = [...governs, ...turnedOn];
     if (keys.length === 0) return undefined;
+    const from = foreignMark(identity, secret);
     return {
         call: { api: "TagResource", tags: keys.map((key) => ({ key, value: policyTagValue(identity) })) },
-        why: turnsOn
-            ? "mark the secret as governed by this policy, which turns its rotation on (its destroy with deletionPolicy cancel turns it off again)"
-            : "mark the secret as governed by this policy (another policy then passes it over; its destroy leaves this rotation on)",
+        why:
+            from !== undefined
+                ? `take the secret over from the policy ${from} (this policy under its new name, or a renamed or moved policy of this stack): its marks now name this policy, whose destroy acts as that one's would have`
+                : turnsOn
+                  ? "mark the secret as governed by this policy, which turns its rotation on (its destroy with deletionPolicy cancel turns it off again)"
+                  : "mark the secret as governed by this policy (another policy then passes it over; its destroy leaves this rotation on)",
     };
+}
+
+/** The value of a mark on the secret that names another policy (one this policy takes over, when it governs the secret). */
+function foreignMark(identity: string, secret: Pick<ObservedSecret, "tags">): string | undefined {
+    const own = policyTagValue(identity);
+    return POLICY_TAG_KEYS.map((key) => secret.tags?.[key]).find((value) => value !== undefined && value !== own);
 }
 const releaseStep = (identity: string, secret: ObservedSecret): PlannedStep | undefined => {
     const keys = POLICY_TAG_KEYS.filter((key) => carries(secret, key, identity));
@@ -423,13 +456,18 @@ const isMark = (step: PlannedStep) => step.call.api === "TagResource" && step.ca
  * the secret carries them already: governs before any call, turned-on when the plan turns rotation on.
  */
 export function planGoverned(spec: PolicySpec, secret: ObservedSecret, governedBefore: boolean, cancelledVersionId?: string): Plan {
+    // A secret already carrying a policy's mark was governed before — by this policy (whose first
+    // call on it failed after the mark: its retry restores, it does not rotate now) or by the one
+    // it takes over from (a rename is not a first turn-on).
+    if (POLICY_TAG_KEYS.some((key) => secret.tags?.[key] !== undefined)) governedBefore = true;
     const desired = desiredFor(spec, secret);
     const plan = planReconcile(
         desired,
         { found: true, secret },
         governedBefore ? { operation: "update", previous: { enabled: true }, cancelledVersionId } : { operation: "create", cancelledVersionId },
     );
-    if (plan.blocked || plan.steps.length === 0) return plan;
+    const takesOver = foreignMark(spec.identity, secret) !== undefined;
+    if (plan.blocked || (plan.steps.length === 0 && !takesOver)) return plan;
     const turnsOn = !secret.rotationEnabled && plan.steps.some((s) => s.call.api === "RotateSecret");
     const mark = markStep(spec.identity, secret, turnsOn);
     const marked = mark ? { ...plan, steps: [mark, ...plan.steps] } : plan;
@@ -519,7 +557,8 @@ const clip = (text: string) => (text.length > DRIFT_TEXT_LIMIT ? `${text.slice(0
  * over and why, which it releases, and the drift since the last update. `previouslyGoverned`: the
  * names the last create or update recorded (undefined for a create).
  */
-export function planPolicy(spec: PolicySpec, secrets: ObservedSecret[], previouslyGoverned?: readonly string[]): PolicyPlan {
+export function planPolicy(spec: PolicySpec, secrets: ObservedSecret[], previouslyGoverned?: readonly string[], previousIdentity?: string): PolicyPlan {
+    const handOver: HandOverContext = { creating: previouslyGoverned === undefined, ...(previousIdentity !== undefined && previousIdentity !== spec.identity ? { previousIdentity } : {}) };
     const before = new Set(previouslyGoverned ?? []);
     const passedOver = Object.fromEntries(PASSED_OVER.map((reason) => [reason, [] as string[]])) as Record<PassedOverReason, string[]>;
     const governed: string[] = [];
@@ -528,7 +567,7 @@ export function planPolicy(spec: PolicySpec, secrets: ObservedSecret[], previous
     const seen = new Set<string>();
     for (const secret of [...secrets].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
         seen.add(secret.name);
-        const standing = standingOf(spec, secret);
+        const standing = standingOf(spec, secret, handOver);
         if (standing.kind === "governed") {
             governed.push(secret.name);
             const newlyGoverned = previouslyGoverned !== undefined && !before.has(secret.name);
