@@ -146,6 +146,16 @@ describe("a rotation policy over its lifetime", () => {
             await stack.up(["--refresh"]);
             assert.deepEqual([...mutationsBySecret().keys()], [], "the next refreshed up makes no call");
 
+            // A declared change: the preview names each secret it lets go of or reconfigures, before any change.
+            stack.writeConfig({ "e2e:policies": [policy(lambda, { name: "app-fleet", exclude: { names: ["life/z"] }, schedule: { automaticallyAfterDays: 45 } })] });
+            aws.front.clearCalls();
+            const preview = await stack.preview(["--diff"]);
+            assert.match(preview.stdout, /change: secret life\/z: no longer governed \(excluded by name life\/z\): /, preview.stdout);
+            for (const name of ["life/x", "life/y"]) assert.match(preview.stdout, new RegExp(`change: secret ${name}: .*every 30 days -> every 45 days`), preview.stdout);
+            assert.deepEqual([...mutationsBySecret().keys()], [], "the preview changes nothing");
+            await stack.up();
+            assert.deepEqual(await live(arns.get("life/z")!), { enabled: false, tags: {} }, "life/z: let go (the policy had turned it on)");
+
             // The new name's destroy acts as the old one's would have: it turned them on.
             await stack.destroy();
             for (const [name, arn] of arns) assert.deepEqual(await live(arn), { enabled: false, tags: {} }, `${name}: turned off and unmarked`);

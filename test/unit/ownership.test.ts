@@ -13,6 +13,8 @@ import {
     reconcileOwnership,
     stackOf,
     TAG_VALUE_MAX_LENGTH,
+    POLICY_STANDBY_TAG_KEY,
+    POLICY_TAG_KEY,
 } from "../../providers/secretsmanager/semantics/ownership";
 import { describeCall, Plan, planDelete, planReconcile } from "../../providers/secretsmanager/semantics/plan";
 import { desiredState, observedSecret } from "./fixtures";
@@ -151,6 +153,22 @@ describe("create and update: claim, take over, or refuse", () => {
 });
 
 describe("delete: release, or leave it to its owner", () => {
+    test("a policy of this stack stands by: the delete hands the secret over (its governs mark, no turned-on), rotation left on; another stack's standby is ignored", () => {
+        const STANDBY = "acme/platform/prod/fleet";
+        const standing = observed({ ownerTag: ME, tags: { [OWNER_TAG_KEY]: ME, [POLICY_STANDBY_TAG_KEY]: STANDBY } });
+        const handed = deleteOwnership(standing, { owner: ME });
+        assert.equal(handed.handedTo, STANDBY);
+        const plan = planDelete(desired(), { found: true, secret: standing });
+        assert.deepEqual(plan.steps.map((s) => s.call), [
+            { api: "TagResource", tags: [{ key: POLICY_TAG_KEY, value: STANDBY }] },
+            { api: "UntagResource", keys: [OWNER_TAG_KEY, POLICY_STANDBY_TAG_KEY] },
+        ], "no CancelRotateSecret");
+        assert.match(plan.notes.join(), /handed over to the policy acme\/platform\/prod\/fleet/);
+        const foreign = observed({ ownerTag: ME, tags: { [OWNER_TAG_KEY]: ME, [POLICY_STANDBY_TAG_KEY]: "acme/platform/staging/fleet" } });
+        assert.equal(deleteOwnership(foreign, { owner: ME }).handedTo, undefined);
+        assert.ok(planDelete(desired(), { found: true, secret: foreign }).steps.some((s) => s.call.api === "CancelRotateSecret"), "another stack's policy does not take it: cancel as declared");
+    });
+
     test("owned by this declaration: act, then release", () => {
         const result = deleteOwnership(observed({ ownerTag: ME }), { owner: ME });
         assert.deepEqual(result.steps.map((s) => s.call), [{ api: "UntagResource", keys: [OWNER_TAG_KEY] }]);

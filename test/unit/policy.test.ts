@@ -15,6 +15,7 @@ import {
     planPolicy,
     planRelease,
     POLICY_TAG_KEY,
+    POLICY_STANDBY_TAG_KEY,
     POLICY_TURNED_ON_TAG_KEY,
     PolicySpec,
     policyTagValue,
@@ -228,36 +229,47 @@ describe("the plan of a governed secret is planReconcile's, with the policy's ma
         const tags = Object.fromEntries(first.steps[0]!.call.api === "TagResource" ? first.steps[0]!.call.tags.map((t) => [t.key, t.value]) : []);
         const after = rotating("app/shared", 7, { rotationLambdaArn: OTHER_LAMBDA, tags });
         assert.equal(standingOf(spec(), after).kind, "passed-over");
-        assert.deepEqual(planPolicy(spec(), [after], ["app/shared"]).work, [], "the second policy makes no call on it");
-        assert.deepEqual(passedOverCounts(planPolicy(spec(), [after], [])).otherPolicy, 1, "an existing policy of the same stack passes it over");
+        const second = planPolicy(spec(), [after], ["app/shared"]);
+        assert.deepEqual(second.work.map((w) => w.plan.steps.map((s) => s.call)), [[{ api: "TagResource", tags: [{ key: POLICY_STANDBY_TAG_KEY, value: policyTagValue(IDENTITY) }] }]], "the second policy only stands by (same stack)");
+        assert.deepEqual(planPolicy(spec(), [{ ...after, tags: { ...after.tags, [POLICY_STANDBY_TAG_KEY]: policyTagValue(IDENTITY) } }], ["app/shared"]).work, [], "then makes no call on it");
+        assert.deepEqual(passedOverCounts(second).otherPolicy, 1);
         // A policy being created passes over another stack's policy's secret.
         const otherStack = validatePolicyInputs({ selector: { namePrefixes: ["app/"] }, rotationLambdaArn: OTHER_LAMBDA, schedule: { automaticallyAfterDays: 7 }, __owner: "organization/proj/staging/other" }).spec!;
         const theirs = rotating("app/shared", 7, { rotationLambdaArn: OTHER_LAMBDA, tags: { [POLICY_TAG_KEY]: policyTagValue(otherStack.identity) } });
         assert.deepEqual(passedOverCounts(planPolicy(spec(), [theirs])).otherPolicy, 1);
     });
 
-    test("a rename is a hand-over: a policy being created takes over its stack's marks, re-marking without a rotation; a renamed stack's policy takes its own", () => {
-        const old = "organization/proj/prod/fleet";
-        const marks = { [POLICY_TAG_KEY]: policyTagValue(old), [POLICY_TURNED_ON_TAG_KEY]: policyTagValue(old) };
-        const turnedOnByOld = rotating("app/on", 30, { tags: marks });
-        const created = planPolicy(spec(), [turnedOnByOld]);
-        assert.deepEqual(created.governed, ["app/on"]);
-        assert.deepEqual(created.work.map((w) => w.plan.steps.map((s) => s.call)), [
-            [{ api: "TagResource", tags: [{ key: POLICY_TAG_KEY, value: policyTagValue(IDENTITY) }, { key: POLICY_TURNED_ON_TAG_KEY, value: policyTagValue(IDENTITY) }] }],
-        ], "both marks now name this policy; no RotateSecret");
-        assert.match(created.work[0]!.plan.steps[0]!.why, /take the secret over from the policy organization\/proj\/prod\/fleet/);
-        // Out of line with the new policy (another schedule): reconfigured as an update, never rotated now.
-        const longer = planGoverned(spec(), rotating("app/on", 90, { tags: marks }), false);
-        assert.deepEqual(apis(longer), ["TagResource", "RotateSecret"]);
+    test("a rename is a hand-over: the new policy stands by, the old one's delete hands over (no cancel, no rotation); a renamed stack's policy takes its own marks", () => {
+        const old = validatePolicyInputs({ selector: { namePrefixes: ["app/"] }, rotationLambdaArn: LAMBDA, schedule: { automaticallyAfterDays: 30 }, __owner: "organization/proj/prod/fleet" }).spec!;
+        const marks = { [POLICY_TAG_KEY]: policyTagValue(old.identity), [POLICY_TURNED_ON_TAG_KEY]: policyTagValue(old.identity) };
+        // 1. The new policy (created first): passes over, stands by.
+        const created = planPolicy(spec(), [rotating("app/on", 30, { tags: marks })]);
+        assert.deepEqual(created.governed, []);
+        assert.deepEqual(created.standingBy, ["app/on"]);
+        assert.deepEqual(created.work.map((w) => apis(w.plan)), [["TagResource"]]);
+        // 2. The old policy's delete: hands over, keeping turned-on as turned-on.
+        const standing = rotating("app/on", 30, { tags: { ...marks, [POLICY_STANDBY_TAG_KEY]: policyTagValue(IDENTITY) } });
+        const handOver = planRelease(old, standing);
+        assert.deepEqual(handOver.steps.map((s) => s.call), [
+            { api: "TagResource", tags: [{ key: POLICY_TAG_KEY, value: policyTagValue(IDENTITY) }, { key: POLICY_TURNED_ON_TAG_KEY, value: policyTagValue(IDENTITY) }] },
+            { api: "UntagResource", keys: [POLICY_STANDBY_TAG_KEY] },
+        ]);
+        // 3. The new policy's next plan: its own marks, in line: no call.
+        const after = rotating("app/on", 30, { tags: { [POLICY_TAG_KEY]: policyTagValue(IDENTITY), [POLICY_TURNED_ON_TAG_KEY]: policyTagValue(IDENTITY) } });
+        const next = planPolicy(spec(), [after], []);
+        assert.deepEqual([next.governed, next.work], [["app/on"], []]);
+        // Out of line with the new policy: reconfigured as an update, never rotated now.
+        const longer = planGoverned(spec({ rotateImmediately: true }), rotating("app/on", 90, { tags: after.tags }), false);
         assert.equal(rotate(longer).rotateImmediately, false, "a hand-over is not a first turn-on");
-        // Only governed by the old one (not turned on by it): the governs mark moves, no turned-on mark appears.
-        const governedOnly = planPolicy(spec(), [rotating("app/kept", 30, { tags: { [POLICY_TAG_KEY]: policyTagValue(old) } })]);
-        assert.deepEqual(governedOnly.work[0]!.plan.steps.map((s) => s.call), [{ api: "TagResource", tags: [{ key: POLICY_TAG_KEY, value: policyTagValue(IDENTITY) }] }]);
-        // An update takes over only the identity it recorded (a renamed stack or project), not another policy of the stack.
+        // Another stack's policy: no standby (takeOver's business).
+        const foreign = planPolicy(spec(), [rotating("app/on", 30, { tags: { [POLICY_TAG_KEY]: "organization/proj/staging/fleet" } })]);
+        assert.deepEqual([foreign.standingBy, foreign.work], [[], []]);
+        // An update takes over the identity it recorded (a renamed stack or project).
         const renamedStack = "organization/proj/old-prod/app-secrets";
         const ownUnderOldName = rotating("app/on", 30, { tags: { [POLICY_TAG_KEY]: policyTagValue(renamedStack), [POLICY_TURNED_ON_TAG_KEY]: policyTagValue(renamedStack) } });
-        assert.deepEqual(planPolicy(spec(), [ownUnderOldName], ["app/on"], renamedStack).governed, ["app/on"]);
-        assert.deepEqual(passedOverCounts(planPolicy(spec(), [turnedOnByOld], ["app/on"])).otherPolicy, 1);
+        const renamed = planPolicy(spec(), [ownUnderOldName], ["app/on"], renamedStack);
+        assert.deepEqual(renamed.governed, ["app/on"]);
+        assert.deepEqual(renamed.work.map((w) => w.plan.steps.map((s) => s.call.api)), [["TagResource"]], "re-marked under the new name, no other call");
     });
 
     test("a secret carrying this policy's mark whose first call failed is restored at the retry, not rotated now", () => {
@@ -331,8 +343,10 @@ describe("the whole policy", () => {
         assert.deepEqual(passedOverCounts(plan), { excluded: 2, scheduledForDeletion: 1, replica: 1, managedByService: 1, ownedByDeclaration: 1, otherPolicy: 0, tagQuota: 0 });
         assert.deepEqual(
             plan.work.map((w) => `${w.kind} ${w.name}: ${apis(w.plan).join(",")}`),
-            ["release app/left: CancelRotateSecret,UntagResource", "governed app/new: TagResource,RotateSecret", "governed app/off: RotateSecret"],
+            ["release app/left: CancelRotateSecret,UntagResource", "governed app/new: TagResource,RotateSecret", "governed app/off: RotateSecret", "release app/owned: TagResource"],
         );
+        assert.deepEqual(plan.standingBy, ["app/owned"], "it stands by for its stack's declaration's secret");
+        assert.deepEqual(plan.work.find((w) => w.name === "app/owned")!.plan.steps[0]!.call, { api: "TagResource", tags: [{ key: POLICY_STANDBY_TAG_KEY, value: policyTagValue(IDENTITY) }] });
         assert.deepEqual(Object.keys(plan.drift), ["app/left"], "a create has nothing to drift from, but a marked secret it lets go is named");
     });
 

@@ -25,6 +25,7 @@ import {
     policyDeclarationOf,
     POLICY_PROPERTIES,
     SecretWork,
+    standsByFor,
     RELEASE_FILTERS,
     RotationPolicyInputs,
     secretsToConfirm,
@@ -50,6 +51,8 @@ export interface RotationPolicyOutputs extends StoredPolicyInputs {
     passedOver: Record<PassedOverReason, number>;
     /** Secret name → why its reconciliation failed, when the last create or update failed for some. */
     failed?: Record<string, string>;
+    /** The names of the secrets a declaration or another policy of this stack holds, for which this policy stands by (its destroy removes its standby tags). */
+    standingBy?: string[];
     /** How many secrets the last listing returned. */
     secretsListed: number;
     /** Secrets Manager operation → calls, of the last operation. */
@@ -102,9 +105,34 @@ export async function diff(
         const limited = limitedSay(say, "(pulumi-secret-rotation review lists every secret)");
         for (const [name, why] of drift) await limited.say(`drift: secret ${name}: ${why}`);
         for (const [name, why] of failed) await limited.say(`failed at the last update, to be retried: secret ${name}: ${why}`);
+        // A changed declaration (selector, exclusions, mode, schedule…): what the update will do to
+        // each secret it lets go of, newly governs or reconfigures, planned as the update plans.
+        if (changed && replaces.length === 0) {
+            for (const [name, why] of Object.entries(await changeEffects(news, olds, limited.say))) {
+                if (drift.every(([drifted]) => drifted !== name)) await limited.say(`change: secret ${name}: ${why}`);
+            }
+        }
         await limited.rest();
     }
     return { changes: replaces.length > 0 || changed || drift.length > 0 || failed.length > 0, replaces, deleteBeforeReplace: false };
+}
+
+/**
+ * What an update to `news` will do, per secret (the plan's drift against the recorded `governed`:
+ * released, newly governed, reconfigured), observed and planned as the update will: in the
+ * recorded place, from DescribeSecret. Only for the preview's lines: a failure is said, not thrown.
+ */
+async function changeEffects(news: StoredPolicyInputs, olds: Partial<RotationPolicyOutputs>, say: Say): Promise<Record<string, string>> {
+    if (!olds.account || !olds.region || JSON.stringify(news).includes(UNKNOWN)) return {};
+    const { spec } = validatePolicyInputs(declaredOnly(news));
+    if (!spec) return {};
+    try {
+        const place = await recordedPlace(news, olds, spec.identity);
+        return (await observeAndPlan(spec, place, recordedBy(olds))).plan.drift;
+    } catch (error) {
+        await say(`the secrets this change affects could not be listed: ${(error as Error).message}`);
+        return {};
+    }
 }
 
 /**
@@ -196,6 +224,33 @@ async function list(spec: PolicySpec, place: { connection: AwsConnection; region
     return { secrets, calls: gateway.calls };
 }
 
+/** What the last create or update recorded, which the next plan starts from (none for a create). */
+interface Recorded {
+    governed?: string[];
+    /** The selector it listed with (the listing filter holds only while it is unchanged). */
+    selector?: RotationPolicyInputs["selector"];
+    /** The identity it recorded: marks under it are this policy's (a renamed stack or project). */
+    identity?: string;
+}
+
+/**
+ * List, describe what the listing says the policy would act on (confirm: the listing selects,
+ * DescribeSecret decides), and plan from that — as create, update, refresh and the preview's
+ * lines all do, so they agree.
+ */
+async function observeAndPlan(spec: PolicySpec, place: Place, recorded: Recorded | undefined): Promise<{ listed: number; calls: string[]; observed: ObservedSecret[]; plan: PolicyPlan }> {
+    const listing = await list(spec, place, listingFilters(spec.selector, recorded?.selector));
+    const planOf = (secrets: ObservedSecret[]) => planPolicy(spec, secrets, recorded?.governed, recorded?.identity);
+    const confirmed = await confirm(place, listing.secrets, secretsToConfirm(planOf(listing.secrets), listing.secrets, recorded?.governed));
+    return { listed: listing.secrets.length, calls: [...listing.calls, ...confirmed.calls], observed: confirmed.secrets, plan: planOf(confirmed.secrets) };
+}
+
+const recordedBy = (outs: Partial<RotationPolicyOutputs>): Recorded => ({
+    governed: outs.governed ?? [],
+    ...(outs.selector ? { selector: outs.selector } : {}),
+    ...(typeof outs.__owner === "string" ? { identity: outs.__owner } : {}),
+});
+
 function countCalls(calls: string[]): Record<string, number> {
     const counts: Record<string, number> = {};
     for (const call of calls) counts[call] = (counts[call] ?? 0) + 1;
@@ -279,6 +334,7 @@ function outputsOf(
         account: place.account,
         region: place.region,
         governed: recordedGoverned,
+        ...(plan.standingBy.length > 0 ? { standingBy: plan.standingBy } : {}),
         passedOver: passedOverCounts(plan),
         ...(failed && Object.keys(failed).length > 0 ? { failed } : {}),
         secretsListed: listed,
@@ -294,25 +350,21 @@ async function reconcile(id: string | undefined, declared: StoredPolicyInputs, p
     const base = linesAbout(urnKey(spec.identity));
     const { say, rest } = limitedSay(base, ABOUT_CALLS);
     const previouslyGoverned = new Set(previous?.governed ?? []);
-    const listing = await list(spec, place, listingFilters(spec.selector, previous?.selector));
-    // The identity the last update recorded: a stack or project renamed since takes its marks along.
-    const planOf = (secrets: ObservedSecret[]) => planPolicy(spec, secrets, previous?.governed, typeof previous?.__owner === "string" ? previous.__owner : undefined);
-    const confirmed = await confirm(place, listing.secrets, secretsToConfirm(planOf(listing.secrets), listing.secrets, previous?.governed));
-    const plan = planOf(confirmed.secrets);
-    const execution = await execute(spec, plan.work, confirmed.secrets, previouslyGoverned, place, say);
+    const { listed, calls: observeCalls, observed, plan } = await observeAndPlan(spec, place, previous ? recordedBy(previous) : undefined);
+    const execution = await execute(spec, plan.work, observed, previouslyGoverned, place, say);
     await rest();
-    const calls = [...listing.calls, ...confirmed.calls, ...execution.calls];
+    const calls = [...observeCalls, ...execution.calls];
     // A secret whose reconciliation failed is not recorded as governed: the next up treats it as
     // it did this time (a first turn-on still rotates now when rotateImmediately says so).
     const governed = plan.governed.filter((name) => execution.failed[name] === undefined);
     const passed = passedOverCounts(plan);
     await base(
-        `governs ${plan.governed.length} secret(s) of ${listing.secrets.length} listed in ${place.account}/${place.region}; ` +
+        `governs ${plan.governed.length} secret(s) of ${listed} listed in ${place.account}/${place.region}; ` +
             `passed over: ${Object.entries(passed).filter(([, n]) => n > 0).map(([why, n]) => `${n} ${why}`).join(", ") || "none"}; ` +
             `${execution.calls.length} call(s) on ${plan.work.length} secret(s)`,
     );
     const resourceId = id ?? spec.identity;
-    const outs = outputsOf(declared, place, plan, listing.secrets.length, calls, governed, {}, execution.failed);
+    const outs = outputsOf(declared, place, plan, listed, calls, governed, {}, execution.failed);
     if (Object.keys(execution.failed).length > 0) throw partialFailure(resourceId, outs, execution.failed, plan.work.length);
     return { id: resourceId, outs };
 }
@@ -333,10 +385,8 @@ export async function update(id: string, olds: RotationPolicyOutputs, news: Stor
 export async function read(id: string, props: RotationPolicyOutputs): Promise<{ id: string; props: RotationPolicyOutputs; inputs: StoredPolicyInputs }> {
     const spec = specOf(props);
     const place = await recordedPlace(props, props, spec.identity);
-    const listing = await list(spec, place, listingFilters(spec.selector, spec.selector));
-    const confirmed = await confirm(place, listing.secrets, secretsToConfirm(planPolicy(spec, listing.secrets, props.governed), listing.secrets, props.governed));
-    const plan = planPolicy(spec, confirmed.secrets, props.governed);
-    const live = outputsOf(props, place, plan, listing.secrets.length, [...listing.calls, ...confirmed.calls], props.governed ?? [], plan.drift, props.failed);
+    const { listed, calls, plan } = await observeAndPlan(spec, place, { governed: props.governed ?? [], selector: spec.selector });
+    const live = outputsOf(props, place, plan, listed, calls, props.governed ?? [], plan.drift, props.failed);
     return { id, props: live, inputs: { ...declaredOnly(props), drift: plan.drift } };
 }
 
@@ -352,9 +402,10 @@ export async function remove(_id: string, props: RotationPolicyOutputs): Promise
     const listing = await list(spec, place, RELEASE_FILTERS);
     // The listing may not show marks set minutes ago (see confirm): every secret it shows marked,
     // and every secret the state records as governed, is described, and released by what that says.
-    const listedMarks = listing.secrets.filter((secret) => markedBy(spec, secret));
-    const confirmed = await confirm(place, listedMarks, new Set([...listedMarks.map((s) => s.name), ...(props.governed ?? [])]));
-    const marked = confirmed.secrets.filter((secret) => markedBy(spec, secret));
+    const held = (secret: ObservedSecret) => markedBy(spec, secret) || standsByFor(spec, secret);
+    const listedMarks = listing.secrets.filter(held);
+    const confirmed = await confirm(place, listedMarks, new Set([...listedMarks.map((s) => s.name), ...(props.governed ?? []), ...(props.standingBy ?? [])]));
+    const marked = confirmed.secrets.filter(held);
     const releases: SecretWork[] = marked.map((secret) => ({ name: secret.name, arn: secret.arn, kind: "release", newlyGoverned: false, plan: planRelease(spec, secret) }));
     const base = linesAbout(urnKey(spec.identity));
     const { say, rest } = limitedSay(base, ABOUT_CALLS);

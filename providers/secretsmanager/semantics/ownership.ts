@@ -107,6 +107,24 @@ export function sameStack(identity: string, tag: string): boolean {
     return tag.startsWith(`${ownerTagValue(stackOf(identity))}/`);
 }
 
+/** The tag a policy puts on a secret before its first call on it (it governs it); its value names the policy (policy.ts). */
+export const POLICY_TAG_KEY = "pulumi-secret-rotation:policy";
+/** The tag a policy puts on a secret whose rotation it turns on (with the first, in the same call); its value names the policy. */
+export const POLICY_TURNED_ON_TAG_KEY = "pulumi-secret-rotation:policy-turned-on";
+/**
+ * The tag a policy puts on a secret it would govern but that a declaration or another policy of
+ * its stack holds: it stands by. When that holder lets go of the secret — a declaration removed,
+ * a policy renamed or moved (created anew, then the old one deleted) — it hands the secret to the
+ * policy standing by instead of turning its rotation off: no gap, and no rotation because of the move.
+ */
+export const POLICY_STANDBY_TAG_KEY = "pulumi-secret-rotation:policy-standby";
+
+/** The policy of this declaration's stack that stands by for the secret (its tag value), if any. */
+export function standingBy(secret: Pick<ObservedSecret, "tags">, identity: string): string | undefined {
+    const standby = secret.tags?.[POLICY_STANDBY_TAG_KEY];
+    return standby !== undefined && sameStack(identity, standby) && standby !== ownerTagValue(identity) ? standby : undefined;
+}
+
 /** Ownership steps are tag calls: they do not change the secret's rotation or labels. */
 export function isOwnershipCall(step: PlannedStep): boolean {
     return step.call.api === "TagResource" || step.call.api === "UntagResource";
@@ -186,6 +204,8 @@ export function reconcileOwnership(
 export interface DeleteOwnership {
     /** Another declaration owns the secret: the delete makes no call, and says so. */
     leave?: string;
+    /** A policy of this stack stands by: the secret is handed to it (steps), its rotation left as it is. */
+    handedTo?: string;
     /** The release (UntagResource), to run after the delete's other calls. */
     steps: PlannedStep[];
     notes: string[];
@@ -198,6 +218,17 @@ export function deleteOwnership(secret: ObservedSecret, declaration: { owner?: s
     if (secret.owningService) return { steps: [], notes: [] };
     if (tag === undefined) {
         return { steps: [], notes: [`the secret has no ${OWNER_TAG_KEY} tag: this declaration acts on it as its only known declaration`] };
+    }
+    const standby = self !== undefined && tag === ownerTagValue(self) ? standingBy(secret, self) : undefined;
+    if (standby !== undefined) {
+        return {
+            handedTo: standby,
+            steps: [
+                { call: { api: "TagResource", tags: [{ key: POLICY_TAG_KEY, value: standby }] }, why: `hand the secret over to the policy ${standby} of this stack, which stands by for it: it governs it from now on` },
+                { call: { api: "UntagResource", keys: [OWNER_TAG_KEY, POLICY_STANDBY_TAG_KEY] }, why: `release ownership: ${self} no longer declares this secret's rotation` },
+            ],
+            notes: [`handed over to the policy ${standby}, which stands by for this secret: its rotation is left on, with no rotation now`],
+        };
     }
     if (self !== undefined && tag === ownerTagValue(self)) return { steps: [release(self)], notes: [] };
     return {

@@ -519,6 +519,7 @@ export function planDelete(desired: DesiredState, observation: Observation, cont
     // Another declaration's secret is left to it; this one's is released after everything else.
     const ownership = deleteOwnership(secret, desired);
     if (ownership.leave) return { ...plan, notes: [ownership.leave] };
+    if (ownership.handedTo !== undefined) return { ...plan, steps: ownership.steps, notes: ownership.notes };
     plan.notes.push(...ownership.notes);
     if (desired.deletionPolicy === "retain") {
         plan.notes.push("deletionPolicy is retain: the secret's rotation is left as it is");

@@ -25,15 +25,12 @@ import { z } from "zod";
 
 import { validateInputs } from "./inputs";
 import { DesiredState, InputFailure, ObservedSecret, PlannedStep, RotationStateInputs, Schedule, UNKNOWN } from "./model";
-import { OWNER_IDENTITY, ownerTagValue, sameStack } from "./ownership";
+import { OWNER_IDENTITY, ownerTagValue, POLICY_STANDBY_TAG_KEY, POLICY_TAG_KEY, POLICY_TURNED_ON_TAG_KEY, sameStack, standingBy } from "./ownership";
 import { analyzeLabels, Plan, planDelete, planReconcile } from "./plan";
 import { countedTagsAfter, TAG_QUOTA, tagQuotaProblem } from "./tag-quota";
 import { describeSchedule, longestIntervalHours, schedulesEqual } from "./schedule";
 
-/** The tag a policy puts on a secret before its first call on it (it governs it); its value names the policy. */
-export const POLICY_TAG_KEY = "pulumi-secret-rotation:policy";
-/** The tag a policy puts on a secret whose rotation it turns on (with the first, in the same call); its value names the policy. */
-export const POLICY_TURNED_ON_TAG_KEY = "pulumi-secret-rotation:policy-turned-on";
+export { POLICY_STANDBY_TAG_KEY, POLICY_TAG_KEY, POLICY_TURNED_ON_TAG_KEY } from "./ownership";
 const POLICY_TAG_KEYS = [POLICY_TAG_KEY, POLICY_TURNED_ON_TAG_KEY];
 
 export const POLICY_MODES = ["enforce", "minimum"] as const;
@@ -313,26 +310,21 @@ export type PassedOverReason = (typeof PASSED_OVER)[number];
 export type Standing =
     | { kind: "unselected" }
     | { kind: "governed" }
-    | { kind: "passed-over"; reason: PassedOverReason; why: string };
+    /** standsBy: held by a declaration or another policy of this stack, which hands it over when it lets go (POLICY_STANDBY_TAG_KEY). */
+    | { kind: "passed-over"; reason: PassedOverReason; why: string; standsBy?: boolean };
 
 /**
- * When a policy takes the secrets another mark names, as a single declaration does (ownership.ts):
- * `previousIdentity`, the identity its last update recorded (the stack or project renamed, an
- * alias): those marks are its own under the old name; `creating`: a policy being created takes
- * over the marks of a policy of the same stack — a renamed or moved policy (no alias) is created
- * before the old one is deleted, and the old one's delete then finds the secrets no longer its own
- * and leaves their rotation on. So a rename is a hand-over: no CancelRotateSecret, no rotation.
- * (Two policies of one stack whose selections overlap: the one created later takes the overlap,
- * once; the other then passes it over.)
+ * `previousIdentity`: the identity the policy's last update recorded (its stack or project renamed,
+ * or an alias): marks under it are its own under the old name, re-marked under the new one. A
+ * policy renamed or moved without an alias is a new resource instead: it stands by for the old
+ * one's secrets (POLICY_STANDBY_TAG_KEY), and the old one's delete hands them over.
  */
 export interface HandOverContext {
     previousIdentity?: string;
-    creating?: boolean;
 }
 
-function handedOver(identity: string, mark: string, context: HandOverContext): boolean {
-    if (context.previousIdentity !== undefined && mark === policyTagValue(context.previousIdentity)) return true;
-    return context.creating === true && sameStack(identity, mark);
+function handedOver(_identity: string, mark: string, context: HandOverContext): boolean {
+    return context.previousIdentity !== undefined && mark === policyTagValue(context.previousIdentity);
 }
 
 /** The value of a policy's tag: its identity, as the owner tag's rules shape it (ownership.ts). */
@@ -355,10 +347,14 @@ export function standingOf(spec: Pick<PolicySpec, "selector" | "exclude" | "iden
         return { kind: "passed-over", reason: "replica", why: `a replica: rotation happens on its primary in ${secret.primaryRegion}` };
     }
     if (secret.owningService) return { kind: "passed-over", reason: "managedByService", why: `managed by ${secret.owningService}, which rotates it itself` };
-    if (secret.ownerTag !== undefined) return { kind: "passed-over", reason: "ownedByDeclaration", why: `owned by the declaration ${secret.ownerTag}` };
+    if (secret.ownerTag !== undefined) {
+        return { kind: "passed-over", reason: "ownedByDeclaration", why: `owned by the declaration ${secret.ownerTag}`, ...(sameStack(spec.identity, secret.ownerTag) ? { standsBy: true } : {}) };
+    }
     const own = policyTagValue(spec.identity);
     const other = POLICY_TAG_KEYS.map((key) => secret.tags?.[key]).find((value) => value !== undefined && value !== own);
-    if (other !== undefined && !handedOver(spec.identity, other, context)) return { kind: "passed-over", reason: "otherPolicy", why: `governed by the policy ${other}, which acted on it first` };
+    if (other !== undefined && !handedOver(spec.identity, other, context)) {
+        return { kind: "passed-over", reason: "otherPolicy", why: `governed by the policy ${other}, which acted on it first`, ...(sameStack(spec.identity, other) ? { standsBy: true } : {}) };
+    }
     const overQuota = carries(secret, POLICY_TAG_KEY, spec.identity) ? undefined : tagQuotaProblem(secret, [POLICY_TAG_KEY], `this policy's mark ${POLICY_TAG_KEY}`);
     if (overQuota) return { kind: "passed-over", reason: "tagQuota", why: overQuota };
     return { kind: "governed" };
@@ -442,10 +438,16 @@ function foreignMark(identity: string, secret: Pick<ObservedSecret, "tags">): st
     const own = policyTagValue(identity);
     return POLICY_TAG_KEYS.map((key) => secret.tags?.[key]).find((value) => value !== undefined && value !== own);
 }
-const releaseStep = (identity: string, secret: ObservedSecret): PlannedStep | undefined => {
-    const keys = POLICY_TAG_KEYS.filter((key) => carries(secret, key, identity));
+const releaseStep = (identity: string, secret: ObservedSecret, keepStandby = false): PlannedStep | undefined => {
+    const keys = [...POLICY_TAG_KEYS, ...(keepStandby ? [] : [POLICY_STANDBY_TAG_KEY])].filter((key) => carries(secret, key, identity));
     return keys.length === 0 ? undefined : { call: { api: "UntagResource", keys }, why: `release the marks of the policy ${identity}, which no longer governs this secret` };
 };
+const standbyStep = (identity: string): PlannedStep => ({
+    call: { api: "TagResource", tags: [{ key: POLICY_STANDBY_TAG_KEY, value: policyTagValue(identity) }] },
+    why: "stand by for the secret, which a declaration or another policy of this stack holds: when it lets go, it hands the secret to this policy instead of turning its rotation off",
+});
+/** Whether this policy stands by for the secret (its standby tag). */
+export const standsByFor = (spec: Pick<PolicySpec, "identity">, secret: ObservedSecret) => carries(secret, POLICY_STANDBY_TAG_KEY, spec.identity);
 const isMark = (step: PlannedStep) => step.call.api === "TagResource" && step.call.tags.every((tag) => POLICY_TAG_KEYS.includes(tag.key));
 
 /**
@@ -484,11 +486,26 @@ export function planGoverned(spec: PolicySpec, secret: ObservedSecret, governedB
  * off, and leaves a secret another declaration owns or a service manages to it); then the marks
  * are released. A secret scheduled for deletion or a replica is not touched.
  */
-export function planRelease(spec: PolicySpec, secret: ObservedSecret, cancelledVersionId?: string): Plan {
+export function planRelease(spec: PolicySpec, secret: ObservedSecret, cancelledVersionId?: string, keepStandby = false): Plan {
     if (secret.deletedDate) return { arn: secret.arn, steps: [], notes: [`the secret is scheduled for deletion on ${secret.deletedDate}: left as it is`] };
     if (secret.primaryRegion && secret.primaryRegion !== secret.region) return { arn: secret.arn, steps: [], notes: ["a replica: its tags are its primary's"] };
     const desired: DesiredState = { ...spec.settings, secretId: secret.arn, enabled: false };
     const turnedOn = carries(secret, POLICY_TURNED_ON_TAG_KEY, spec.identity);
+    // Another policy of this stack stands by (a renamed or moved policy, or one whose selection
+    // overlaps): hand the secret to it — its marks now name that policy, turned-on included — and
+    // leave the rotation on. No CancelRotateSecret, no rotation because of the move.
+    const standby = carries(secret, POLICY_TAG_KEY, spec.identity) && secret.ownerTag === undefined ? standingBy(secret, spec.identity) : undefined;
+    if (standby !== undefined) {
+        const keys = [POLICY_TAG_KEY, ...(turnedOn ? [POLICY_TURNED_ON_TAG_KEY] : [])];
+        return {
+            arn: secret.arn,
+            steps: [
+                { call: { api: "TagResource", tags: keys.map((key) => ({ key, value: standby })) }, why: `hand the secret over to the policy ${standby} of this stack, which stands by for it` },
+                { call: { api: "UntagResource", keys: [POLICY_STANDBY_TAG_KEY] }, why: `${standby} governs it now: it no longer stands by` },
+            ],
+            notes: [`handed over to the policy ${standby}, which stands by for this secret: its rotation is left on`],
+        };
+    }
     const leftBecause =
         secret.ownerTag !== undefined
             ? `owned by the declaration ${secret.ownerTag}: its rotation is left to it`
@@ -501,7 +518,7 @@ export function planRelease(spec: PolicySpec, secret: ObservedSecret, cancelledV
                   : undefined;
     const plan: Plan = leftBecause === undefined ? planDelete(desired, { found: true, secret }, { cancelledVersionId }) : { arn: secret.arn, steps: [], notes: [leftBecause] };
     if (plan.blocked) return plan;
-    const release = releaseStep(spec.identity, secret);
+    const release = releaseStep(spec.identity, secret, keepStandby);
     return release ? { ...plan, steps: [...plan.steps, release] } : plan;
 }
 
@@ -539,6 +556,8 @@ export interface PolicyPlan {
      * a successful update; without a last update (create), empty.
      */
     drift: Record<string, string>;
+    /** The names of the selected secrets a declaration or another policy of this stack holds, for which this policy stands by. */
+    standingBy: string[];
 }
 
 /** At most this many characters of a drift entry: it is shown in `preview --diff` and kept in state after a refresh. */
@@ -558,10 +577,11 @@ const clip = (text: string) => (text.length > DRIFT_TEXT_LIMIT ? `${text.slice(0
  * names the last create or update recorded (undefined for a create).
  */
 export function planPolicy(spec: PolicySpec, secrets: ObservedSecret[], previouslyGoverned?: readonly string[], previousIdentity?: string): PolicyPlan {
-    const handOver: HandOverContext = { creating: previouslyGoverned === undefined, ...(previousIdentity !== undefined && previousIdentity !== spec.identity ? { previousIdentity } : {}) };
+    const handOver: HandOverContext = previousIdentity !== undefined && previousIdentity !== spec.identity ? { previousIdentity } : {};
     const before = new Set(previouslyGoverned ?? []);
     const passedOver = Object.fromEntries(PASSED_OVER.map((reason) => [reason, [] as string[]])) as Record<PassedOverReason, string[]>;
     const governed: string[] = [];
+    const standingByNames: string[] = [];
     const work: SecretWork[] = [];
     const drift: Record<string, string> = {};
     const seen = new Set<string>();
@@ -579,16 +599,28 @@ export function planPolicy(spec: PolicySpec, secrets: ObservedSecret[], previous
             continue;
         }
         if (standing.kind === "passed-over") passedOver[standing.reason].push(secret.name);
-        const release = markedBy(spec, secret) ? planRelease(spec, secret) : undefined;
+        const standsBy = standing.kind === "passed-over" && standing.standsBy === true;
+        if (standsBy) standingByNames.push(secret.name);
+        const ownStandby = standsByFor(spec, secret);
+        let release = markedBy(spec, secret) || (ownStandby && !standsBy) ? planRelease(spec, secret, undefined, standsBy) : undefined;
         const releases = release !== undefined && (release.steps.length > 0 || release.blocked !== undefined);
-        if (release && releases) work.push({ name: secret.name, arn: secret.arn, kind: "release", newlyGoverned: false, plan: release });
+        // Standing by for a secret its stack's declaration or policy holds: the standby tag, once.
+        const startsStandby = standsBy && !ownStandby && !release?.blocked && tagQuotaProblem(secret, [POLICY_STANDBY_TAG_KEY], "the standby tag") === undefined;
+        if (startsStandby) {
+            const base = release ?? { arn: secret.arn, steps: [], notes: [] };
+            release = { ...base, steps: [...base.steps, standbyStep(spec.identity)] };
+        }
+        const acts = releases || startsStandby;
+        if (release && acts) work.push({ name: secret.name, arn: secret.arn, kind: "release", newlyGoverned: false, plan: release });
         if (before.has(secret.name) || releases) {
             const why = standing.kind === "passed-over" ? standing.why : "no longer selected";
-            drift[secret.name] = clip(`no longer governed (${why})${releases ? `: ${planSummary(release!)}` : ""}`);
+            drift[secret.name] = clip(`no longer governed (${why})${acts ? `: ${planSummary(release!)}` : ""}`);
+        } else if (startsStandby && previouslyGoverned !== undefined) {
+            drift[secret.name] = clip(`stands by (${standing.kind === "passed-over" ? standing.why : ""}): ${planSummary(release!)}`);
         }
     }
     for (const name of before) if (!seen.has(name)) drift[name] = "no longer governed (no longer exists, or no longer listed)";
-    return { governed, work, passedOver, drift };
+    return { governed, work, passedOver, drift, standingBy: standingByNames };
 }
 
 /** The secrets worth a DescribeSecret before planning: those with work in the listing's plan, and those governed at the last update that the listing left out. */
