@@ -40,11 +40,31 @@ const policyEntries = readPolicies(config.getObject<unknown>(POLICIES_KEY) ?? []
 const policyResources: SecretRotationPolicy[] = [];
 for (const { name, args } of policyEntries) policyResources.push(new SecretRotationPolicy(name, args, { dependsOn: [...states, ...policyResources] }));
 
+/**
+ * A stack output, with its failure handled where it happens. When a declaration fails (an `up`
+ * with PULUMI_CONTINUE_ON_ERROR goes on past it, README "Running `up` on a fleet"), an output
+ * derived from it rejects at once; the runtime reads the stack outputs only after every other
+ * resource is done. Its read (runtime/stack.js massage: `output.apply`) subscribes to the two
+ * promises an Output keeps for its life, isKnown and isSecret, which had rejected unhandled
+ * long before: Node printed `PromiseRejectionHandledWarning: Promise rejection was handled
+ * asynchronously` twice per failed declaration on the stack (issue 21, item 13). Handling those
+ * two now ends that; nothing else changes (the runtime's read still sees the failure, which the
+ * engine reports on the failed resource). isKnown has no public accessor, hence the narrow cast;
+ * without it (another SDK version) only isSecret is handled. Not `output.apply(() => …)`: that
+ * makes a new output whose own promises reject unhandled, which the runtime then reports as an
+ * unhandled exception of the program.
+ */
+function stackOutput<T>(output: pulumi.Output<T>): pulumi.Output<T> {
+    const kept: unknown[] = [pulumi.isSecret(output), (output as unknown as { isKnown?: unknown }).isKnown];
+    for (const promise of kept) if (promise instanceof Promise) promise.catch(() => undefined);
+    return output;
+}
+
 /** Per policy: how many secrets it governs, and how many it passed over, per reason. */
 export const policies = Object.fromEntries(
     policyEntries.map(({ name }, i) => [
         name,
-        pulumi.all([policyResources[i]!.governed, policyResources[i]!.passedOver]).apply(([governed, passedOver]) => ({ governed: governed.length, passedOver })),
+        stackOutput(pulumi.all([policyResources[i]!.governed, policyResources[i]!.passedOver]).apply(([governed, passedOver]) => ({ governed: governed.length, passedOver }))),
     ]),
 );
 
@@ -52,10 +72,12 @@ export const policies = Object.fromEntries(
 export const rotations = Object.fromEntries(
     entries.map(({ name }, i) => [
         name,
-        pulumi.all([states[i]!.arn, states[i]!.rotationEnabled, states[i]!.stagingLabels]).apply(([arn, rotationEnabled, stagingLabels]) => ({
-            arn,
-            rotationEnabled,
-            stagingLabels,
-        })),
+        stackOutput(
+            pulumi.all([states[i]!.arn, states[i]!.rotationEnabled, states[i]!.stagingLabels]).apply(([arn, rotationEnabled, stagingLabels]) => ({
+                arn,
+                rotationEnabled,
+                stagingLabels,
+            })),
+        ),
     ]),
 );

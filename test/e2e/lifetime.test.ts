@@ -27,6 +27,12 @@ async function newStack(t: TestContext, rotations: unknown[]): Promise<TestStack
     return stack;
 }
 
+const ROTATION_STATE_TYPE = "pulumi-nodejs:dynamic/secretsmanager:RotationState";
+/** The link the stack's (one) rotation state recorded for its next rotateNowToken change (plan.ts rotateNowVersionId). */
+async function recordedLink(stack: TestStack): Promise<string | undefined> {
+    const [state] = await stack.resourcesOfType(ROTATION_STATE_TYPE);
+    return (state?.outputs?.declared as { rotateNowLink?: string } | undefined)?.rotateNowLink;
+}
 const labelTotal = (labels: Record<string, string[]>) => Object.values(labels).reduce((n, l) => n + l.length, 0);
 const mutatingCalls = () => aws.front.calls().filter((c) => MUTATING.includes(c.operation) && c.status === 200);
 
@@ -158,12 +164,13 @@ describe("a secret's lifetime", () => {
             // 1. Every attempt of the RotateSecret reaches Secrets Manager, and every answer is lost
             //    (a 500 after moto applied it): the SDK's 8 attempts, then `up` fails.
             const before1 = await versions();
+            const expected1 = rotateNowVersionId(secret.arn, await recordedLink(stack), "rotate-1");
             stack.writeConfig({ "e2e:rotations": declare("rotate-1") });
             aws.front.script(Array.from({ length: 8 }, () => ({ operation: "RotateSecret", fault: "server-error" as const, afterForward: true })));
             await stack.up([], { expectCode: 1 });
             aws.front.clearFaults();
             const started1 = (await versions()).filter((v) => !before1.includes(v));
-            assert.deepEqual(started1, [rotateNowVersionId(secret.arn, "rotate-1")], "the first attempt started one rotation; the retries none");
+            assert.deepEqual(started1, [expected1], "the first attempt started one rotation; the retries none");
             // The rotation's Lambda finishes it, as it would on AWS while nobody watches.
             await playRotation(secret.arn, "value-1");
             aws.front.clearCalls();
@@ -176,6 +183,7 @@ describe("a secret's lifetime", () => {
             // 2. The CLI's whole process group is killed after Secrets Manager accepted the call
             //    (its answer held back, so the kill lands before the provider hears it).
             const before2 = await versions();
+            const expected2 = rotateNowVersionId(secret.arn, await recordedLink(stack), "rotate-2");
             stack.writeConfig({ "e2e:rotations": declare("rotate-2") });
             aws.front.clearCalls();
             aws.front.script([{ operation: "RotateSecret", fault: "latency", latencyMs: 5_000, afterForward: true }]);
@@ -183,7 +191,7 @@ describe("a secret's lifetime", () => {
             aws.front.clearFaults();
             assert.equal(killed.killed, true, "the kill landed while RotateSecret's answer was held back");
             const started2 = (await versions()).filter((v) => !before2.includes(v));
-            assert.deepEqual(started2, [rotateNowVersionId(secret.arn, "rotate-2")]);
+            assert.deepEqual(started2, [expected2]);
             await playRotation(secret.arn, "value-2");
             // (The killed run's own call is logged when its held-back answer goes out: count calls by when they started.)
             const recoveryStarted = new Date();
@@ -192,6 +200,50 @@ describe("a secret's lifetime", () => {
             assert.deepEqual((await versions()).filter((v) => !before2.includes(v)), started2, "the run after the kill did not rotate again");
             assert.deepEqual(aws.front.calls("RotateSecret").filter((c) => c.startedAt >= recoveryStarted), []);
             assert.equal(await valueOf(secret.arn, { stage: "AWSCURRENT" }), "value-2");
+            await stack.up(["--expect-no-changes"]);
+        });
+    });
+
+    test("every change of rotateNowToken rotates once: none -> a -> b -> a rotates three times; a change retried after Secrets Manager accepted it rotates once (issue 21, item 10)", async (t) => {
+        const lambda = await createRotationLambda();
+        const secret = await createSecret("life/changes", "value-0");
+        const declare = (token?: string) => [
+            { secretId: secret.name, rotationLambdaArn: lambda, schedule: { automaticallyAfterDays: 30 }, rotateImmediately: false, ...(token ? { rotateNowToken: token } : {}) },
+        ];
+        const stack = await newStack(t, declare());
+        const versions = async () => Object.keys(await labelsOf(secret.arn, true));
+        await withTranscript(t, stack, async () => {
+            await stack.up();
+            const before = await versions();
+            const started: string[] = [];
+            let round = 0;
+            for (const token of ["a", "b", "a"]) {
+                round++;
+                stack.writeConfig({ "e2e:rotations": declare(token) });
+                aws.front.clearCalls();
+                await stack.up();
+                const rotations = aws.front.calls("RotateSecret").filter((c) => c.status === 200);
+                assert.equal(rotations.length, 1, `the change to ${token} (round ${round}) made one RotateSecret: ${stack.history.at(-1)!.stdout.slice(-600)}`);
+                const fresh = (await versions()).filter((v) => !before.includes(v) && !started.includes(v));
+                assert.equal(fresh.length, 1, `the change to ${token} (round ${round}) started one new version`);
+                started.push(fresh[0]!);
+                // The rotation's Lambda finishes it, as it would on AWS.
+                await playRotation(secret.arn, `value-${round}`);
+            }
+            assert.equal(new Set(started).size, 3);
+
+            // a -> b again, the answer of every attempt lost after Secrets Manager applied it: the
+            // first attempt starts the rotation, the SDK's retries and the re-run start none.
+            const beforeRetry = await versions();
+            stack.writeConfig({ "e2e:rotations": declare("b") });
+            aws.front.script(Array.from({ length: 8 }, () => ({ operation: "RotateSecret", fault: "server-error" as const, afterForward: true })));
+            await stack.up([], { expectCode: 1 });
+            aws.front.clearFaults();
+            assert.equal((await versions()).filter((v) => !beforeRetry.includes(v)).length, 1, "the failed run started one rotation");
+            aws.front.clearCalls();
+            await stack.up();
+            assert.equal(aws.front.callCount("RotateSecret"), 0, "the re-run of the same change does not rotate again");
+            assert.equal((await versions()).filter((v) => !beforeRetry.includes(v)).length, 1);
             await stack.up(["--expect-no-changes"]);
         });
     });

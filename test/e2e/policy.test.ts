@@ -374,6 +374,37 @@ describe("a rotation policy over a fleet, end to end", () => {
         });
     });
 
+    test("minimum mode never loosens a calendar cron: under a 90-day minimum, crons of days of the month, the last day and the first Monday keep their schedule; rate(120 days) is tightened (issue 21, item 4)", async (t) => {
+        const lambda = await createRotationLambda();
+        const sm = secretsManager();
+        // name → the schedule the team set, and whether it rotates at least every 90 days.
+        const schedules: [string, string, boolean][] = [
+            ["cal/twice-a-month", "cron(0 4 1,15 * ? *)", true], // at most 17 days apart
+            ["cal/last-day", "cron(0 4 L * ? *)", true], // at most 31
+            ["cal/first-monday", "cron(0 4 ? * MON#1 *)", true], // at most 35
+            ["cal/lax", "rate(120 days)", false],
+        ];
+        const fleet: Seeded[] = await pool(schedules, 4, async ([name, expression]) => {
+            const created = await sm.send(new CreateSecretCommand({ Name: name, SecretString: `value-${name}` }));
+            await sm.send(new RotateSecretCommand({ SecretId: created.ARN!, RotationLambdaARN: lambda, RotationRules: { ScheduleExpression: expression }, RotateImmediately: false }));
+            return { name, arn: created.ARN!, kind: "strict" as const };
+        });
+        const stack = await newStack(t, {
+            "e2e:policies": [POLICY(lambda, { name: "calendar", selector: { namePrefixes: ["cal/"] }, exclude: undefined, schedule: { automaticallyAfterDays: 90 } })],
+        });
+        await withTranscript(t, stack, async () => {
+            aws.front.clearCalls();
+            await stack.up();
+            assert.deepEqual(mutatedSecrets(fleet).RotateSecret, ["cal/lax"], "only the 120-day schedule is changed");
+            for (const [name, expression, stricter] of schedules) {
+                const rules = (await sm.send(new DescribeSecretCommand({ SecretId: fleet.find((s) => s.name === name)!.arn }))).RotationRules;
+                assert.deepEqual(rules, stricter ? { ScheduleExpression: expression } : { AutomaticallyAfterDays: 90 }, name);
+            }
+            // And the crons are in line, not drift.
+            await stack.preview(["--refresh", "--expect-no-changes"]);
+        });
+    });
+
     test("one failing secret does not stop the others; the error names every failed secret and its cause; a re-run finishes the rest", async (t) => {
         const lambda = await createRotationLambda();
         const sm = secretsManager();

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
 import { ApiCall, DesiredState, Observation, ObservedSecret, ObservedVersion } from "../../providers/secretsmanager/semantics/model";
-import { analyzeLabels, describePlan, labelHealth, Plan, planDelete, planReconcile, rotateNowVersionId } from "../../providers/secretsmanager/semantics/plan";
+import { analyzeLabels, describePlan, labelHealth, Plan, planDelete, planReconcile, PreviousDeclaration, rotateNowLinkAfter, rotateNowVersionId } from "../../providers/secretsmanager/semantics/plan";
 import { desiredState } from "./fixtures";
 
 const NOW = "2026-11-23T12:00:00.000Z";
@@ -255,13 +255,13 @@ describe("exactly-once rotation: the ClientRequestToken is derived, not drawn", 
         const again = token(planReconcile(desired({ rotateNowToken: "pr-42" }), enabledSecret({ observedAt: minutesAgo(-30) }), update));
         const other = token(planReconcile(desired({ rotateNowToken: "pr-43" }), enabledSecret(), update));
         assert.equal(first, again, "a re-run after a failure or a kill sends the same token, so Secrets Manager does not rotate twice");
-        assert.equal(first, rotateNowVersionId(ARN, "pr-42"));
+        assert.equal(first, rotateNowVersionId(ARN, undefined, "pr-42"));
         assert.notEqual(first, other);
         assert.match(first, /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/, "UUID-shaped, within ClientRequestToken's 32 to 64 characters");
     });
 
     test("a re-run that finds the token's version (the rotation was started by a run that failed or was killed) does not rotate again", () => {
-        const started = rotateNowVersionId(ARN, "pr-42");
+        const started = rotateNowVersionId(ARN, undefined, "pr-42");
         for (const labels of [["AWSCURRENT"], ["AWSPREVIOUS"], [Q(started)]]) {
             const versions = [{ versionId: "v1", labels: labels[0] === "AWSCURRENT" ? [] : ["AWSCURRENT"] }, { versionId: started, labels }];
             const plan = planReconcile(desired({ rotateNowToken: "pr-42" }), enabledSecret({ versions }), update);
@@ -271,7 +271,7 @@ describe("exactly-once rotation: the ClientRequestToken is derived, not drawn", 
     });
 
     test("the token's own rotation still in progress is not a reason to refuse: nothing to do, nothing blocked", () => {
-        const started = rotateNowVersionId(ARN, "pr-42");
+        const started = rotateNowVersionId(ARN, undefined, "pr-42");
         const versions = [{ versionId: "v1", labels: ["AWSCURRENT"] }, { versionId: started, labels: ["AWSPENDING"], createdDate: minutesAgo(1) }];
         const plan = planReconcile(desired({ rotateNowToken: "pr-42" }), enabledSecret({ versions }), update);
         assert.equal(plan.blocked, undefined);
@@ -282,7 +282,80 @@ describe("exactly-once rotation: the ClientRequestToken is derived, not drawn", 
         const a = token(planReconcile(desired(), secret(), { operation: "create" }));
         const b = token(planReconcile(desired(), secret({ observedAt: minutesAgo(-5) }), { operation: "create" }));
         assert.notEqual(a, b);
-        assert.notEqual(a, rotateNowVersionId(ARN, ""));
+        assert.notEqual(a, rotateNowVersionId(ARN, undefined, ""));
+    });
+});
+
+describe("every change of rotateNowToken rotates exactly once (issue 21, item 10)", () => {
+    type Version = { versionId: string; labels: string[] };
+    /**
+     * One `up` with `token` declared, as the provider runs it: plan from what the state recorded,
+     * play the rotation a started RotateSecret makes (its ClientRequestToken becomes AWSCURRENT,
+     * the old current AWSPREVIOUS, labels moving as AWS moves them), record what update records.
+     */
+    function up(recorded: PreviousDeclaration, versions: Version[], token: string | undefined) {
+        const declared = desired(token === undefined ? {} : { rotateNowToken: token });
+        const context = { operation: "update" as const, previous: recorded };
+        const plan = planReconcile(declared, enabledSecret({ versions }), context);
+        const rotation = plan.steps.find((s) => s.call.api === "RotateSecret")?.call as Extract<ApiCall, { api: "RotateSecret" }> | undefined;
+        let after = versions;
+        if (rotation?.rotateImmediately) {
+            after = versions.map((v) => ({ ...v, labels: v.labels.filter((l) => l !== "AWSPREVIOUS").map((l) => (l === "AWSCURRENT" ? "AWSPREVIOUS" : l)) }));
+            after.push({ versionId: rotation.clientRequestToken, labels: ["AWSCURRENT"] });
+        }
+        const next: PreviousDeclaration = { enabled: true, ...(token === undefined ? {} : { rotateNowToken: token }) };
+        const link = rotateNowLinkAfter(ARN, declared, context);
+        return { plan, rotation, versions: after, recorded: link === undefined ? next : { ...next, rotateNowLink: link } };
+    }
+    const created: PreviousDeclaration = { enabled: true, rotateNowToken: "a", rotateNowLink: rotateNowLinkAfter(ARN, desired(), { operation: "create" }, "drawn-at-create") };
+    const initial: Version[] = [{ versionId: "v0", labels: ["AWSCURRENT"] }];
+
+    test("a -> b -> a: two changes, two rotations, two new version ids (the version of a's first rotation still carries AWSPREVIOUS)", () => {
+        const toB = up(created, initial, "b");
+        const backToA = up(toB.recorded, toB.versions, "a");
+        assert.ok(toB.rotation?.rotateImmediately, "a -> b rotates");
+        assert.ok(backToA.rotation?.rotateImmediately, `b -> a rotates: ${describePlan(backToA.plan).join(" | ")}`);
+        const ids = [toB.rotation.clientRequestToken, backToA.rotation.clientRequestToken];
+        assert.equal(new Set(ids).size, 2);
+        assert.ok(!toB.versions.some((v) => v.versionId === backToA.rotation!.clientRequestToken), "never the id of an existing version");
+    });
+
+    test("a -> a -> b -> a -> b -> a: every change rotates once, the unchanged up does not, no id repeats", () => {
+        let state = { recorded: created, versions: initial };
+        const ids: string[] = [];
+        for (const token of ["a", "b", "a", "b", "a"]) {
+            const run = up(state.recorded, state.versions, token);
+            if (run.rotation) ids.push(run.rotation.clientRequestToken);
+            state = run;
+        }
+        assert.equal(ids.length, 4, "the first up declares a unchanged: no rotation");
+        assert.equal(new Set(ids).size, 4);
+    });
+
+    test("a token removed and declared again later rotates again, with a new version id", () => {
+        const toB = up(created, initial, "b");
+        const removed = up(toB.recorded, toB.versions, undefined);
+        assert.equal(removed.rotation, undefined, "removing the token does not rotate");
+        const again = up(removed.recorded, removed.versions, "b");
+        assert.ok(again.rotation?.rotateImmediately);
+        assert.notEqual(again.rotation.clientRequestToken, toB.rotation!.clientRequestToken, "not the deprecated version's id");
+    });
+
+    test("a retry of the same change (the first run's RotateSecret was accepted, then it crashed) finds the version: no second rotation, and the change is recorded as done", () => {
+        const first = up(created, initial, "b");
+        // The crash: nothing recorded, so the retry plans from `created` again, against what AWS now has.
+        const retry = up(created, first.versions, "b");
+        assert.deepEqual(retry.plan.steps, []);
+        assert.match(retry.plan.notes.join(), /rotateNowToken "b" was started already/);
+        assert.deepEqual(retry.recorded, first.recorded, "the retry records the same link as an uninterrupted run");
+    });
+
+    test("a declaration made again for the same secret (a new create) starts a new chain: its first change is not the old chain's id", () => {
+        const oldChain = up(created, initial, "b");
+        const recreated: PreviousDeclaration = { enabled: true, rotateNowToken: "a", rotateNowLink: rotateNowLinkAfter(ARN, desired(), { operation: "create" }, "drawn-at-the-second-create") };
+        const newChain = up(recreated, oldChain.versions, "b");
+        assert.ok(newChain.rotation?.rotateImmediately);
+        assert.notEqual(newChain.rotation.clientRequestToken, oldChain.rotation!.clientRequestToken);
     });
 });
 

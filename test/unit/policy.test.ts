@@ -100,11 +100,12 @@ describe("validation: every problem named by property and rule, before any call"
         assert.match(failureOf({ aws: { accessKey: "AKIA" } }, "aws.accessKey"), /./);
     });
 
-    test("in mode minimum the schedule must tell its longest interval", () => {
-        assert.match(failureOf({ mode: "minimum", schedule: { scheduleExpression: "cron(0 2 1 * ? *)" } }, "schedule"), /longest interval/);
+    test("every schedule that fires has a longest interval; one that never fires is refused in both modes", () => {
         assert.equal(spec({ mode: "minimum", schedule: { scheduleExpression: "cron(0 2 ? * MON *)" } }).maxIntervalHours, 7 * 24);
-        // The same calendar cron is fine in enforce mode: every governed secret simply gets it.
-        assert.equal(validatePolicyInputs({ selector: { all: true }, schedule: { scheduleExpression: "cron(0 2 1 * ? *)" }, __owner: IDENTITY }).failures.length, 0);
+        assert.equal(spec({ mode: "minimum", schedule: { scheduleExpression: "cron(0 2 1 * ? *)" } }).maxIntervalHours, 31 * 24, "a calendar cron: its longest month");
+        assert.equal(spec({ mode: "minimum", schedule: { scheduleExpression: "cron(0 2 L 1,7 ? *)" } }).maxIntervalHours, 184 * 24, "Jul 31 to Jan 31");
+        assert.match(failureOf({ mode: "minimum", schedule: { scheduleExpression: "cron(0 2 30 2 ? *)" } }, "schedule"), /never fires.*mode minimum/);
+        assert.match(failureOf({ mode: "enforce", schedule: { scheduleExpression: "cron(0 2 30 2 ? *)" } }, "schedule"), /never fires: no day of any month matches it, so no governed secret would ever rotate;/);
     });
 
     test("unknown values during preview are accepted without a spec; a missing identity is named", () => {
@@ -177,9 +178,42 @@ describe("the desired state of a governed secret", () => {
         const hourly = desiredFor(minimum, rotating("app/hourly", 1, { schedule: { kind: "expression", expression: "cron(0 */6 * * ? *)" } }));
         assert.equal(hourly.schedule, undefined, "every 6 hours is within 30 days");
         const calendar = desiredFor(minimum, rotating("app/monthly", 1, { schedule: { kind: "expression", expression: "cron(0 2 1 * ? *)" } }));
-        assert.deepEqual(calendar.schedule, { kind: "days", days: 30 }, "a calendar cron cannot be shown to rotate within 30 days: it gets the policy's");
+        assert.deepEqual(calendar.schedule, { kind: "days", days: 30 }, "the 1st of each month is up to 31 days apart, longer than 30: it gets the policy's");
         const off = desiredFor(minimum, secret("app/off", { rotationLambdaArn: OTHER_LAMBDA, schedule: { kind: "days", days: 14 } }));
         assert.deepEqual([off.enabled, off.rotationLambdaArn, off.schedule], [true, LAMBDA, undefined], "turned on with the policy's Lambda, its own 14 days kept");
+    });
+});
+
+describe("minimum mode never loosens a calendar cron (issue 21, item 4)", () => {
+    const ninetyDays = () => spec({ mode: "minimum", schedule: { automaticallyAfterDays: 90 } });
+    const onCron = (name: string, expression: string) => rotating(name, 1, { schedule: { kind: "expression", expression } });
+
+    test("crons of days of the month, the last day and the nth weekday are stricter than 90 days: kept, no call", () => {
+        for (const expression of ["cron(0 4 1,15 * ? *)", "cron(0 4 L * ? *)", "cron(0 4 ? * MON#1 *)", "cron(0 4 15W * ? *)", "cron(0 4 1 */2 ? *)"]) {
+            const governed = onCron("app/calendar", expression);
+            assert.equal(desiredFor(ninetyDays(), governed).schedule, undefined, expression);
+            assert.deepEqual(outOfLine(ninetyDays(), governed), [], `${expression} is in line`);
+            assert.deepEqual(planGoverned(ninetyDays(), { ...governed, tags: { [POLICY_TAG_KEY]: IDENTITY } }, true).steps, [], `${expression}: no call`);
+        }
+    });
+
+    test("a schedule longer than 90 days is tightened, a calendar one included", () => {
+        // Quarterly looks like "every 90 days", but Oct 1 to Jan 1 is 92.
+        for (const expression of ["rate(120 days)", "cron(0 4 1 1,7 ? *)", "cron(0 4 1 1,4,7,10 ? *)"]) {
+            assert.deepEqual(desiredFor(ninetyDays(), onCron("app/lax", expression)).schedule, { kind: "days", days: 90 }, expression);
+            assert.deepEqual(outOfLine(ninetyDays(), onCron("app/lax", expression)).map((o) => o.property), ["schedule"], expression);
+        }
+    });
+
+    test("a live schedule whose longest interval cannot be told is left alone, never replaced", () => {
+        // AWS accepted it (it is live), but no bound can be computed: February 30th never comes,
+        // and an expression this parser does not read could be any schedule.
+        for (const expression of ["cron(0 4 30 2 ? *)", "cron(0 4 L-2 * ? *)"]) {
+            const governed = onCron("app/unjudged", expression);
+            assert.equal(desiredFor(ninetyDays(), governed).schedule, undefined, expression);
+            assert.deepEqual(outOfLine(ninetyDays(), governed), [], expression);
+        }
+        assert.deepEqual(desiredFor(ninetyDays(), secret("app/none")).schedule, { kind: "days", days: 90 }, "no schedule at all gets the policy's");
     });
 });
 
@@ -408,9 +442,10 @@ describe("longestIntervalHours: what 'rotates at least every N days' is judged b
         assert.equal(expr("cron(0 2 ? * MON *)"), 168);
         assert.equal(expr("cron(0 2 ? * MON,THU *)"), 96);
         assert.equal(expr("cron(0 2 ? * 2-6 *)"), 72, "weekdays: Friday to Monday");
-        assert.equal(expr("cron(0 2 1 * ? *)"), undefined, "days of the month: the calendar decides");
-        assert.equal(expr("cron(0 2 ? JAN MON *)"), undefined);
-        assert.equal(expr("cron(0 2 ? * MON#1 *)"), undefined);
+        // The calendar's own (schedule.test.ts has the rest): exact on the real calendar.
+        assert.equal(expr("cron(0 2 1 * ? *)"), 31 * 24, "the 1st of every month: at most a 31-day month apart");
+        assert.equal(expr("cron(0 2 ? * MON#1 *)"), 35 * 24, "the first Monday: at most five weeks apart");
+        assert.equal(expr("cron(0 2 30 2 ? *)"), undefined, "February 30th never comes: no bound");
     });
 });
 

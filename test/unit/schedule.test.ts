@@ -7,6 +7,7 @@ import { Schedule } from "../../providers/secretsmanager/semantics/model";
 import {
     describeSchedule,
     intervalHours,
+    longestIntervalHours,
     parseScheduleExpression,
     rulesFromSchedule,
     scheduleFromRules,
@@ -201,6 +202,33 @@ describe("intervalHours: the smallest time between two rotations", () => {
     }
     test("the window does not change the interval", () => {
         assert.equal(intervalHours(days(2, "3h")), 48);
+    });
+});
+
+describe("longestIntervalHours: the longest gap on the real calendar, for every cron AWS accepts", () => {
+    // Each expectation is worked out by hand from the calendar (the comment says how).
+    const cases: [string, string, number | undefined][] = [
+        ["days of the month: Jan 15 to Feb 1", "cron(0 4 1,15 * ? *)", 17 * 24],
+        ["the last day (L): Feb 28 to Mar 31", "cron(0 4 L * ? *)", 31 * 24],
+        ["the first Monday (#1): the 1st to the next month's 7th", "cron(0 4 ? * MON#1 *)", 35 * 24],
+        ["the last Friday (6L): the 22nd to the next month's 31st", "cron(0 4 ? * 6L *)", 35 * 24],
+        ["the 31st: only in 31-day months, Jul 31 to Aug 31 is short, Aug 31 to Oct 31 is long", "cron(0 4 31 * ? *)", 61 * 24],
+        ["nearest weekday (15W): a Saturday 15th moves to the 14th; 31 days on, a Tuesday, stays", "cron(0 4 15W * ? *)", 32 * 24],
+        ["last weekday (LW): a Sunday 31st moves to Fri 29th; the next 31-day month ends on a Wednesday", "cron(0 4 LW * ? *)", 33 * 24],
+        ["a month list, across the year's end: Jul 1 to Jan 1", "cron(0 4 1 1,7 ? *)", 184 * 24],
+        ["February 29th: eight years across 2100, which is not a leap year", "cron(0 4 29 2 ? *)", (8 * 365 + 1) * 24],
+        ["two hours a day on two days: 16:00 on the 15th to 04:00 on the 1st", "cron(0 4,16 1,15 * ? *)", 17 * 24 - 12],
+        ["day-of-week L is Saturday: a week", "cron(0 4 ? * L *)", 7 * 24],
+        ["weekdays: Friday to Monday", "cron(0 2 ? * MON-FRI *)", 72],
+        ["February 30th never comes: no bound", "cron(0 4 30 2 ? *)", undefined],
+        ["an invalid expression: no bound", "rate(1 minute)", undefined],
+    ];
+    for (const [name, expression, hours] of cases) {
+        test(name, () => assert.equal(longestIntervalHours(expr(expression)), hours));
+    }
+    test("days and rate() are their own interval", () => {
+        assert.equal(longestIntervalHours(days(90)), 90 * 24);
+        assert.equal(longestIntervalHours(expr("rate(120 days)")), 120 * 24);
     });
 });
 

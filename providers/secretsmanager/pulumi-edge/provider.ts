@@ -4,13 +4,14 @@
 // call time by the serialized shim (shim.ts), from the installed package: an upgrade of the
 // package therefore reaches refresh and destroy of resources created by an older version.
 import "./lifeline"; // in the provider host: exit once the engine that started it is gone (see lifeline.ts)
+import { randomUUID } from "node:crypto";
 import { resolveRegion, SecretsManagerGateway } from "../aws-edge/aws";
 import { connectionFor, useStackAws } from "../aws-edge/aws-clients";
 import { accountOfArn, stackAwsConfig } from "../semantics/aws-settings";
 import { linesAbout, rememberUrn, Say, URN_INPUT } from "./engine-log";
 import { OWNER_PROPERTY, regionOfSecretArn, sameSecret, validateInputs } from "../semantics/inputs";
 import { AWSCURRENT, AwsSetting, InputFailure, Observation, ObservedSecret, PlannedStep, UNKNOWN } from "../semantics/model";
-import { describeCall, HEALTHY, Plan, planDelete, planReconcile } from "../semantics/plan";
+import { describeCall, HEALTHY, Plan, planDelete, planReconcile, rotateNowLinkAfter } from "../semantics/plan";
 import {
     changedProperties,
     declarationFrom,
@@ -138,7 +139,9 @@ export async function create(inputs: StoredInputs): Promise<{ id: string; outs: 
     const observation = await gateway.observe(desired.secretId);
     const plan = (seen: Observation, cancelledVersionId?: string) => planReconcile(desired, seen, { operation: "create", cancelledVersionId });
     const after = existing(await apply(gateway, plan, observation, linesAbout(inputs.secretId)));
-    return { id: after.arn, outs: outputsFrom(after, inputs, gateway.calls, lastDeclared(inputs)) };
+    // Drawn once, here: a declaration made again for the same secret starts a new chain of rotate-now versions.
+    const link = rotateNowLinkAfter(after.arn, desired, { operation: "create" }, randomUUID());
+    return { id: after.arn, outs: outputsFrom(after, inputs, gateway.calls, lastDeclared(inputs, link)) };
 }
 
 export async function update(
@@ -153,7 +156,8 @@ export async function update(
     const plan = (seen: Observation, cancelledVersionId?: string) =>
         planReconcile(desired, seen, { operation: "update", previous: olds.declared, cancelledVersionId });
     const after = existing(await apply(gateway, plan, observation, linesAbout(news.secretId)));
-    return { outs: outputsFrom(after, news, gateway.calls, lastDeclared(news)) };
+    const link = rotateNowLinkAfter(after.arn, desired, { operation: "update", previous: olds.declared });
+    return { outs: outputsFrom(after, news, gateway.calls, lastDeclared(news, link)) };
 }
 
 export async function read(

@@ -217,8 +217,9 @@ export type ApiCall =
           rotateImmediately: boolean;
           /**
            * The ClientRequestToken, which becomes the new version's id. Derived, not drawn: for a
-           * rotateNowToken, from the secret and the declared token, so a re-run after a failure or a
-           * crash that happened after Secrets Manager accepted the call sends the same token, and
+           * change of rotateNowToken, from the secret, the token and the link recorded at the
+           * previous change (plan.ts rotateNowVersionId), so a re-run after a failure or a crash
+           * that happened after Secrets Manager accepted the call sends the same token, and
            * Secrets Manager (or the plan, which sees that version) does not rotate a second time.
            */
           clientRequestToken: string;

@@ -92,6 +92,8 @@ export const HEALTHY = "healthy";
 export interface PreviousDeclaration {
     enabled: boolean;
     rotateNowToken?: string;
+    /** What the next change of rotateNowToken derives its version id from (rotateNowVersionId); absent in states written before it existed. */
+    rotateNowLink?: string;
     /** The declaration's identity then (ownership.ts). */
     owner?: string;
 }
@@ -114,9 +116,36 @@ export function rotationToken(...purpose: string[]): string {
     return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
-/** The version a rotation started for a rotateNowToken gets: one per secret and token value. */
-export function rotateNowVersionId(arn: string, rotateNowToken: string): string {
-    return rotationToken("rotate-now", arn, rotateNowToken);
+/**
+ * The version a rotation started for a change of rotateNowToken gets: one per CHANGE, not per
+ * value. It is derived from the secret, the new value and `link`, what the state recorded when the
+ * previous change was applied (that change's version id; at create, a value drawn once). So:
+ * - a retry of the same change (the update failed or was killed after Secrets Manager accepted
+ *   the call, so the state still holds the old link) derives the same id, finds that version and
+ *   does not rotate again;
+ * - a→b→a, or a value removed and declared again later, is a new change with a new link: a new
+ *   id, one rotation, never the id of an existing (perhaps deprecated) version;
+ * - a resource destroyed and declared again starts from a new drawn link, not from the old chain.
+ * The value alone (as before issue 21) gave a→b→a the id of a's first version, which still
+ * carried AWSPREVIOUS: no call, and the change recorded as done.
+ */
+export function rotateNowVersionId(arn: string, link: string | undefined, rotateNowToken: string): string {
+    return rotationToken("rotate-now", arn, link ?? "", rotateNowToken);
+}
+
+/** Whether this operation is a change of rotateNowToken to rotate for: an update, rotation declared on, a new value declared. */
+function rotateNowChanged(desired: Pick<DesiredState, "enabled" | "rotateNowToken">, context: ReconcileContext): desired is typeof desired & { rotateNowToken: string } {
+    return desired.enabled && context.operation === "update" && desired.rotateNowToken !== undefined && desired.rotateNowToken !== context.previous?.rotateNowToken;
+}
+
+/**
+ * The link to record once this operation has succeeded: after a change of rotateNowToken, that
+ * change's version id (whether this run started the rotation or found it started); otherwise the
+ * recorded one, unchanged (a removed token does not advance it). `drawn` is the create's new link.
+ */
+export function rotateNowLinkAfter(arn: string, desired: Pick<DesiredState, "enabled" | "rotateNowToken">, context: ReconcileContext, drawn?: string): string | undefined {
+    if (context.operation === "create") return drawn;
+    return rotateNowChanged(desired, context) ? rotateNowVersionId(arn, context.previous?.rotateNowLink, desired.rotateNowToken) : context.previous?.rotateNowLink;
 }
 
 const ageText = (ms?: number) =>
@@ -366,9 +395,10 @@ function labelReleases(
  *   false -> true) and rotateImmediately says so; restoring it after an out-of-band change, or
  *   changing the Lambda or the schedule, sends RotateImmediately=false (no rotation now, though
  *   AWS still runs the Lambda's testSecret step, and a rotation it had scheduled may still come:
- *   README, "What RotateImmediately=false still does"); a new rotateNowToken always rotates, once:
- *   its ClientRequestToken is derived from the secret and the token, and a version of that id
- *   means the rotation was started already;
+ *   README, "What RotateImmediately=false still does"); a change of rotateNowToken always rotates,
+ *   once: its ClientRequestToken is derived from the secret, the token and the link the state
+ *   recorded at the previous change (rotateNowVersionId), and a version of that id means the
+ *   rotation was started already;
  * - a secret without a value yet (no AWSCURRENT) is never rotated now, only configured;
  * - RotateSecret always carries the Lambda ARN (the declared one, else the live one) and the
  *   rules, never days and an expression together;
@@ -395,14 +425,10 @@ export function planReconcile(desired: DesiredState, observation: Observation, c
     const needEnable = desired.enabled && !secret.rotationEnabled;
     const needDisable = !desired.enabled && secret.rotationEnabled;
     const needReconfigure = desired.enabled && secret.rotationEnabled && (lambdaChanged || scheduleChanged);
-    const tokenChanged =
-        desired.enabled &&
-        context.operation === "update" &&
-        desired.rotateNowToken !== undefined &&
-        desired.rotateNowToken !== context.previous?.rotateNowToken;
-    // Exactly once: the rotation of this token value was started already (by a run that failed or
+    const tokenChanged = rotateNowChanged(desired, context);
+    // Exactly once: the rotation of this change was started already (by a run that failed or
     // was killed after Secrets Manager accepted it) when a version of its derived id exists.
-    const tokenVersionId = desired.rotateNowToken === undefined ? undefined : rotateNowVersionId(secret.arn, desired.rotateNowToken);
+    const tokenVersionId = tokenChanged ? rotateNowVersionId(secret.arn, context.previous?.rotateNowLink, desired.rotateNowToken!) : undefined;
     const startedForToken = tokenChanged ? secret.versions.find((v) => v.versionId === tokenVersionId) : undefined;
     if (startedForToken) {
         plan.notes.push(

@@ -38,6 +38,8 @@ export const POLICY_MODES = ["enforce", "minimum"] as const;
  * enforce: every governed secret gets exactly the declared rotation (Lambda, schedule, window).
  * minimum: only what falls short is fixed — rotation off, or a schedule whose longest interval is
  * longer than the declared schedule's; a stricter schedule and the secret's own Lambda are left alone.
+ * Longest intervals are exact on the calendar (schedule.ts longestIntervalHours: month lengths, L,
+ * W, #n, month lists); a live schedule whose interval cannot be told is left alone, never loosened.
  */
 export type PolicyMode = (typeof POLICY_MODES)[number];
 
@@ -251,11 +253,11 @@ export function validatePolicyInputs(raw: unknown, context: { region?: string } 
     let maxIntervalHours: number | undefined;
     if (settings.desired?.schedule) {
         maxIntervalHours = longestIntervalHours(settings.desired.schedule);
-        if (maxIntervalHours === undefined && mode === "minimum") {
+        // Every valid schedule has a longest interval (schedule.ts) but a cron() no day matches.
+        if (maxIntervalHours === undefined) {
             failures.push({
                 property: "schedule",
-                reason:
-                    "in mode minimum, the schedule is the longest interval allowed: use automaticallyAfterDays, rate(), or a cron() of every month firing every day or on set days of the week, whose longest interval can be told",
+                reason: `never fires: no day of any month matches it, so no governed secret would ever rotate${mode === "minimum" ? " (in mode minimum it is the longest interval allowed, and it allows none)" : ""}; use automaticallyAfterDays, rate(), or a cron() that fires`,
             });
         }
     }
@@ -362,10 +364,17 @@ export function standingOf(spec: Pick<PolicySpec, "selector" | "exclude" | "iden
 
 // ---- the desired state of one governed secret ----
 
-/** Whether the secret's live schedule rotates at least as often as the policy's (minimum mode). Unknown: no. */
-export function withinMaximum(spec: Pick<PolicySpec, "maxIntervalHours">, schedule: Schedule | undefined): boolean {
-    const longest = schedule === undefined ? undefined : longestIntervalHours(schedule);
-    return longest !== undefined && longest <= spec.maxIntervalHours;
+/**
+ * Whether minimum mode keeps the secret's own live schedule: it rotates at least as often as the
+ * policy's, or its longest interval cannot be told (an expression this parser does not read, or a
+ * cron() that never fires). A schedule that cannot be judged is left alone rather than replaced:
+ * replacing it could loosen a stricter one, which minimum mode must never do. A secret without a
+ * schedule gets the policy's.
+ */
+export function keepsOwnSchedule(spec: Pick<PolicySpec, "maxIntervalHours">, schedule: Schedule | undefined): boolean {
+    if (schedule === undefined) return false;
+    const longest = longestIntervalHours(schedule);
+    return longest === undefined || longest <= spec.maxIntervalHours;
 }
 
 /**
@@ -378,7 +387,7 @@ export function desiredFor(spec: Pick<PolicySpec, "mode" | "settings" | "maxInte
     const base: DesiredState = { ...spec.settings, secretId: secret.arn, enabled: true };
     if (spec.mode === "enforce") return base;
     const { rotationLambdaArn: declaredLambda, schedule: declaredSchedule, ...rest } = base;
-    const schedule = withinMaximum(spec, secret.schedule) ? undefined : declaredSchedule;
+    const schedule = keepsOwnSchedule(spec, secret.schedule) ? undefined : declaredSchedule;
     const lambda = secret.rotationEnabled && secret.rotationLambdaArn ? undefined : (declaredLambda ?? undefined);
     return { ...rest, ...(lambda ? { rotationLambdaArn: lambda } : {}), ...(schedule ? { schedule } : {}) };
 }

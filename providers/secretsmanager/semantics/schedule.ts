@@ -200,38 +200,133 @@ export function intervalHours(schedule: Schedule): number | undefined {
     return parsed.kind === "rate" ? parsed.hours : parsed.intervalHours;
 }
 
-const HOURS_PER_WEEK = 7 * 24;
-
 /**
- * The LONGEST time between two rotations in hours, when the schedule alone tells it: days × 24, a
- * rate's hours, and a cron() of every month that fires every day or on some days of each week
- * (its largest gap over a week, across midnight and the week's end). Undefined for an invalid
- * expression and for crons the calendar decides (a month list, days of the month, L, W, #): how
- * long such a schedule may go without a rotation depends on month lengths. This is what "rotates
- * at least every N days" is judged by (a rotation policy's minimum mode); intervalHours, the
- * smallest gap, is what a window must fit in.
+ * The LONGEST time between two rotations in hours: days × 24, a rate's hours, and for a cron() the
+ * longest gap between two of its firings on the real (Gregorian, UTC) calendar — month lengths,
+ * leap years, `L`, `LW`, `nW`, `xL`, `x#n`, month lists and ranges, across the end of a year. This
+ * is what "rotates at least every N days" is judged by (a rotation policy's minimum mode);
+ * intervalHours, the smallest gap, is what a window must fit in.
+ *
+ * The calendar repeats every 400 years (146,097 days, exactly 20,871 weeks), so the longest gap
+ * over one such cycle, wrapping from its end to its start, is the longest gap there will ever be:
+ * an exact bound, never an estimate that could be too short. Undefined for an invalid expression
+ * and for a cron() that never fires (`cron(0 4 30 2 ? *)`, February 30th): no bound exists.
  */
 export function longestIntervalHours(schedule: Schedule): number | undefined {
     if (schedule.kind === "days") return schedule.days * 24;
     const parsed = parseScheduleExpression(schedule.expression);
     if (typeof parsed === "string") return undefined;
     if (parsed.kind === "rate") return parsed.hours;
-    const [, , dayOfMonth, month, dayOfWeek] = parsed.normalized.slice("cron(".length, -1).split(" ");
-    if (month !== "*") return undefined;
-    let days: number[];
-    if ((dayOfMonth === "*" && dayOfWeek === "?") || (dayOfMonth === "?" && dayOfWeek === "*")) days = [1, 2, 3, 4, 5, 6, 7];
-    else if (dayOfMonth === "?") {
-        const expanded = expandField(dayOfWeek!, DAY_OF_WEEK);
-        if (typeof expanded === "string") return undefined;
-        days = expanded;
-    } else return undefined;
-    const firings = days.flatMap((day) => parsed.hoursOfDay.map((hour) => (day - 1) * 24 + hour)).sort((a, b) => a - b);
-    let longest = 0;
-    for (let i = 0; i < firings.length; i++) {
-        const next = i + 1 < firings.length ? firings[i + 1]! : firings[0]! + HOURS_PER_WEEK;
-        longest = Math.max(longest, next - firings[i]!);
+    if (!longestCronGaps.has(parsed.normalized)) {
+        // Memoized by meaning: a policy judges thousands of secrets, most on a handful of schedules.
+        if (longestCronGaps.size >= LONGEST_CRON_GAPS_KEPT) longestCronGaps.clear();
+        longestCronGaps.set(parsed.normalized, longestCronGap(parsed.normalized, parsed.hoursOfDay));
     }
-    return longest;
+    return longestCronGaps.get(parsed.normalized);
+}
+
+const longestCronGaps = new Map<string, number | undefined>();
+const LONGEST_CRON_GAPS_KEPT = 1_000;
+/** 400 Gregorian years: the calendar's period (dates and weekdays alike: 146,097 = 7 × 20,871). */
+const GREGORIAN_CYCLE_YEARS = 400;
+const GREGORIAN_CYCLE_DAYS = 146_097;
+
+/** Whether a cron's day fields pick a day, given the day's place in its month and week. */
+type DayMatcher = (day: number, weekday: number, monthLength: number) => boolean;
+
+/** The longest gap, in hours, between two firings of a valid cron() (normalized), or undefined when it never fires. */
+function longestCronGap(normalized: string, hoursOfDay: number[]): number | undefined {
+    const [, , dayOfMonth, month, dayOfWeek] = normalized.slice("cron(".length, -1).split(" ") as [string, string, string, string, string, string];
+    const months = expandField(month, MONTH);
+    if (typeof months === "string") return undefined;
+    const matches = dayOfMonth === "?" ? weekdayMatcher(dayOfWeek) : monthDayMatcher(dayOfMonth);
+    if (!matches) return undefined;
+    const inMonth = new Set(months);
+
+    // Walk one cycle from 2000-01-01 (a Saturday), day by day, keeping the longest gap in days
+    // between consecutive firing days (the same hours fire on each of them).
+    let weekday = 7; // cron's day-of-week: 1 = SUN ... 7 = SAT
+    let index = 0;
+    let first: number | undefined;
+    let last: number | undefined;
+    let longestDays = 0;
+    for (let year = 2000; year < 2000 + GREGORIAN_CYCLE_YEARS; year++) {
+        for (let m = 1; m <= 12; m++) {
+            const length = daysInMonth(year, m);
+            const monthFires = inMonth.has(m);
+            for (let day = 1; day <= length; day++, index++, weekday = (weekday % 7) + 1) {
+                if (!monthFires || !matches(day, weekday, length)) continue;
+                if (last !== undefined) longestDays = Math.max(longestDays, index - last);
+                first ??= index;
+                last = index;
+            }
+        }
+    }
+    if (first === undefined || last === undefined) return undefined;
+    longestDays = Math.max(longestDays, first + GREGORIAN_CYCLE_DAYS - last);
+    // Between firing days: from the day's last hour to the next firing day's first hour. Within a
+    // firing day: its own gaps, never longer than a day.
+    const fromLastToFirst = longestDays * 24 - (hoursOfDay[hoursOfDay.length - 1]! - hoursOfDay[0]!);
+    let withinDay = 0;
+    for (let i = 1; i < hoursOfDay.length; i++) withinDay = Math.max(withinDay, hoursOfDay[i]! - hoursOfDay[i - 1]!);
+    return Math.max(fromLastToFirst, withinDay);
+}
+
+function daysInMonth(year: number, month: number): number {
+    if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+    return [4, 6, 9, 11].includes(month) ? 30 : 31;
+}
+
+/**
+ * Day-of-month (EventBridge's cron, which Secrets Manager's is): `L` the month's last day; `LW`
+ * its last weekday; `nW` the weekday nearest the nth (a Saturday moves to Friday, a Sunday to
+ * Monday, never out of the month; no firing in a month without an nth); else the listed days.
+ */
+function monthDayMatcher(field: string): DayMatcher | undefined {
+    if (field === "L") return (day, _weekday, length) => day === length;
+    if (field === "LW") return (day, weekday, length) => isWeekday(weekday) && lastWeekdayOf(length, weekday, day) === day;
+    const nearest = /^(\d{1,2})W$/.exec(field);
+    if (nearest) {
+        const target = Number(nearest[1]);
+        return (day, weekday, length) => target <= length && isWeekday(weekday) && nearestWeekday(target, day, weekday, length) === day;
+    }
+    const days = expandField(field, DAY_OF_MONTH);
+    if (typeof days === "string") return undefined;
+    const picked = new Set(days);
+    return (day) => picked.has(day);
+}
+
+/** Day-of-week: `L` the week's last day (Saturday); `xL` the month's last such day; `x#n` its nth; else the listed days. */
+function weekdayMatcher(field: string): DayMatcher | undefined {
+    if (field === "L") return (_day, weekday) => weekday === 7;
+    const special = /^([A-Z]{3}|\d)(L|#(\d))$/.exec(field);
+    if (special) {
+        const wanted = singleValue(special[1]!, DAY_OF_WEEK);
+        if (typeof wanted === "string") return undefined;
+        if (special[2] === "L") return (day, weekday, length) => weekday === wanted && day + 7 > length;
+        const nth = Number(special[3]);
+        return (day, weekday) => weekday === wanted && Math.ceil(day / 7) === nth;
+    }
+    const weekdays = expandField(field, DAY_OF_WEEK);
+    if (typeof weekdays === "string") return undefined;
+    const picked = new Set(weekdays);
+    return (_day, weekday) => picked.has(weekday);
+}
+
+const isWeekday = (weekday: number) => weekday >= 2 && weekday <= 6;
+
+/** The weekday of the month nearest `target`, seen from `day` (whose weekday is known). */
+function nearestWeekday(target: number, day: number, weekday: number, length: number): number {
+    const targetWeekday = ((((weekday - 1 + target - day) % 7) + 7) % 7) + 1;
+    if (targetWeekday === 7) return target === 1 ? target + 2 : target - 1; // Saturday
+    if (targetWeekday === 1) return target === length ? target - 2 : target + 1; // Sunday
+    return target;
+}
+
+/** The month's last weekday, seen from `day` (whose weekday is known). */
+function lastWeekdayOf(length: number, weekday: number, day: number): number {
+    const lastWeekday = ((((weekday - 1 + length - day) % 7) + 7) % 7) + 1;
+    return lastWeekday === 7 ? length - 1 : lastWeekday === 1 ? length - 2 : length;
 }
 
 /**

@@ -26,6 +26,8 @@ export interface LastDeclared {
     rotationLambdaArn?: string;
     schedule?: ScheduleInput;
     rotateNowToken?: string;
+    /** What the next change of rotateNowToken derives its version id from (plan.ts rotateNowVersionId). */
+    rotateNowLink?: string;
     /**
      * The declaration's identity when it last created or updated (ownership.ts): the owner tag it
      * wrote, which delete compares with the secret's tag.
@@ -138,7 +140,7 @@ export function settingsAsDeclared(from: Partial<StoredInputs>) {
 
 /** The declaration as the last create/update applied it, from the outputs (destroy has nothing else). */
 export function declarationFrom(props: RotationStateOutputs): RotationStateInputs {
-    const { owner, ...declared } = props.declared ?? { enabled: props.enabled };
+    const { owner, rotateNowLink: _link, ...declared } = props.declared ?? { enabled: props.enabled };
     return stripUndefined({
         secretId: props.secretId,
         ...declared,
@@ -157,12 +159,13 @@ export function desiredFrom(inputs: Partial<StoredInputs>): DesiredState {
     return result.desired;
 }
 
-export function lastDeclared(inputs: StoredInputs): LastDeclared {
+export function lastDeclared(inputs: StoredInputs, rotateNowLink?: string): LastDeclared {
     return stripUndefined({
         enabled: inputs.enabled !== false,
         rotationLambdaArn: inputs.rotationLambdaArn,
         schedule: inputs.schedule,
         rotateNowToken: inputs.rotateNowToken,
+        rotateNowLink,
         owner: inputs.__owner,
     });
 }
