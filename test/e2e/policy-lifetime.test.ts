@@ -22,6 +22,7 @@ const POLICY_TYPE = "pulumi-nodejs:dynamic/secretsmanager:RotationPolicy";
 const POLICY_TAG = "pulumi-secret-rotation:policy";
 const TURNED_ON_TAG = "pulumi-secret-rotation:policy-turned-on";
 const OWNER_TAG = "pulumi-secret-rotation:owner";
+const STANDBY_TAG = "pulumi-secret-rotation:policy-standby";
 const MUTATING = ["RotateSecret", "CancelRotateSecret", "UpdateSecretVersionStage", "TagResource", "UntagResource"];
 
 async function newStack(t: TestContext, config: Record<string, unknown>): Promise<TestStack> {
@@ -92,15 +93,15 @@ describe("a rotation policy over its lifetime", () => {
             const review = await runProcess("node", [CLI, "review", "--stack", stack.stack, "--format", "json"], stack.projectDir, stack.env, 300_000);
             stack.history.push(review);
             const reviewed = (JSON.parse(review.stdout) as ReviewReport).stacks[0]!.secrets.filter((s) => s.policy === "fleet" && s.plan.calls.length > 0);
-            assert.deepEqual(reviewed.map((s) => [s.secretId, s.plan.calls.map((c) => c.api)]), [["life/claimed", ["UntagResource"]]], describeResult(review));
+            assert.deepEqual(reviewed.map((s) => [s.secretId, s.plan.calls.map((c) => c.api)]), [["life/claimed", ["UntagResource", "TagResource"]]], describeResult(review));
             aws.front.clearCalls();
             await stack.up(["--refresh"]);
-            assert.deepEqual(mutationsBySecret().get(arns.get("life/claimed")!), ["UntagResource"], "the policy only releases its marks");
+            assert.deepEqual(mutationsBySecret().get(arns.get("life/claimed")!), ["UntagResource", "TagResource"], "the policy only releases its marks, and stands by");
             assert.deepEqual([...mutationsBySecret().keys()], [arns.get("life/claimed")!], "and touches nothing else");
             const claimed = await live(arns.get("life/claimed")!);
             assert.match(claimed.tags[OWNER_TAG] ?? "", /\/e2e\/test\//, "owned by the declaration");
             assert.equal(claimed.enabled, true, "rotation stays on");
-            assert.deepEqual([claimed.tags[POLICY_TAG], claimed.tags[TURNED_ON_TAG]], [undefined, undefined], "the policy's marks are released");
+            assert.deepEqual([claimed.tags[POLICY_TAG], claimed.tags[TURNED_ON_TAG], claimed.tags[STANDBY_TAG]], [undefined, undefined, "organization/e2e/test/fleet"], "the policy's marks are released; it stands by");
             const described = await secretsManager().send(new DescribeSecretCommand({ SecretId: arns.get("life/claimed")! }));
             assert.equal(described.RotationRules?.AutomaticallyAfterDays, 7, "the declaration's schedule, not the policy's");
             const [resource] = await stack.resourcesOfType(POLICY_TYPE);
@@ -110,7 +111,7 @@ describe("a rotation policy over its lifetime", () => {
             // described, so the ones the policy turned on are turned off and unmarked.
             aws.front.clearCalls();
             const destroyed = await stack.destroy();
-            assert.match(destroyed.stdout, /released the marks on 3 secret\(s\) this policy had acted on, with CancelRotateSecret on 3/);
+            assert.match(destroyed.stdout, /released the marks on 4 secret\(s\) this policy had acted on, with CancelRotateSecret on 3/);
             for (const name of ["life/a", "life/b", "life/c"]) {
                 const l = await live(arns.get(name)!);
                 assert.deepEqual([l.enabled, l.tags[POLICY_TAG], l.tags[TURNED_ON_TAG]], [false, undefined, undefined], `${name}: turned off and unmarked`);
@@ -119,7 +120,7 @@ describe("a rotation policy over its lifetime", () => {
         });
     });
 
-    test("a renamed policy hands its secrets over: zero CancelRotateSecret, zero RotateSecret, its marks under the new name, and the next refreshed up is quiet", async (t) => {
+    test("a renamed policy hands its secrets over (the new one stands by, the old one's delete hands over): zero CancelRotateSecret, zero RotateSecret, its marks under the new name, and the next refreshed up is quiet", async (t) => {
         const lambda = await createRotationLambda();
         const arns = await seed(["life/x", "life/y", "life/z"]);
         const stack = await newStack(t, { "e2e:policies": [policy(lambda)] });
@@ -138,20 +139,20 @@ describe("a rotation policy over its lifetime", () => {
                 const l = await live(arn);
                 assert.deepEqual([l.enabled, l.tags[POLICY_TAG], l.tags[TURNED_ON_TAG]], [true, "organization/e2e/test/app-fleet", "organization/e2e/test/app-fleet"], `${name}: handed over`);
             }
-            const policies = await stack.resourcesOfType(POLICY_TYPE);
-            assert.deepEqual(policies.map((p) => [p.urn.split("::").pop(), p.outputs!.governed]), [["app-fleet", ["life/x", "life/y", "life/z"]]]);
-
-            // No burst later: a refreshed up finds nothing to do.
+            // No burst later: a refreshed up records them as governed and makes no call.
             aws.front.clearCalls();
             await stack.up(["--refresh"]);
             assert.deepEqual([...mutationsBySecret().keys()], [], "the next refreshed up makes no call");
+            const policies = await stack.resourcesOfType(POLICY_TYPE);
+            assert.deepEqual(policies.map((p) => [p.urn.split("::").pop(), p.outputs!.governed]), [["app-fleet", ["life/x", "life/y", "life/z"]]]);
 
             // A declared change: the preview names each secret it lets go of or reconfigures, before any change.
             stack.writeConfig({ "e2e:policies": [policy(lambda, { name: "app-fleet", exclude: { names: ["life/z"] }, schedule: { automaticallyAfterDays: 45 } })] });
             aws.front.clearCalls();
             const preview = await stack.preview(["--diff"]);
-            assert.match(preview.stdout, /change: secret life\/z: no longer governed \(excluded by name life\/z\): /, preview.stdout);
-            for (const name of ["life/x", "life/y"]) assert.match(preview.stdout, new RegExp(`change: secret ${name}: .*every 30 days -> every 45 days`), preview.stdout);
+            const said = preview.stdout + preview.stderr; // with --diff, the engine writes the lines on the resource to stderr
+            assert.match(said, /change: secret life\/z: no longer governed \(excluded by name life\/z\): deletionPolicy is cancel: turn rotation off/, said);
+            for (const name of ["life/x", "life/y"]) assert.match(said, new RegExp(`change: secret ${name}: schedule every 30 days -> every 45 days`), said);
             assert.deepEqual([...mutationsBySecret().keys()], [], "the preview changes nothing");
             await stack.up();
             assert.deepEqual(await live(arns.get("life/z")!), { enabled: false, tags: {} }, "life/z: let go (the policy had turned it on)");
@@ -159,6 +160,39 @@ describe("a rotation policy over its lifetime", () => {
             // The new name's destroy acts as the old one's would have: it turned them on.
             await stack.destroy();
             for (const [name, arn] of arns) assert.deepEqual(await live(arn), { enabled: false, tags: {} }, `${name}: turned off and unmarked`);
+        });
+    });
+
+    test("a declaration removed hands its secret to the policy standing by: no gap, no rotation; and back: a declaration takes a governed secret without a gap", async (t) => {
+        const lambda = await createRotationLambda();
+        const arns = await seed(["life/held", "life/free"]);
+        const held = arns.get("life/held")!;
+        const declaration = { secretId: "life/held", rotationLambdaArn: lambda, schedule: { automaticallyAfterDays: 30 }, rotateImmediately: false };
+        const stack = await newStack(t, { "e2e:rotations": [declaration], "e2e:policies": [policy(lambda)] });
+        await withTranscript(t, stack, async () => {
+            await stack.up();
+            const standing = await live(held);
+            assert.deepEqual([standing.enabled, standing.tags[STANDBY_TAG], standing.tags[POLICY_TAG]], [true, "organization/e2e/test/fleet", undefined], "declared, the policy stands by");
+
+            // The declaration removed: its delete hands the secret over instead of cancelling.
+            stack.writeConfig({ "e2e:policies": [policy(lambda)] });
+            aws.front.clearCalls();
+            await stack.up();
+            assert.deepEqual(mutationsBySecret().get(held), ["TagResource", "UntagResource"], "no CancelRotateSecret: the gap of a delete then a re-enable is gone");
+            const handed = await live(held);
+            assert.deepEqual([handed.enabled, handed.tags[POLICY_TAG], handed.tags[OWNER_TAG], handed.tags[STANDBY_TAG]], [true, "organization/e2e/test/fleet", undefined, undefined]);
+            aws.front.clearCalls();
+            await stack.up(["--refresh"]);
+            assert.deepEqual(mutationsBySecret().get(held), undefined, "no rotation because of the move: the policy finds it in line");
+            const [resource] = await stack.resourcesOfType(POLICY_TYPE);
+            assert.deepEqual(resource!.outputs!.governed, ["life/free", "life/held"]);
+
+            // And back: a declaration of a governed secret claims it; rotation is never off in between.
+            stack.writeConfig({ "e2e:rotations": [declaration], "e2e:policies": [policy(lambda)] });
+            aws.front.clearCalls();
+            await stack.up(["--refresh"]);
+            assert.ok(!(mutationsBySecret().get(held) ?? []).includes("CancelRotateSecret"));
+            assert.equal((await live(held)).enabled, true);
         });
     });
 });

@@ -154,11 +154,16 @@ describe("a rotation policy over a fleet, end to end", () => {
             aws.front.clearCalls();
             const first = await stack.up();
             const plain = named("plain").map((s) => s.name).sort();
-            assert.deepEqual(mutatedSecrets(fleet), { TagResource: plain, RotateSecret: plain }, "exactly the plain secrets: mark, then turn on");
+            const declaredNames = named("declared").map((s) => s.name).sort();
+            assert.deepEqual(
+                mutatedSecrets(fleet),
+                { TagResource: [...plain, ...declaredNames].sort(), RotateSecret: plain },
+                "exactly the plain secrets: mark, then turn on; and it stands by for its stack's declared secrets (the standby tag)",
+            );
             // Selected by listing; each secret it acts on described once before its calls, no other.
             const byArn = new Map(fleet.map((s) => [s.arn, s.name]));
             const described = aws.front.calls("DescribeSecret").map((c) => byArn.get(c.secretId ?? "") ?? c.secretId).sort();
-            assert.deepEqual(described, plain, "one DescribeSecret per secret acted on, none for the others");
+            assert.deepEqual(described, [...plain, ...declaredNames].sort(), "one DescribeSecret per secret acted on, none for the others");
             const pages = aws.front.callCount("ListSecrets");
             assert.ok(pages <= Math.ceil(188 / 100), `ListSecrets pages: ${pages}`);
             const [policy] = await stack.resourcesOfType(POLICY_TYPE);
@@ -295,6 +300,8 @@ describe("a rotation policy over a fleet, end to end", () => {
             const [contested, ...takenBySecond] = unmarked;
             const keptByFirst = payments.filter((s) => live.get(s.name)!.policyTag === fleetPolicy);
             assert.ok(contested !== undefined && takenBySecond.length > 0 && keptByFirst.length > 0);
+            // The second stands by for the payments secrets the first policy holds (for the declared ones, the first stands by already).
+            const standingBySecond = [...keptByFirst.map((s) => s.name), contested];
             const contestedArn = fleet.find((s) => s.name === contested)!.arn;
             await sm.send(new RotateSecretCommand({ SecretId: contestedArn, RotationLambdaARN: lambda, RotationRules: { AutomaticallyAfterDays: 120 }, RotateImmediately: false }));
             stack.writeConfig({ "e2e:rotations": declared, "e2e:policies": [POLICY(lambda, { mode: "enforce" }), CARD_DATA] });
@@ -305,11 +312,11 @@ describe("a rotation policy over a fleet, end to end", () => {
             const reviewedCalls = (policy: string) =>
                 overlapReport.stacks[0]!.secrets.filter((r) => r.policy === policy && r.plan.calls.length > 0).map((r) => `${r.secretId}: ${r.plan.calls.map((c) => c.api).join(",")}`).sort();
             assert.deepEqual(reviewedCalls("fleet"), [`${contested}: TagResource,RotateSecret`]);
-            assert.deepEqual(reviewedCalls("card-data"), takenBySecond.map((name) => `${name}: TagResource,RotateSecret`));
+            assert.deepEqual(reviewedCalls("card-data"), [...takenBySecond.map((name) => `${name}: TagResource,RotateSecret`), ...standingBySecond.map((name) => `${name}: TagResource`)].sort());
             assert.equal(overlapReport.stacks[0]!.policies!.find((p) => p.resource === "card-data")!.passedOver.otherPolicy, keptByFirst.length + 1);
             aws.front.clearCalls();
             await stack.up(["--refresh"]);
-            assert.deepEqual(mutatedSecrets(fleet), { TagResource: unmarked, RotateSecret: unmarked }, "each unmarked secret gets one policy's calls, once");
+            assert.deepEqual(mutatedSecrets(fleet), { TagResource: [...unmarked, ...standingBySecond].sort(), RotateSecret: unmarked }, "each unmarked secret gets one policy's calls, once");
             live = await liveOf(fleet);
             assert.deepEqual([live.get(contested)!.days, live.get(contested)!.policyTag], [30, fleetPolicy], "the first policy acted on the contested secret first");
             let [, second] = await policiesByName(stack);
@@ -317,19 +324,21 @@ describe("a rotation policy over a fleet, end to end", () => {
             // The first policy sees those secrets taken (no longer governed), and neither acts again.
             aws.front.clearCalls();
             await stack.up(["--refresh"]);
-            assert.deepEqual(mutatedSecrets(fleet), {}, "the first policy does not undo the second");
+            assert.deepEqual(mutatedSecrets(fleet), { TagResource: takenBySecond }, "the first policy does not undo the second: it stands by");
+            aws.front.clearCalls();
             await stack.up(["--refresh", "--expect-no-changes"]);
-            assert.deepEqual(mutatedSecrets(fleet), {});
+            assert.deepEqual(mutatedSecrets(fleet), {}, "and then neither acts again");
             live = await liveOf(fleet);
             for (const name of takenBySecond) assert.deepEqual([live.get(name)!.days, live.get(name)!.policyTag], [7, cardDataPolicy], name);
             // The second policy leaves (retain): it releases its marks and nothing else; the first takes those secrets back.
             stack.writeConfig({ "e2e:rotations": declared, "e2e:policies": [POLICY(lambda, { mode: "enforce" })] });
             aws.front.clearCalls();
             await stack.up();
-            assert.deepEqual(mutatedSecrets(fleet), { UntagResource: takenBySecond });
+            // What it took is handed to the first policy, which stood by; its own standby tags are released.
+            assert.deepEqual(mutatedSecrets(fleet), { TagResource: takenBySecond, UntagResource: [...takenBySecond, ...standingBySecond].sort() });
             aws.front.clearCalls();
             await stack.up(["--refresh"]);
-            assert.deepEqual(mutatedSecrets(fleet), { TagResource: takenBySecond, RotateSecret: takenBySecond });
+            assert.deepEqual(mutatedSecrets(fleet), { RotateSecret: takenBySecond }, "the first reconfigures them to its schedule, as an update");
             [, second] = await policiesByName(stack);
             assert.equal(second, undefined);
 
@@ -344,7 +353,8 @@ describe("a rotation policy over a fleet, end to end", () => {
             live = await liveOf(fleet);
             assert.equal(live.get(handedOver.name)!.ownerTag, `organization/e2e/test/${handedOver.name}`);
             assert.equal(live.get(handedOver.name)!.policyTag, undefined, "the policy released its mark");
-            assert.deepEqual(mutatedSecrets(fleet), { TagResource: [handedOver.name], UntagResource: [handedOver.name] });
+            // The declaration's claim, then the policy's release of its marks and its standby tag.
+            assert.deepEqual(mutatedSecrets(fleet), { TagResource: [handedOver.name, handedOver.name], UntagResource: [handedOver.name] });
             const [after] = await stack.resourcesOfType(POLICY_TYPE);
             assert.equal((after!.outputs!.passedOver as Record<string, number>).ownedByDeclaration, 6);
 
@@ -358,7 +368,7 @@ describe("a rotation policy over a fleet, end to end", () => {
             const marked = fleet.filter((s) => before.get(s.name)?.policyTag !== undefined).map((s) => s.name).sort();
             assert.equal(turnedOn.length, 120, "119 plain secrets and the new one");
             assert.equal(marked.length, 120 + 12 + unmarked.length, "and those it reconfigured (10 strict, one made stricter, one made longer, the contested one, those it took back)");
-            assert.deepEqual(mutatedSecrets(fleet), { CancelRotateSecret: turnedOn, UntagResource: marked });
+            assert.deepEqual(mutatedSecrets(fleet), { CancelRotateSecret: turnedOn, UntagResource: [...marked, ...declaredNames, handedOver.name].sort() }, "and its standby tags released");
             live = await liveOf(fleet);
             for (const s of fleet) {
                 const l = live.get(s.name)!;

@@ -295,6 +295,9 @@ describe("the plan of a governed secret is planReconcile's, with the policy's ma
         // Out of line with the new policy: reconfigured as an update, never rotated now.
         const longer = planGoverned(spec({ rotateImmediately: true }), rotating("app/on", 90, { tags: after.tags }), false);
         assert.equal(rotate(longer).rotateImmediately, false, "a hand-over is not a first turn-on");
+        // Another policy of the stack stands by already: the first to stand by keeps it (no tag ping-pong).
+        const third = planPolicy(spec(), [rotating("app/on", 30, { tags: { ...marks, [POLICY_STANDBY_TAG_KEY]: "organization/proj/prod/other" } })]);
+        assert.deepEqual([third.standingBy, third.work], [["app/on"], []]);
         // Another stack's policy: no standby (takeOver's business).
         const foreign = planPolicy(spec(), [rotating("app/on", 30, { tags: { [POLICY_TAG_KEY]: "organization/proj/staging/fleet" } })]);
         assert.deepEqual([foreign.standingBy, foreign.work], [[], []]);

@@ -26,6 +26,7 @@ import {
     POLICY_PROPERTIES,
     SecretWork,
     standsByFor,
+    planLetGo,
     RELEASE_FILTERS,
     RotationPolicyInputs,
     secretsToConfirm,
@@ -298,7 +299,7 @@ async function execute(spec: PolicySpec, work: readonly SecretWork[], observed: 
                 if (!seen.found) return { steps: [], blocked: { reason: `secret ${item.name} no longer exists` }, notes: [] };
                 return item.kind === "governed"
                     ? planGoverned(spec, seen.secret, previouslyGoverned.has(item.name), cancelledVersionId)
-                    : planRelease(spec, seen.secret, cancelledVersionId);
+                    : (planLetGo(spec, seen.secret, item.standsBy === true, cancelledVersionId) ?? { arn: seen.secret.arn, steps: [], notes: [] });
             };
             try {
                 await apply(gateway, planFor, { found: true, secret: byName.get(item.name)! }, say, /* observeAfter */ false);

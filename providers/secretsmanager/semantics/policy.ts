@@ -455,6 +455,23 @@ const standbyStep = (identity: string): PlannedStep => ({
     call: { api: "TagResource", tags: [{ key: POLICY_STANDBY_TAG_KEY, value: policyTagValue(identity) }] },
     why: "stand by for the secret, which a declaration or another policy of this stack holds: when it lets go, it hands the secret to this policy instead of turning its rotation off",
 });
+/**
+ * The plan for a selected secret this policy does not govern: its marks released (planRelease),
+ * and, when it stands by for the secret (`standsBy`), the standby tag set once (within AWS's tag
+ * quota). Undefined when there is nothing of this policy's on the secret and nothing to stand by for.
+ * planPolicy and the executor's re-plans (after a CancelRotateSecret) both use it.
+ */
+export function planLetGo(spec: PolicySpec, secret: ObservedSecret, standsBy: boolean, cancelledVersionId?: string): Plan | undefined {
+    const ownStandby = standsByFor(spec, secret);
+    const release = markedBy(spec, secret) || (ownStandby && !standsBy) ? planRelease(spec, secret, cancelledVersionId, standsBy) : undefined;
+    // One policy stands by for a secret: the first to do so keeps it (two would overwrite each other's tag at every up).
+    const anothersStandby = secret.tags?.[POLICY_STANDBY_TAG_KEY] !== undefined && !ownStandby;
+    const startsStandby = standsBy && !ownStandby && !anothersStandby && !release?.blocked && tagQuotaProblem(secret, [POLICY_STANDBY_TAG_KEY], "the standby tag") === undefined;
+    if (!startsStandby) return release;
+    const base = release ?? { arn: secret.arn, steps: [], notes: [] };
+    return { ...base, steps: [...base.steps, standbyStep(spec.identity)] };
+}
+
 /** Whether this policy stands by for the secret (its standby tag). */
 export const standsByFor = (spec: Pick<PolicySpec, "identity">, secret: ObservedSecret) => carries(secret, POLICY_STANDBY_TAG_KEY, spec.identity);
 const isMark = (step: PlannedStep) => step.call.api === "TagResource" && step.call.tags.every((tag) => POLICY_TAG_KEYS.includes(tag.key));
@@ -549,6 +566,8 @@ export interface SecretWork {
     kind: "governed" | "release";
     /** Governed now and not at the last update. */
     newlyGoverned: boolean;
+    /** release: this policy stands by for the secret (planLetGo). */
+    standsBy?: boolean;
     plan: Plan;
 }
 
@@ -611,21 +630,17 @@ export function planPolicy(spec: PolicySpec, secrets: ObservedSecret[], previous
         const standsBy = standing.kind === "passed-over" && standing.standsBy === true;
         if (standsBy) standingByNames.push(secret.name);
         const ownStandby = standsByFor(spec, secret);
-        let release = markedBy(spec, secret) || (ownStandby && !standsBy) ? planRelease(spec, secret, undefined, standsBy) : undefined;
+        const release = markedBy(spec, secret) || (ownStandby && !standsBy) ? planRelease(spec, secret, undefined, standsBy) : undefined;
         const releases = release !== undefined && (release.steps.length > 0 || release.blocked !== undefined);
-        // Standing by for a secret its stack's declaration or policy holds: the standby tag, once.
-        const startsStandby = standsBy && !ownStandby && !release?.blocked && tagQuotaProblem(secret, [POLICY_STANDBY_TAG_KEY], "the standby tag") === undefined;
-        if (startsStandby) {
-            const base = release ?? { arn: secret.arn, steps: [], notes: [] };
-            release = { ...base, steps: [...base.steps, standbyStep(spec.identity)] };
-        }
+        const letGo = planLetGo(spec, secret, standsBy);
+        const startsStandby = letGo !== undefined && letGo.steps.some((s) => s.call.api === "TagResource" && s.call.tags.some((t) => t.key === POLICY_STANDBY_TAG_KEY));
         const acts = releases || startsStandby;
-        if (release && acts) work.push({ name: secret.name, arn: secret.arn, kind: "release", newlyGoverned: false, plan: release });
+        if (letGo && acts) work.push({ name: secret.name, arn: secret.arn, kind: "release", newlyGoverned: false, standsBy, plan: letGo });
         if (before.has(secret.name) || releases) {
             const why = standing.kind === "passed-over" ? standing.why : "no longer selected";
-            drift[secret.name] = clip(`no longer governed (${why})${acts ? `: ${planSummary(release!)}` : ""}`);
+            drift[secret.name] = clip(`no longer governed (${why})${acts ? `: ${planSummary(letGo!)}` : ""}`);
         } else if (startsStandby && previouslyGoverned !== undefined) {
-            drift[secret.name] = clip(`stands by (${standing.kind === "passed-over" ? standing.why : ""}): ${planSummary(release!)}`);
+            drift[secret.name] = clip(`stands by (${standing.kind === "passed-over" ? standing.why : ""}): ${planSummary(letGo!)}`);
         }
     }
     for (const name of before) if (!seen.has(name)) drift[name] = "no longer governed (no longer exists, or no longer listed)";
