@@ -25,7 +25,7 @@ import { describeCall, Plan, planDelete, planReconcile } from "../../providers/s
 import {
     desiredFor,
     listingFilters,
-    markedBy,
+    heldBy,
     needsPendingAge,
     outOfLine,
     policyDeclarationOf,
@@ -37,7 +37,6 @@ import {
     planRelease,
     RELEASE_FILTERS,
     secretsToConfirm,
-    standsByFor,
     validatePolicyInputs,
 } from "../../providers/secretsmanager/semantics/policy";
 import {
@@ -332,7 +331,7 @@ async function reviewPolicy(
         const planOf = (observed: ObservedSecret[]) => planPolicy(spec, observed, fresh ? undefined : recordedGoverned, recordedIdentity);
         const toDescribe =
             resource.step === "delete"
-                ? new Set([...listedAsInUp.filter((s) => markedBy(spec, s) || standsByFor(spec, s)).map((s) => s.name), ...recordedNames, ...(Array.isArray(recorded?.standingBy) ? (recorded.standingBy as string[]) : [])])
+                ? new Set([...listedAsInUp.filter((s) => heldBy(spec, s)).map((s) => s.name), ...recordedNames, ...(Array.isArray(recorded?.standingBy) ? (recorded.standingBy as string[]) : [])])
                 : secretsToConfirm(planOf(listedAsInUp), listed, recordedNames);
         const secrets = (await confirm({ connection, region: listedRegion }, listed, toDescribe)).secrets.map(asInUp);
         const byName = new Map(secrets.map((secret) => [secret.name, secret]));
@@ -357,7 +356,7 @@ async function reviewPolicy(
         };
         const out: SecretReview[] = [];
         if (resource.step === "delete") {
-            for (const secret of secrets.filter((s) => markedBy(spec, s) || standsByFor(spec, s))) {
+            for (const secret of secrets.filter((s) => heldBy(spec, s))) {
                 out.push(entry(secret, secret.name, planRelease(spec, secret), [], null, []));
             }
             return { summary: { ...summary, account, region: listedRegion, mode: spec.mode, secretsListed: listed.length }, secrets: out, governedArns: [] };

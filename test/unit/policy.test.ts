@@ -297,7 +297,7 @@ describe("the plan of a governed secret is planReconcile's, with the policy's ma
         assert.equal(rotate(longer).rotateImmediately, false, "a hand-over is not a first turn-on");
         // Another policy of the stack stands by already: the first to stand by keeps it (no tag ping-pong).
         const third = planPolicy(spec(), [rotating("app/on", 30, { tags: { ...marks, [POLICY_STANDBY_TAG_KEY]: "organization/proj/prod/other" } })]);
-        assert.deepEqual([third.standingBy, third.work], [["app/on"], []]);
+        assert.deepEqual([third.standingBy, third.work], [[], []], "not recorded as standing by: the other policy does");
         // Another stack's policy: no standby (takeOver's business).
         const foreign = planPolicy(spec(), [rotating("app/on", 30, { tags: { [POLICY_TAG_KEY]: "organization/proj/staging/fleet" } })]);
         assert.deepEqual([foreign.standingBy, foreign.work], [[], []]);

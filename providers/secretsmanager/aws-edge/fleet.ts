@@ -51,7 +51,6 @@ export async function inPool<T>(place: { connection: AwsConnection; region: stri
 export interface Confirmed {
     secrets: ObservedSecret[];
     calls: string[];
-    described: number;
 }
 
 /**
@@ -75,5 +74,5 @@ export async function confirm(place: { connection: AwsConnection; region: string
     });
     const secrets = listed.flatMap((secret) => (fresh.has(secret.name) ? (fresh.get(secret.name) ? [fresh.get(secret.name)!] : []) : [secret]));
     for (const name of names) if (!byName.has(name) && fresh.get(name)) secrets.push(fresh.get(name)!);
-    return { secrets, calls, described: names.length };
+    return { secrets, calls };
 }

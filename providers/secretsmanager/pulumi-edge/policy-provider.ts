@@ -13,7 +13,7 @@ import { linesAbout, rememberUrn, Say, URN_INPUT, urnKnown } from "./engine-log"
 import { AwsSetting, InputFailure, Observation, ObservedSecret, UNKNOWN } from "../semantics/model";
 import {
     listingFilters,
-    markedBy,
+    heldBy,
     needsPendingAge,
     passedOverCounts,
     PassedOverReason,
@@ -25,7 +25,6 @@ import {
     policyDeclarationOf,
     POLICY_PROPERTIES,
     SecretWork,
-    standsByFor,
     planLetGo,
     RELEASE_FILTERS,
     RotationPolicyInputs,
@@ -403,7 +402,7 @@ export async function remove(_id: string, props: RotationPolicyOutputs): Promise
     const listing = await list(spec, place, RELEASE_FILTERS);
     // The listing may not show marks set minutes ago (see confirm): every secret it shows marked,
     // and every secret the state records as governed, is described, and released by what that says.
-    const held = (secret: ObservedSecret) => markedBy(spec, secret) || standsByFor(spec, secret);
+    const held = (secret: ObservedSecret) => heldBy(spec, secret);
     const listedMarks = listing.secrets.filter(held);
     const confirmed = await confirm(place, listedMarks, new Set([...listedMarks.map((s) => s.name), ...(props.governed ?? []), ...(props.standingBy ?? [])]));
     const marked = confirmed.secrets.filter(held);

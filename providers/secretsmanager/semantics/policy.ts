@@ -325,7 +325,7 @@ export interface HandOverContext {
     previousIdentity?: string;
 }
 
-function handedOver(_identity: string, mark: string, context: HandOverContext): boolean {
+function handedOver(mark: string, context: HandOverContext): boolean {
     return context.previousIdentity !== undefined && mark === policyTagValue(context.previousIdentity);
 }
 
@@ -354,7 +354,7 @@ export function standingOf(spec: Pick<PolicySpec, "selector" | "exclude" | "iden
     }
     const own = policyTagValue(spec.identity);
     const other = POLICY_TAG_KEYS.map((key) => secret.tags?.[key]).find((value) => value !== undefined && value !== own);
-    if (other !== undefined && !handedOver(spec.identity, other, context)) {
+    if (other !== undefined && !handedOver(other, context)) {
         return { kind: "passed-over", reason: "otherPolicy", why: `governed by the policy ${other}, which acted on it first`, ...(sameStack(spec.identity, other) ? { standsBy: true } : {}) };
     }
     const overQuota = carries(secret, POLICY_TAG_KEY, spec.identity) ? undefined : tagQuotaProblem(secret, [POLICY_TAG_KEY], `this policy's mark ${POLICY_TAG_KEY}`);
@@ -472,6 +472,11 @@ export function planLetGo(spec: PolicySpec, secret: ObservedSecret, standsBy: bo
     return { ...base, steps: [...base.steps, standbyStep(spec.identity)] };
 }
 
+/** Whether the secret carries any tag of this policy's (a mark or its standby tag): what its destroy releases. */
+export const heldBy = (spec: Pick<PolicySpec, "identity">, secret: ObservedSecret) => markedBy(spec, secret) || standsByFor(spec, secret);
+
+const isStandbyStep = (step: PlannedStep) => step.call.api === "TagResource" && step.call.tags.some((t) => t.key === POLICY_STANDBY_TAG_KEY);
+
 /** Whether this policy stands by for the secret (its standby tag). */
 export const standsByFor = (spec: Pick<PolicySpec, "identity">, secret: ObservedSecret) => carries(secret, POLICY_STANDBY_TAG_KEY, spec.identity);
 const isMark = (step: PlannedStep) => step.call.api === "TagResource" && step.call.tags.every((tag) => POLICY_TAG_KEYS.includes(tag.key));
@@ -584,7 +589,7 @@ export interface PolicyPlan {
      * a successful update; without a last update (create), empty.
      */
     drift: Record<string, string>;
-    /** The names of the selected secrets a declaration or another policy of this stack holds, for which this policy stands by. */
+    /** The names of the selected secrets a declaration or another policy of this stack holds, for which this policy stands by (or starts to). */
     standingBy: string[];
 }
 
@@ -628,12 +633,10 @@ export function planPolicy(spec: PolicySpec, secrets: ObservedSecret[], previous
         }
         if (standing.kind === "passed-over") passedOver[standing.reason].push(secret.name);
         const standsBy = standing.kind === "passed-over" && standing.standsBy === true;
-        if (standsBy) standingByNames.push(secret.name);
-        const ownStandby = standsByFor(spec, secret);
-        const release = markedBy(spec, secret) || (ownStandby && !standsBy) ? planRelease(spec, secret, undefined, standsBy) : undefined;
-        const releases = release !== undefined && (release.steps.length > 0 || release.blocked !== undefined);
         const letGo = planLetGo(spec, secret, standsBy);
-        const startsStandby = letGo !== undefined && letGo.steps.some((s) => s.call.api === "TagResource" && s.call.tags.some((t) => t.key === POLICY_STANDBY_TAG_KEY));
+        const startsStandby = letGo !== undefined && letGo.steps.some(isStandbyStep);
+        const releases = letGo !== undefined && (letGo.blocked !== undefined || letGo.steps.some((s) => !isStandbyStep(s)));
+        if (standsBy && (startsStandby || standsByFor(spec, secret))) standingByNames.push(secret.name);
         const acts = releases || startsStandby;
         if (letGo && acts) work.push({ name: secret.name, arn: secret.arn, kind: "release", newlyGoverned: false, standsBy, plan: letGo });
         if (before.has(secret.name) || releases) {

@@ -150,7 +150,7 @@ export class AwsFront {
      * the present. Until catchUpListings() (or reset()).
      */
     lagListings(): void {
-        this.listingView = { since: new Date(), before: new Map() };
+        this.listingView = { before: new Map() };
     }
 
     /** ListSecrets sees the present again. */

@@ -19,7 +19,6 @@ import { Call, FrontContext, Json, Reply } from "./types";
 
 /** The view a lagging listing answers from: each secret changed since it began, as it was then (null: created since). */
 export interface ListingView {
-    readonly since: Date;
     readonly before: Map<string, Json | null>;
 }
 
