@@ -43,6 +43,15 @@ export interface SecretRotationPolicyArgs {
      * one's; a stricter schedule and the secret's own Lambda are left alone.
      */
     mode?: pulumi.Input<PolicyMode>;
+    /**
+     * Reclaim what a gone stack left behind: owner identities (or a stack's
+     * `<organization or namespace>/<project>/<stack>`) whose owner tags and policy marks this policy
+     * takes over on the secrets it selects, as `pulumi-secret-rotation review` lists them under
+     * orphans. A taken-over secret is re-marked (and reconfigured only where it differs), never
+     * rotated because of the take-over. Default: none — a secret another stack's declaration owns or
+     * another policy marked is passed over. docs/ownership-and-reclaiming.md.
+     */
+    takeOverFrom?: pulumi.Input<pulumi.Input<string>[]>;
     /** The rotation Lambda (needed to turn rotation on for a secret that has none). */
     rotationLambdaArn?: pulumi.Input<string>;
     /** The schedule every governed secret gets; in mode minimum, the longest interval allowed. */

@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { assessHealth, DEFAULT_THRESHOLDS, FindingCode, healthFactsFromOutputs, RecordedRotationState } from "../providers/secretsmanager/semantics/health";
 import type { DeletionPolicy, PendingPolicy } from "../providers/secretsmanager/semantics/model";
 import { URN_INPUT } from "../providers/secretsmanager/pulumi-edge/engine-log";
-import { ownerIdentity } from "../providers/secretsmanager/semantics/ownership";
+import { OWNER_NAMESPACE_KEY, ownerIdentity, ownerNamespaceProblem, SELF_MANAGED_ORGANIZATION } from "../providers/secretsmanager/semantics/ownership";
 import { HEALTHY } from "../providers/secretsmanager/semantics/plan";
 import { stripUndefined } from "../providers/secretsmanager/semantics/state";
 import rotationStateProvider = require("../providers/secretsmanager/pulumi-edge/shim");
@@ -152,16 +152,47 @@ export class SecretRotationState extends pulumi.dynamic.Resource {
 
 /**
  * This declaration's identity, the value of the owner tag it writes (ownership.ts): the program's
- * organization, project and stack, and the resource's name behind its parents' types, as in its
- * URN — so a rename or a move into a component (without an alias) is another declaration, which
- * takes the secret over, and the old one's delete leaves rotation on. It is an input (a dynamic
- * provider is told no URN), stored in state, and never diffed.
+ * organization (or the owner namespace, when the stack declares `secret-rotation:ownerNamespace`),
+ * project and stack, and the resource's name behind its parents' types, as in its URN — so a
+ * rename or a move into a component (without an alias) is another declaration, which takes the
+ * secret over, and the old one's delete leaves rotation on. It is an input (a dynamic provider is
+ * told no URN), stored in state; a change of it alone (a renamed stack or project, a new
+ * namespace) is an update that re-tags (the providers' diff).
  */
 export function ownerOf(name: string, opts: pulumi.CustomResourceOptions | undefined): pulumi.Output<string> {
-    const base = { organization: organization(), project: pulumi.getProject(), stack: pulumi.getStack(), name };
+    const base = { organization: identityRoot(), project: pulumi.getProject(), stack: pulumi.getStack(), name };
     const parent = opts?.parent;
     if (!parent) return pulumi.output(ownerIdentity(base));
     return parent.urn.apply((parentUrn) => ownerIdentity({ ...base, parentUrn }));
+}
+
+/** Said once per program run (one stack), not once per resource. */
+let sharedIdentityWarned = false;
+
+/**
+ * The first segment of every identity: `secret-rotation:ownerNamespace` when the stack (or the
+ * project) declares it — checked here, before any resource is registered — else the organization.
+ * On a self-managed backend (organization "organization") without a namespace, one warning: two
+ * repos on two such backends with the same project and stack names share every identity.
+ */
+function identityRoot(): string {
+    const [namespaceName, key] = OWNER_NAMESPACE_KEY.split(":") as [string, string];
+    const namespace = new pulumi.Config(namespaceName).get(key);
+    if (namespace !== undefined) {
+        const problem = ownerNamespaceProblem(namespace);
+        if (problem) throw new Error(`${OWNER_NAMESPACE_KEY}: ${problem}`);
+        return namespace;
+    }
+    const org = organization();
+    if (org === SELF_MANAGED_ORGANIZATION && !sharedIdentityWarned) {
+        sharedIdentityWarned = true;
+        void pulumi.log.warn(
+            `this stack's backend is self-managed (organization "${org}"), so its owner identities are ${org}/${pulumi.getProject()}/${pulumi.getStack()}/<resource>: ` +
+                `another repository on another self-managed backend with the same project and stack names would share them, and each would take the other's secrets as its own. ` +
+                `Set a namespace of your own: pulumi config set ${OWNER_NAMESPACE_KEY} <team-or-repo> (docs/ownership-and-reclaiming.md); the next up re-tags, with no rotation`,
+        );
+    }
+    return org;
 }
 
 /** The organization the stack belongs to; the engine always passes one (a file backend's is "organization"). */
@@ -170,7 +201,7 @@ function organization(): string {
         return pulumi.getOrganization();
     } catch {
         // Only in unit-test mocks without an organization: the file backend's name for it.
-        return "organization";
+        return SELF_MANAGED_ORGANIZATION;
     }
 }
 

@@ -4,7 +4,7 @@ import Table from "cli-table3";
 
 import { describeSchedule, scheduleFromInput } from "../../providers/secretsmanager/semantics/schedule";
 import type { ScheduleInput } from "../../providers/secretsmanager/semantics/model";
-import { InventoryEntry, LabelEntry, LiveState, PolicyReview, ReviewReport, RotationConfig, SecretReview } from "./report";
+import { InventoryEntry, LabelEntry, LiveState, PolicyReview, ReviewReport, RotationConfig, SecretReview, StackReview } from "./report";
 
 export type ReportFormat = "table" | "markdown" | "json";
 export const REPORT_FORMATS: readonly ReportFormat[] = ["table", "markdown", "json"];
@@ -13,7 +13,19 @@ export const REPORT_FORMATS: readonly ReportFormat[] = ["table", "markdown", "js
 export function isAllClean(report: ReviewReport): boolean {
     const s = report.summary;
     const inventoryFindings = report.inventory?.undeclared.some((u) => u.findings.length > 0) ?? false;
-    return s.plannedCalls === 0 && s.drifted === 0 && s.findings === 0 && s.errors === 0 && !inventoryFindings;
+    const orphans = report.stacks.some((stack) => (stack.orphans?.orphaned.length ?? 0) > 0);
+    return s.plannedCalls === 0 && s.drifted === 0 && s.findings === 0 && s.errors === 0 && !inventoryFindings && !orphans;
+}
+
+/** The stack's orphaned tags (with --all), each with how to reclaim it, and the tags naming stacks not reviewed. */
+function orphanLines(stack: StackReview): string[] {
+    const o = stack.orphans;
+    if (!o) return [];
+    const lines = o.orphaned.map((e) => `orphan: secret ${e.name}: ${e.tag}=${e.identity} names this stack but none of its resources; to reclaim: ${e.reclaim}`);
+    for (const other of o.otherStacks) {
+        lines.push(`${other.secrets} secret(s) carry tags naming the stack ${other.stack}, which was not reviewed: whether it still holds them cannot be judged from here (review that stack, or reclaim with takeOverFrom once it is gone)`);
+    }
+    return lines;
 }
 
 export function render(report: ReviewReport, format: ReportFormat): string {
@@ -88,7 +100,7 @@ function table(report: ReviewReport): string {
         for (const r of stack.secrets) {
             t.push([r.policy ? `policy ${r.resource}\n${r.secretId}` : `${r.resource}\n${r.secretId}`, r.step, config(r.declared, true), config(r.live, false), labels(r.labels), calls(r).join("\n") || "none", drift(r).join("\n") || "none", findings(r.findings).join("\n") || "none"]);
         }
-        out.push(`stack ${stack.stack}`, t.toString(), ...(stack.policies ?? []).map(policyLine));
+        out.push(`stack ${stack.stack}`, t.toString(), ...(stack.policies ?? []).map(policyLine), ...orphanLines(stack));
     }
     if (report.inventory) out.push(...inventoryTable(report.inventory.undeclared, report.inventory.region));
     out.push(summaryLine(report));
@@ -115,7 +127,7 @@ function markdown(report: ReviewReport): string {
                 `| ${cell(`\`${r.resource}\``)} | ${r.step} | ${cell(config(r.declared, true))} | ${cell(config(r.live, false))} | ${cell(labels(r.labels))} | ${cell(drift(r).join("\n") || "none")} | ${cell(findings(r.findings).join("\n") || "none")} |`,
             );
         }
-        out.push("", ...(stack.policies ?? []).map((p) => `- ${policyLine(p)}`), "");
+        out.push("", ...[...(stack.policies ?? []).map(policyLine), ...orphanLines(stack)].map((line) => `- ${line}`), "");
         for (const r of stack.secrets) {
             const lines = calls(r);
             out.push(`<details${lines.length > 0 && r.plan.calls.length > 0 ? " open" : ""}><summary><code>${r.resource}</code>: ${r.plan.calls.length} call(s) <code>pulumi up</code> will make</summary>`, "");

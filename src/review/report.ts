@@ -105,6 +105,28 @@ export interface StackReview {
     secrets: SecretReview[];
     /** The stack's rotation policies (optional, added in v1). */
     policies?: PolicyReview[];
+    /** With --all: our tags on the listed secrets that name this stack but none of its resources (optional, added in v1). */
+    orphans?: OrphanReview;
+}
+
+/** One of our tags (owner, policy mark, standby) naming an identity of the reviewed stack that none of its resources holds. */
+export interface OrphanEntry {
+    arn: string;
+    name: string;
+    /** The tag key: pulumi-secret-rotation:owner, :policy, :policy-turned-on or :policy-standby. */
+    tag: string;
+    /** The tag's value: the identity it names. */
+    identity: string;
+    /** How to reclaim the secret. */
+    reclaim: string;
+}
+
+export interface OrphanReview {
+    /** The stack's identities start with this (`<organization or owner namespace>/<project>/<stack>`). */
+    identityPrefix: string;
+    orphaned: OrphanEntry[];
+    /** Tags naming stacks that were not reviewed, per stack: whether those still hold them cannot be judged from here. */
+    otherStacks: { stack: string; secrets: number }[];
 }
 
 export interface InventoryEntry {

@@ -20,7 +20,7 @@ import {
     QUARANTINE_LABEL_PREFIX,
     SUPERSEDED_LABEL_PREFIX,
 } from "../../providers/secretsmanager/semantics/model";
-import { ownerTagSetBy } from "../../providers/secretsmanager/semantics/ownership";
+import { ownerTagSetBy, stackOf } from "../../providers/secretsmanager/semantics/ownership";
 import { describeCall, Plan, planDelete, planReconcile } from "../../providers/secretsmanager/semantics/plan";
 import {
     desiredFor,
@@ -61,6 +61,7 @@ import {
     SecretReview,
     StackReview,
 } from "./report";
+import { orphansOf } from "./orphans";
 import { StackResource, StackSnapshot } from "./stack";
 
 export interface ReviewOptions {
@@ -149,6 +150,9 @@ export async function review(snapshots: StackSnapshot[], options: ReviewOptions)
                     rotationExpected: true,
                 }),
             }));
+        // Our tags on those secrets that name a reviewed stack but none of its resources.
+        const prefixes = snapshots.map(identityPrefixOf);
+        for (const [index, snapshot] of snapshots.entries()) stacks[index]!.orphans = orphansOf(prefixes[index]!, identitiesOf(snapshot), listed, prefixes);
         inventory = {
             region: listings[0]?.region ?? region ?? "",
             secretsListed: listed.length,
@@ -180,6 +184,22 @@ export async function review(snapshots: StackSnapshot[], options: ReviewOptions)
         summary,
         exitCode: exitCodeFor(summary),
     };
+}
+
+/** Every identity the stack's resources hold: declared now (the preview's inputs) or recorded (outputs, the last declared owner). */
+function identitiesOf(snapshot: StackSnapshot): Set<string> {
+    const identities = new Set<string>();
+    for (const resource of [...snapshot.resources, ...(snapshot.policies ?? [])]) {
+        const outputs = resource.recorded?.outputs as { __owner?: unknown; declared?: { owner?: unknown } } | undefined;
+        for (const value of [resource.inputs?.__owner, outputs?.__owner, outputs?.declared?.owner]) if (typeof value === "string") identities.add(value);
+    }
+    return identities;
+}
+
+/** The stack's identity prefix: its resources' (as the program computed them), else as the stack's configuration and name say. */
+function identityPrefixOf(snapshot: StackSnapshot): string {
+    const declared = [...snapshot.resources, ...(snapshot.policies ?? [])].map((r) => r.inputs?.__owner).find((v): v is string => typeof v === "string");
+    return declared !== undefined ? stackOf(declared) : snapshot.identityPrefix;
 }
 
 /** Per stack and secret ARN: the owner tag a create or update of that stack's `up` writes, and who writes it. */

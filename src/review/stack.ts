@@ -6,6 +6,7 @@
 import { EngineEvent, LocalWorkspace, OpType } from "@pulumi/pulumi/automation";
 
 import { StackAws, stackAwsConfig } from "../../providers/secretsmanager/semantics/aws-settings";
+import { OWNER_NAMESPACE_KEY, SELF_MANAGED_ORGANIZATION } from "../../providers/secretsmanager/semantics/ownership";
 import type { StepKind } from "./report";
 
 export const ROTATION_STATE_TYPE = "pulumi-nodejs:dynamic/secretsmanager:RotationState";
@@ -32,6 +33,13 @@ export interface StackSnapshot {
     resources: StackResource[];
     /** The stack's rotation policies (SecretRotationPolicy), read the same way. */
     policies?: StackResource[];
+    /**
+     * `<organization or owner namespace>/<project>/<stack>`, the start of the stack's identities as
+     * the configuration and the stack's name tell it (for a stack that declares nothing; otherwise
+     * its resources' identities say it). The organization: the stack name's when it is fully
+     * qualified (org/project/stack), else "organization" (every self-managed backend's).
+     */
+    identityPrefix: string;
 }
 
 const STEP_OF: Partial<Record<OpType, StepKind>> = {
@@ -100,7 +108,13 @@ export async function readStack(stackName: string, workDir: string, options: { f
     const config = await stack.getAllConfig();
     const aws = stackAwsConfig(Object.fromEntries(Object.entries(config).map(([key, entry]) => [key, entry.value])));
     if (aws.failures.length > 0) throw new Error(`stack ${stackName}: the AWS configuration is invalid: ${aws.failures.map((f) => `${f.property} ${f.reason}`).join("; ")}`);
-    return { stack: stackName, region: aws.setting.region, aws, resources, ...(policies.length > 0 ? { policies } : {}) };
+    const [namespaceName, namespaceKey] = OWNER_NAMESPACE_KEY.split(":") as [string, string];
+    const namespace = config[`${namespaceName}:${namespaceKey}`]?.value;
+    const qualified = stackName.split("/");
+    const project = qualified.length === 3 ? qualified[1]! : (await stack.workspace.projectSettings()).name;
+    const organization = qualified.length === 3 ? qualified[0]! : SELF_MANAGED_ORGANIZATION;
+    const identityPrefix = `${namespace ?? organization}/${project}/${qualified[qualified.length - 1]}`;
+    return { stack: stackName, region: aws.setting.region, aws, resources, ...(policies.length > 0 ? { policies } : {}), identityPrefix };
 }
 
 /** The serialized provider rides along in every resource's inputs: not a declaration. */

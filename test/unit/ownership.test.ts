@@ -9,6 +9,7 @@ import {
     deleteOwnership,
     OWNER_TAG_KEY,
     ownerIdentity,
+    ownerNamespaceProblem,
     ownerTagValue,
     reconcileOwnership,
     stackOf,
@@ -273,5 +274,27 @@ describe("inputs: takeOver and the owner identity", () => {
         assert.equal(result.failures.length, 1);
         assert.equal(result.failures[0]!.property, "__owner");
         assert.match(result.failures[0]!.reason, /is set by SecretRotationState to <organization>\/<project>\/<stack>\/<resource path>/);
+    });
+});
+
+describe("the owner namespace (secret-rotation:ownerNamespace, issue 21 item 9)", () => {
+    test("one identity segment: letters, digits and + - = . _ : @, 1-64 characters, no '/', no space, not aws:", () => {
+        for (const good of ["team-a", "acme.payments", "repo@github:acme", "Ä1"]) assert.equal(ownerNamespaceProblem(good), undefined, good);
+        for (const bad of ["", "a/b", "team a", "aws:x", "AWS:x", "x".repeat(65), 7, undefined]) {
+            assert.match(ownerNamespaceProblem(bad) ?? "", /must be 1-64 characters of letters, digits and \+ - = \. _ : @ \(no "\/" or space, not starting with "aws:"\).*\(got /, String(bad));
+        }
+        assert.equal(ownerNamespaceProblem("x".repeat(64)), undefined);
+    });
+
+    test("it replaces the organization: two self-managed backends with the same project and stack differ only by it", () => {
+        const a = ownerIdentity({ organization: "team-a", project: "proj", stack: "prod", name: "db" });
+        const b = ownerIdentity({ organization: "team-b", project: "proj", stack: "prod", name: "db" });
+        assert.notEqual(ownerTagValue(a), ownerTagValue(b));
+        // The second one's create is refused, naming the first.
+        const refused = reconcileOwnership(observedSecret({ ownerTag: ownerTagValue(a) }), { owner: b }, { operation: "create" });
+        assert.match(refused.blocked ?? "", /is owned by team-a\/proj\/prod\/db .*stack team-a\/proj\/prod/);
+        // A namespace set on an existing stack is a previous identity: the update re-tags.
+        const renamed = reconcileOwnership(observedSecret({ ownerTag: "organization/proj/prod/db" }), { owner: a }, { operation: "update", previousOwner: "organization/proj/prod/db" });
+        assert.deepEqual(renamed.steps.map((s) => s.call.api), ["TagResource"]);
     });
 });

@@ -480,3 +480,77 @@ describe("AWS's tag quota (50 per secret) and the policy's marks", () => {
         assert.deepEqual(roomy.notes.filter((n) => /turned-on mark/.test(n)), []);
     });
 });
+
+describe("takeOverFrom: reclaiming what a gone stack left behind (issue 21 item 7)", () => {
+    const GONE = "organization/proj/old-stack";
+    const GONE_POLICY = `${GONE}/fleet`;
+    const GONE_DECLARATION = `${GONE}/app-db`;
+    const OWNER = "pulumi-secret-rotation:owner";
+    const markedByGone = (name: string, overrides: Partial<ObservedSecret> = {}) =>
+        rotating(name, 30, { tags: { [POLICY_TAG_KEY]: GONE_POLICY, [POLICY_TURNED_ON_TAG_KEY]: GONE_POLICY }, ...overrides });
+
+    test("validated: a list of identities or stacks (3+ segments of the tag alphabet); never this policy's own whole stack", () => {
+        assert.match(failureOf({ takeOverFrom: "organization/proj/old" }, "takeOverFrom"), /must be a list of identities/);
+        assert.match(failureOf({ takeOverFrom: [] }, "takeOverFrom"), /must list at least one identity/);
+        assert.match(failureOf({ takeOverFrom: ["organization/proj"] }, "takeOverFrom[0]"), /3 or more non-empty segments/);
+        assert.match(failureOf({ takeOverFrom: ["organization//old"] }, "takeOverFrom[0]"), /3 or more non-empty segments/);
+        assert.match(failureOf({ takeOverFrom: ["organization/proj/old\u0000"] }, "takeOverFrom[0]"), /tag alphabet/);
+        assert.match(failureOf({ takeOverFrom: ["organization/proj/prod"] }, "takeOverFrom[0]"), /names this policy's own stack \(organization\/proj\/prod\).*name the orphaned identity itself/);
+        assert.deepEqual(spec({ takeOverFrom: [GONE, "organization/proj/prod/old-fleet", "ns/proj/s/my:index:Db$db"] }).takeOverFrom, [GONE, "organization/proj/prod/old-fleet", "ns/proj/s/my:index:Db$db"]);
+    });
+
+    test("without it another stack's marks and owner tag are passed over; with it, they are governed", () => {
+        const owned = rotating("app/owned", 30, { ownerTag: GONE_DECLARATION, tags: { [OWNER]: GONE_DECLARATION } });
+        assert.equal(standingOf(spec(), markedByGone("app/a")).kind, "passed-over");
+        assert.equal(standingOf(spec(), owned).kind, "passed-over");
+        const taking = spec({ takeOverFrom: [GONE] });
+        assert.equal(standingOf(taking, markedByGone("app/a")).kind, "governed");
+        assert.equal(standingOf(taking, owned).kind, "governed");
+        // Only what the entries name: a live stack's marks are still passed over.
+        assert.equal(standingOf(spec({ takeOverFrom: ["organization/proj/old"] }), markedByGone("app/a")).kind, "passed-over", "a prefix only matches whole segments");
+        assert.equal(standingOf(taking, markedByGone("app/b", { tags: { [POLICY_TAG_KEY]: "organization/proj/live/fleet" } })).kind, "passed-over");
+    });
+
+    test("a taken-over secret whose rotation is on: re-marked only (turned-on kept), no RotateSecret, even as newly governed with rotateImmediately", () => {
+        const taking = spec({ takeOverFrom: [GONE_POLICY], rotateImmediately: true });
+        const plan = planGoverned(taking, markedByGone("app/a"), /* governedBefore */ false);
+        assert.deepEqual(apis(plan), ["TagResource"]);
+        assert.deepEqual((plan.steps[0]!.call as { tags: { key: string; value: string }[] }).tags, [
+            { key: POLICY_TAG_KEY, value: IDENTITY },
+            { key: POLICY_TURNED_ON_TAG_KEY, value: IDENTITY },
+        ]);
+        assert.match(plan.steps[0]!.why, /takeOverFrom organization\/proj\/old-stack\/fleet: take the secret over from the policy/);
+        // Settings that differ are reconfigured, still without rotating now.
+        const other = planGoverned(taking, markedByGone("app/b", { rotationLambdaArn: OTHER_LAMBDA }), false);
+        assert.deepEqual(apis(other), ["TagResource", "RotateSecret"]);
+        assert.equal(rotate(other).rotateImmediately, false);
+        // Rotation found off is restored, not rotated now.
+        const off = planGoverned(taking, markedByGone("app/c", { rotationEnabled: false }), false);
+        assert.equal(rotate(off).rotateImmediately, false);
+    });
+
+    test("from a declaration: the mark goes on, then the owner tag (and a standby tag of the gone stack) comes off; no turned-on mark, no rotation", () => {
+        const taking = spec({ takeOverFrom: [GONE] });
+        const owned = rotating("app/owned", 30, { ownerTag: GONE_DECLARATION, tags: { [OWNER]: GONE_DECLARATION, [POLICY_STANDBY_TAG_KEY]: `${GONE}/fleet` } });
+        const plan = planGoverned(taking, owned, false);
+        assert.deepEqual(apis(plan), ["TagResource", "UntagResource"]);
+        assert.deepEqual((plan.steps[0]!.call as { tags: { key: string }[] }).tags.map((t) => t.key), [POLICY_TAG_KEY]);
+        assert.deepEqual((plan.steps[1]!.call as { keys: string[] }).keys, [OWNER, POLICY_STANDBY_TAG_KEY]);
+        assert.match(plan.steps[1]!.why, /takeOverFrom organization\/proj\/old-stack: remove the owner tag of the declaration organization\/proj\/old-stack\/app-db/);
+    });
+
+    test("the policy's plan names what it takes over and from whom; the drift of an update says so", () => {
+        const taking = spec({ takeOverFrom: [GONE] });
+        const secrets = [markedByGone("app/a"), rotating("app/owned", 30, { ownerTag: GONE_DECLARATION, tags: { [OWNER]: GONE_DECLARATION } }), secret("app/new")];
+        const plan = planPolicy(taking, secrets, ["app/new"]);
+        assert.deepEqual(plan.takenOver, [
+            { name: "app/a", from: GONE_POLICY },
+            { name: "app/owned", from: GONE_DECLARATION },
+        ]);
+        assert.match(plan.drift["app/a"]!, /^newly governed, taken over from organization\/proj\/old-stack\/fleet \(takeOverFrom\)/);
+        assert.deepEqual(passedOverCounts(plan).otherPolicy + passedOverCounts(plan).ownedByDeclaration, 0);
+        // Without it: every such secret is passed over.
+        const before = planPolicy(spec(), secrets, ["app/new"]);
+        assert.deepEqual([passedOverCounts(before).otherPolicy, passedOverCounts(before).ownedByDeclaration, before.takenOver.length], [1, 1, 0]);
+    });
+});

@@ -97,7 +97,10 @@ export async function diff(
     if (replaces.length > 0) await refuseUnreleasable(news, olds);
     const drift = Object.entries(olds.drift ?? {});
     const failed = Object.entries(olds.failed ?? {});
-    const changed = declaredText(olds) !== declaredText(news);
+    // A new identity alone (stack or project renamed, secret-rotation:ownerNamespace set or changed)
+    // is an update: it re-marks the secrets under the new identity (planPolicy's previousIdentity).
+    const renamed = typeof olds.__owner === "string" && typeof news.__owner === "string" && news.__owner !== UNKNOWN && news.__owner !== olds.__owner;
+    const changed = declaredText(olds) !== declaredText(news) || renamed;
     // What `up` will repair, secret by secret, on the resource (preview --refresh fills the drift).
     // Only once the program has declared the policy (check took its URN): the engine also diffs
     // right after a refresh, before the program runs, and those lines would land on the stack.
@@ -361,7 +364,8 @@ async function reconcile(id: string | undefined, declared: StoredPolicyInputs, p
     await base(
         `governs ${plan.governed.length} secret(s) of ${listed} listed in ${place.account}/${place.region}; ` +
             `passed over: ${Object.entries(passed).filter(([, n]) => n > 0).map(([why, n]) => `${n} ${why}`).join(", ") || "none"}; ` +
-            `${execution.calls.length} call(s) on ${plan.work.length} secret(s)`,
+            `${execution.calls.length} call(s) on ${plan.work.length} secret(s)` +
+            (plan.takenOver.length > 0 ? `; took over ${plan.takenOver.length} (takeOverFrom): ${[...new Set(plan.takenOver.map((t) => t.from))].slice(0, 10).join(", ")}` : ""),
     );
     const resourceId = id ?? spec.identity;
     const outs = outputsOf(declared, place, plan, listed, calls, governed, {}, execution.failed);

@@ -90,7 +90,13 @@ export async function diff(
     const say = linesAbout(news.secretId);
     const replaces = otherSecret || (await regionMoved(news.secretId, news.aws, olds, say)) || (await accountMoved(news.secretId, news.aws, olds, say)) ? ["secretId"] : [];
     const changed = changedProperties(olds, news);
-    return { changes: replaces.length > 0 || changed.length > 0, replaces, deleteBeforeReplace: false };
+    // A new identity alone (stack or project renamed, secret-rotation:ownerNamespace set or
+    // changed) is an update: it re-tags the secret from the recorded identity (ownership.ts), with
+    // no other call. Without it the tag would keep naming an identity nothing declares any more.
+    const recordedOwner = olds.declared?.owner;
+    const renamed = recordedOwner !== undefined && typeof news.__owner === "string" && news.__owner !== UNKNOWN && news.__owner !== recordedOwner;
+    if (renamed && replaces.length === 0) await say(`this declaration's identity is now ${news.__owner} (was ${recordedOwner}): up re-tags the secret, with no other call`);
+    return { changes: replaces.length > 0 || changed.length > 0 || renamed, replaces, deleteBeforeReplace: false };
 }
 
 /**

@@ -102,6 +102,36 @@ export function ownerTagValue(identity: string): string {
     return `${[...readable].slice(0, room).join("")}${HASH_MARK}${hash}`;
 }
 
+/**
+ * The owner namespace (config `secret-rotation:ownerNamespace`): when set, it replaces the
+ * organization segment of every identity, declarations' and policies' alike. Self-managed
+ * backends (file, S3, GCS, Azure Blob) all call their organization "organization", so two repos on
+ * two such backends with the same project and stack names would otherwise produce the same
+ * identities and take each other's secrets. One segment of an identity: the tag alphabet without
+ * "/" and spaces, not starting with "aws:", at most OWNER_NAMESPACE_MAX_LENGTH characters.
+ */
+export const OWNER_NAMESPACE_KEY = "secret-rotation:ownerNamespace";
+export const OWNER_NAMESPACE_MAX_LENGTH = 64;
+/** The organization every self-managed backend reports (pulumi.getOrganization()). */
+export const SELF_MANAGED_ORGANIZATION = "organization";
+const NAMESPACE_CHARACTERS = /^[\p{L}\p{N}+\-=._:@]+$/u;
+
+/** Why a declared owner namespace is refused, or undefined when it is usable. */
+export function ownerNamespaceProblem(value: unknown): string | undefined {
+    const rule = `must be 1-${OWNER_NAMESPACE_MAX_LENGTH} characters of letters, digits and + - = . _ : @ (no "/" or space, not starting with "aws:"): it replaces the organization segment of every owner identity`;
+    if (typeof value !== "string" || value.length === 0) return `${rule} (got ${JSON.stringify(value)})`;
+    if ([...value].length > OWNER_NAMESPACE_MAX_LENGTH || !NAMESPACE_CHARACTERS.test(value) || RESERVED_PREFIX.test(value)) return `${rule} (got ${JSON.stringify(value)})`;
+    return undefined;
+}
+
+/**
+ * Whether a tag value is named by one of `takeOverFrom`'s entries: the entry itself (a whole
+ * identity) or anything under it (`<entry>/...`, a stack's or a component's declarations).
+ */
+export function namedBy(entries: readonly string[] | undefined, tag: string): string | undefined {
+    return entries?.find((entry) => tag === entry || tag.startsWith(`${entry}/`));
+}
+
 /** Whether a tag value names a declaration of the same stack as `identity` (stack names never contain "/"). */
 export function sameStack(identity: string, tag: string): boolean {
     return tag.startsWith(`${ownerTagValue(stackOf(identity))}/`);

@@ -25,7 +25,19 @@ import { z } from "zod";
 
 import { validateInputs } from "./inputs";
 import { DesiredState, InputFailure, ObservedSecret, PlannedStep, RotationStateInputs, Schedule, UNKNOWN } from "./model";
-import { OWNER_IDENTITY, ownerTagValue, POLICY_STANDBY_TAG_KEY, POLICY_TAG_KEY, POLICY_TURNED_ON_TAG_KEY, sameStack, standingBy } from "./ownership";
+import {
+    namedBy,
+    OWNER_IDENTITY,
+    OWNER_TAG_KEY,
+    ownerTagValue,
+    POLICY_STANDBY_TAG_KEY,
+    POLICY_TAG_KEY,
+    POLICY_TURNED_ON_TAG_KEY,
+    sameStack,
+    stackOf,
+    standingBy,
+    TAG_VALUE_MAX_LENGTH,
+} from "./ownership";
 import { analyzeLabels, Plan, planDelete, planReconcile } from "./plan";
 import { countedTagsAfter, TAG_QUOTA, tagQuotaProblem } from "./tag-quota";
 import { describeSchedule, longestIntervalHours, schedulesEqual } from "./schedule";
@@ -80,7 +92,7 @@ export const POLICY_SETTINGS = [
     "quarantineLabelLimit",
     "aws",
 ] as const;
-export const POLICY_PROPERTIES = ["selector", "exclude", "mode", ...POLICY_SETTINGS] as const;
+export const POLICY_PROPERTIES = ["selector", "exclude", "mode", "takeOverFrom", ...POLICY_SETTINGS] as const;
 /** The policy's identity (`<organization>/<project>/<stack>/<path>`), set by SecretRotationPolicy; never declared. */
 export const POLICY_IDENTITY_PROPERTY = "__owner";
 
@@ -94,6 +106,7 @@ export interface RotationPolicyInputs extends Pick<RotationStateInputs, (typeof 
     selector: Selector;
     exclude?: Exclusions;
     mode?: PolicyMode;
+    takeOverFrom?: string[];
     __owner?: string;
 }
 
@@ -104,6 +117,12 @@ export interface PolicySpec {
     mode: PolicyMode;
     /** The policy's identity; its tag value is ownerTagValue(identity). */
     identity: string;
+    /**
+     * Identities (or their stack's `<root>/<project>/<stack>`) whose owner tags and policy marks
+     * this policy takes over on the secrets it selects (namedBy): reclaiming what a removed stack
+     * or a lost state left behind. Empty: it takes over nothing from another stack.
+     */
+    takeOverFrom?: readonly string[];
     /** The shared settings as a single declaration's desired state (secretId and owner are per secret). */
     settings: DesiredState;
     /** The declared schedule's longest interval, hours: in minimum mode, the longest allowed. */
@@ -156,6 +175,15 @@ const excludeSchema = z.strictObject(
     },
     withValue("must be a mapping with names, namePrefixes or tags"),
 );
+// takeOverFrom: identities as the tags carry them (ownership.ts ownerTagValue), or their stack's
+// first three segments; never fewer (a whole organization or project is not a thing to reclaim).
+const TAKE_OVER_RULE =
+    "must be an owner identity or a stack's <organization or namespace>/<project>/<stack>, as the review's orphans name them: 3 or more non-empty segments separated by /, at most 255 characters of the tag alphabet";
+const takeOverEntry = z
+    .string(withValue(TAKE_OVER_RULE))
+    .max(TAG_VALUE_MAX_LENGTH, withValue(TAKE_OVER_RULE))
+    .regex(/^[\p{L}\p{Z}\p{N}+\-=._:@]+(\/[\p{L}\p{Z}\p{N}+\-=._:@$]+){2,}$/u, withValue(TAKE_OVER_RULE));
+const takeOverSchema = list(takeOverEntry, "identity", "identities");
 const modeSchema = z.string(withValue(`must be one of ${POLICY_MODES.join(", ")}`)).refine((m) => (POLICY_MODES as readonly string[]).includes(m), withValue(`must be one of ${POLICY_MODES.join(", ")}`));
 
 /** zod's issues as failures named like `selector.namePrefixes[0]`, one per property. */
@@ -227,6 +255,21 @@ export function validatePolicyInputs(raw: unknown, context: { region?: string } 
     }
     check("exclude", excludeSchema, declared.exclude);
     check("mode", modeSchema, declared.mode);
+    check("takeOverFrom", takeOverSchema, declared.takeOverFrom);
+    const ownIdentity = declared[POLICY_IDENTITY_PROPERTY];
+    if (Array.isArray(declared.takeOverFrom) && typeof ownIdentity === "string" && !containsUnknown(declared.takeOverFrom)) {
+        // A policy's own stack is judged exactly by the review (orphans): name the orphaned identity
+        // itself. A whole-stack entry would also take secrets from the live declarations and
+        // policies of this stack, which would take them back at their next up.
+        declared.takeOverFrom.forEach((entry, index) => {
+            if (entry === stackOf(ownIdentity)) {
+                failures.push({
+                    property: `takeOverFrom[${index}]`,
+                    reason: `names this policy's own stack (${entry}): it would take secrets from this stack's live declarations and policies; name the orphaned identity itself (${entry}/<resource>), as pulumi-secret-rotation review lists it`,
+                });
+            }
+        });
+    }
     if (declared[POLICY_IDENTITY_PROPERTY] !== undefined && !containsUnknown(declared[POLICY_IDENTITY_PROPERTY])) {
         const identity = declared[POLICY_IDENTITY_PROPERTY];
         if (typeof identity !== "string" || !OWNER_IDENTITY.test(identity) || identity.length > 2048) {
@@ -275,6 +318,7 @@ export function validatePolicyInputs(raw: unknown, context: { region?: string } 
             exclude: (declared.exclude ?? {}) as Exclusions,
             mode,
             identity,
+            ...(Array.isArray(declared.takeOverFrom) ? { takeOverFrom: declared.takeOverFrom as string[] } : {}),
             settings: { ...shared, secretId: "", enabled: true },
             maxIntervalHours,
         },
@@ -340,7 +384,7 @@ export const policyTagValue = (identity: string) => ownerTagValue(identity);
  * policy (which acted on it first); at AWS's tag quota, with no room for this policy's governs mark
  * (which goes on before any other call; see tag-quota.ts).
  */
-export function standingOf(spec: Pick<PolicySpec, "selector" | "exclude" | "identity">, secret: ObservedSecret, context: HandOverContext = {}): Standing {
+export function standingOf(spec: Pick<PolicySpec, "selector" | "exclude" | "identity" | "takeOverFrom">, secret: ObservedSecret, context: HandOverContext = {}): Standing {
     if (!selects(spec.selector, secret)) return { kind: "unselected" };
     const excluded = exclusionOf(spec.exclude, secret);
     if (excluded) return { kind: "passed-over", reason: "excluded", why: excluded };
@@ -349,14 +393,15 @@ export function standingOf(spec: Pick<PolicySpec, "selector" | "exclude" | "iden
         return { kind: "passed-over", reason: "replica", why: `a replica: rotation happens on its primary in ${secret.primaryRegion}` };
     }
     if (secret.owningService) return { kind: "passed-over", reason: "managedByService", why: `managed by ${secret.owningService}, which rotates it itself` };
-    if (secret.ownerTag !== undefined) {
+    if (secret.ownerTag !== undefined && namedBy(spec.takeOverFrom, secret.ownerTag) === undefined) {
         return { kind: "passed-over", reason: "ownedByDeclaration", why: `owned by the declaration ${secret.ownerTag}`, ...(sameStack(spec.identity, secret.ownerTag) ? { standsBy: true } : {}) };
     }
     const own = policyTagValue(spec.identity);
     const other = POLICY_TAG_KEYS.map((key) => secret.tags?.[key]).find((value) => value !== undefined && value !== own);
-    if (other !== undefined && !handedOver(other, context)) {
+    if (other !== undefined && !handedOver(other, context) && namedBy(spec.takeOverFrom, other) === undefined) {
         return { kind: "passed-over", reason: "otherPolicy", why: `governed by the policy ${other}, which acted on it first`, ...(sameStack(spec.identity, other) ? { standsBy: true } : {}) };
     }
+    // A taken-over owner tag goes (UntagResource) after the mark goes on: the mark needs room first.
     const overQuota = carries(secret, POLICY_TAG_KEY, spec.identity) ? undefined : tagQuotaProblem(secret, [POLICY_TAG_KEY], `this policy's mark ${POLICY_TAG_KEY}`);
     if (overQuota) return { kind: "passed-over", reason: "tagQuota", why: overQuota };
     return { kind: "governed" };
@@ -422,7 +467,8 @@ const carries = (secret: Pick<ObservedSecret, "tags">, key: string, identity: st
  * (standingOf made sure governs fits): rotation is then turned on unmarked, and the policy's
  * destroy leaves it on, the side that never leaves a secret without rotation.
  */
-function markStep(identity: string, secret: ObservedSecret, turnsOn: boolean): PlannedStep | undefined {
+function markStep(spec: Pick<PolicySpec, "identity" | "takeOverFrom">, secret: ObservedSecret, turnsOn: boolean): PlannedStep | undefined {
+    const identity = spec.identity;
     const governs = carries(secret, POLICY_TAG_KEY, identity) ? [] : [POLICY_TAG_KEY];
     // A turned-on mark this policy takes over (handedOver) stays a turned-on mark, under its name.
     const inherited = secret.tags?.[POLICY_TURNED_ON_TAG_KEY] !== undefined && !carries(secret, POLICY_TURNED_ON_TAG_KEY, identity);
@@ -431,14 +477,44 @@ function markStep(identity: string, secret: ObservedSecret, turnsOn: boolean): P
     const keys = [...governs, ...turnedOn];
     if (keys.length === 0) return undefined;
     const from = foreignMark(identity, secret);
+    const declaredFrom = secret.ownerTag !== undefined ? namedBy(spec.takeOverFrom, secret.ownerTag) : undefined;
     return {
         call: { api: "TagResource", tags: keys.map((key) => ({ key, value: policyTagValue(identity) })) },
         why:
-            from !== undefined
+            from !== undefined && namedBy(spec.takeOverFrom, from) !== undefined
+                ? `takeOverFrom ${namedBy(spec.takeOverFrom, from)}: take the secret over from the policy ${from}: its marks now name this policy, whose destroy acts as that one's would have (no rotation because of it)`
+                : declaredFrom !== undefined
+                  ? `takeOverFrom ${declaredFrom}: take the secret over from the declaration ${secret.ownerTag}: this policy governs it from now on (no rotation because of it; its destroy leaves this rotation on)`
+                  : from !== undefined
                 ? `take the secret over from the policy ${from} (this policy under its new name, or a renamed or moved policy of this stack): its marks now name this policy, whose destroy acts as that one's would have`
                 : turnsOn
                   ? "mark the secret as governed by this policy, which turns its rotation on (its destroy with deletionPolicy cancel turns it off again)"
                   : "mark the secret as governed by this policy (another policy then passes it over; its destroy leaves this rotation on)",
+    };
+}
+
+/** The owner tag or foreign mark a governed secret carries that takeOverFrom names: whose secret this policy takes over. */
+export function takenOverFrom(spec: Pick<PolicySpec, "identity" | "takeOverFrom">, secret: ObservedSecret): string | undefined {
+    if (secret.ownerTag !== undefined && namedBy(spec.takeOverFrom, secret.ownerTag) !== undefined) return secret.ownerTag;
+    const mark = foreignMark(spec.identity, secret);
+    return mark !== undefined && namedBy(spec.takeOverFrom, mark) !== undefined ? mark : undefined;
+}
+
+/**
+ * What a take-over (takeOverFrom) removes after this policy's mark goes on: the owner tag of the
+ * declaration it takes the secret from (a policy passes over every secret that carries one), and a
+ * standby tag that names the stack it takes over from or this policy (it governs now). Undefined
+ * when the policy takes no owner tag over.
+ */
+function reclaimStep(spec: Pick<PolicySpec, "identity" | "takeOverFrom">, secret: ObservedSecret): PlannedStep | undefined {
+    const owner = secret.ownerTag;
+    const from = owner !== undefined ? namedBy(spec.takeOverFrom, owner) : undefined;
+    if (owner === undefined || from === undefined) return undefined;
+    const standby = secret.tags?.[POLICY_STANDBY_TAG_KEY];
+    const standbyGoes = standby !== undefined && (standby === policyTagValue(spec.identity) || namedBy(spec.takeOverFrom, standby) !== undefined);
+    return {
+        call: { api: "UntagResource", keys: [OWNER_TAG_KEY, ...(standbyGoes ? [POLICY_STANDBY_TAG_KEY] : [])] },
+        why: `takeOverFrom ${from}: remove the owner tag of the declaration ${owner}, which no longer owns this secret (were it still declared somewhere, its next up would claim it back: take over only from stacks that are gone)`,
     };
 }
 
@@ -493,17 +569,22 @@ export function planGoverned(spec: PolicySpec, secret: ObservedSecret, governedB
     // call on it failed after the mark: its retry restores, it does not rotate now) or by the one
     // it takes over from (a rename is not a first turn-on).
     if (POLICY_TAG_KEYS.some((key) => secret.tags?.[key] !== undefined)) governedBefore = true;
+    // So was a secret whose owner tag it takes over (takeOverFrom): a declaration managed its
+    // rotation; taking that over is no first turn-on either — no rotation because of it.
+    const reclaimed = reclaimStep(spec, secret);
+    if (reclaimed) governedBefore = true;
     const desired = desiredFor(spec, secret);
     const plan = planReconcile(
         desired,
         { found: true, secret },
         governedBefore ? { operation: "update", previous: { enabled: true }, cancelledVersionId } : { operation: "create", cancelledVersionId },
     );
-    const takesOver = foreignMark(spec.identity, secret) !== undefined;
+    const takesOver = foreignMark(spec.identity, secret) !== undefined || reclaimed !== undefined;
     if (plan.blocked || (plan.steps.length === 0 && !takesOver)) return plan;
     const turnsOn = !secret.rotationEnabled && plan.steps.some((s) => s.call.api === "RotateSecret");
-    const mark = markStep(spec.identity, secret, turnsOn);
-    const marked = mark ? { ...plan, steps: [mark, ...plan.steps] } : plan;
+    const mark = markStep(spec, secret, turnsOn);
+    const first = [...(mark ? [mark] : []), ...(reclaimed ? [reclaimed] : [])];
+    const marked = first.length > 0 ? { ...plan, steps: [...first, ...plan.steps] } : plan;
     const unmarked = turnsOn && !carries(secret, POLICY_TURNED_ON_TAG_KEY, spec.identity) && !(mark?.call.api === "TagResource" && mark.call.tags.some((t) => t.key === POLICY_TURNED_ON_TAG_KEY));
     if (!unmarked) return marked;
     const note = `rotation turned on without the ${POLICY_TURNED_ON_TAG_KEY} mark: AWS's ${TAG_QUOTA} tags per secret leave no room for it, so this policy's destroy will leave the rotation on`;
@@ -591,6 +672,8 @@ export interface PolicyPlan {
     drift: Record<string, string>;
     /** The names of the selected secrets a declaration or another policy of this stack holds, for which this policy stands by (or starts to). */
     standingBy: string[];
+    /** The governed secrets that carry an owner tag or a mark this policy takes over (takeOverFrom), and whose. */
+    takenOver: { name: string; from: string }[];
 }
 
 /** At most this many characters of a drift entry: it is shown in `preview --diff` and kept in state after a refresh. */
@@ -615,6 +698,7 @@ export function planPolicy(spec: PolicySpec, secrets: ObservedSecret[], previous
     const passedOver = Object.fromEntries(PASSED_OVER.map((reason) => [reason, [] as string[]])) as Record<PassedOverReason, string[]>;
     const governed: string[] = [];
     const standingByNames: string[] = [];
+    const takenOver: { name: string; from: string }[] = [];
     const work: SecretWork[] = [];
     const drift: Record<string, string> = {};
     const seen = new Set<string>();
@@ -627,7 +711,10 @@ export function planPolicy(spec: PolicySpec, secrets: ObservedSecret[], previous
             const plan = planGoverned(spec, secret, before.has(secret.name));
             const acts = plan.steps.length > 0 || plan.blocked !== undefined;
             if (acts) work.push({ name: secret.name, arn: secret.arn, kind: "governed", newlyGoverned, plan });
-            if (newlyGoverned) drift[secret.name] = clip(`newly governed: ${acts ? planSummary(plan) : "already in line, no call"}`);
+            const takenFrom = takenOverFrom(spec, secret);
+            if (takenFrom !== undefined) takenOver.push({ name: secret.name, from: takenFrom });
+            const how = takenFrom === undefined ? "newly governed" : `newly governed, taken over from ${takenFrom} (takeOverFrom)`;
+            if (newlyGoverned) drift[secret.name] = clip(`${how}: ${acts ? planSummary(plan) : "already in line, no call"}`);
             else if (acts && previouslyGoverned !== undefined) drift[secret.name] = clip(planSummary(plan));
             continue;
         }
@@ -647,7 +734,7 @@ export function planPolicy(spec: PolicySpec, secrets: ObservedSecret[], previous
         }
     }
     for (const name of before) if (!seen.has(name)) drift[name] = "no longer governed (no longer exists, or no longer listed)";
-    return { governed, work, passedOver, drift, standingBy: standingByNames };
+    return { governed, work, passedOver, drift, standingBy: standingByNames, takenOver };
 }
 
 /** The secrets worth a DescribeSecret before planning: those with work in the listing's plan, and those governed at the last update that the listing left out. */
