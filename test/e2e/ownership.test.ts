@@ -267,4 +267,71 @@ describe("one owner per secret, end to end", () => {
             assert.equal((await live(secret.arn)).enabled, false);
         });
     });
+
+    test("owner namespace (secret-rotation:ownerNamespace): unset on a file backend, one warning per stack; set, the next up re-tags with no Cancel and no Rotate; another repo on another backend with the same project and stack names is refused naming the owner; stack export | import into a third backend keeps the identity", async (t) => {
+        const lambda = await createRotationLambda();
+        const one = await createSecret("ns/one", "value-ns-one");
+        const two = await createSecret("ns/two", "value-ns-two");
+        const governed = await createSecret("nsfleet/x", "value-nsfleet-x");
+        const rotations = [one, two].map((s) => ({ secretId: s.name, rotationLambdaArn: lambda, schedule: { automaticallyAfterDays: 30 }, rotateImmediately: false }));
+        const policies = [{ name: "fleet", selector: { namePrefixes: ["nsfleet/"] }, rotationLambdaArn: lambda, schedule: { automaticallyAfterDays: 30 }, rotateImmediately: false }];
+        const config = (namespace?: string) => ({ "e2e:rotations": rotations, "e2e:policies": policies, ...(namespace ? { "secret-rotation:ownerNamespace": namespace } : {}) });
+        const repo = async (stackConfig: Record<string, unknown>) => {
+            const created = await TestStack.create({ program: PROGRAM, env: aws.env, stack: "prod", config: stackConfig });
+            t.after(() => created.cleanup());
+            return created;
+        };
+        const tagsOf = async (arn: string) => Object.fromEntries(((await describeSecret(arn)).Tags ?? []).map((tag) => [tag.Key!, tag.Value!]));
+        const SHARED = /another repository on another self-managed backend with the same project and stack names would share them/g;
+
+        const first = await repo(config());
+        await withTranscript(t, first, async () => {
+            const up = await first.up();
+            // The engine prints each warning as it comes and again under Diagnostics: counted there.
+            const diagnostics = (text: string) => text.slice(text.lastIndexOf("Diagnostics:"));
+            assert.equal((diagnostics(up.stdout).match(SHARED) ?? []).length, 1, "one warning for the stack, not one per resource");
+            assert.match(up.stdout, /pulumi config set secret-rotation:ownerNamespace <team-or-repo>/);
+            owner((await live(one.arn)).owner, "e2e/prod/ns/one");
+
+            // The namespace set on the existing stack: a new identity, re-tagged from the recorded one.
+            first.writeConfig(config("team-a"));
+            aws.front.clearCalls();
+            const renamed = await first.up();
+            assert.equal((renamed.stdout.match(SHARED) ?? []).length, 0, "no warning once a namespace is set");
+            assert.equal(aws.front.callCount("CancelRotateSecret"), 0);
+            assert.equal(aws.front.callCount("RotateSecret"), 0);
+            assert.deepEqual([...new Set(mutatingCalls().map((c) => c.operation))], ["TagResource"], "re-tagging only");
+            assert.equal((await live(one.arn)).owner, "team-a/e2e/prod/ns/one");
+            assert.equal((await live(two.arn)).owner, "team-a/e2e/prod/ns/two");
+            const marks = await tagsOf(governed.arn);
+            assert.deepEqual([marks["pulumi-secret-rotation:policy"], marks["pulumi-secret-rotation:policy-turned-on"]], ["team-a/e2e/prod/fleet", "team-a/e2e/prod/fleet"], "the policy re-marked under the namespace");
+            assert.equal((await live(one.arn)).enabled, true);
+        });
+
+        // Another repository, another file backend, the same project and stack names: before the
+        // namespace, its identity was the same and it took ns/one as its own without a word.
+        const second = await repo({ "e2e:rotations": [rotations[0]], "secret-rotation:ownerNamespace": "team-b" });
+        await withTranscript(t, second, async () => {
+            aws.front.clearCalls();
+            const refused = await second.up([], { expectCode: 1 });
+            assert.match(refused.stdout + refused.stderr, /is owned by team-a\/e2e\/prod\/ns\/one \(tag pulumi-secret-rotation:owner\), stack team-a\/e2e\/prod; nothing was changed/);
+            assert.deepEqual(mutatingCalls(), []);
+            const bad = await repo({ "e2e:rotations": [rotations[0]], "secret-rotation:ownerNamespace": "team/b" });
+            const invalid = await bad.up([], { expectCode: 1 });
+            assert.match(invalid.stdout + invalid.stderr, /secret-rotation:ownerNamespace: must be 1-64 characters .*\(got "team\/b"\)/);
+        });
+
+        // A deliberate move to another backend: export, import with the same configuration.
+        const exported = await first.run(["stack", "export", "--stack", "prod"]);
+        const moved = await repo(config("team-a"));
+        await withTranscript(t, moved, async () => {
+            const file = join(moved.root, "exported.json");
+            writeFileSync(file, exported.stdout);
+            await moved.run(["stack", "import", "--stack", "prod", "--file", file]);
+            aws.front.clearCalls();
+            await moved.up(["--refresh"]);
+            assert.deepEqual(mutatingCalls(), [], "the same identity: nothing to re-tag, nothing to change");
+            assert.equal((await live(one.arn)).owner, "team-a/e2e/prod/ns/one");
+        });
+    });
 });
