@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { describe, test, TestContext } from "node:test";
 
-import { CreateSecretCommand, DescribeSecretCommand } from "@aws-sdk/client-secrets-manager";
+import { CreateSecretCommand, DescribeSecretCommand, RotateSecretCommand, TagResourceCommand } from "@aws-sdk/client-secrets-manager";
 
 import type { ReviewReport } from "../../src/review/report";
 import { describeResult, repoRoot, runProcess, TestStack, withTranscript } from "../support/pulumi";
@@ -193,6 +193,91 @@ describe("a rotation policy over its lifetime", () => {
             await stack.up(["--refresh"]);
             assert.ok(!(mutationsBySecret().get(held) ?? []).includes("CancelRotateSecret"));
             assert.equal((await live(held)).enabled, true);
+        });
+    });
+
+    test("a lost state (stack rm --force): before, the new stack's policy passes every secret over forever; the review --all names the orphaned marks and owner tag with how to reclaim; takeOverFrom takes them over with 0 RotateSecret and 0 CancelRotateSecret, shown in the preview and the review first", async (t) => {
+        const lambda = await createRotationLambda();
+        const arns = await seed(["orph/a", "orph/b", "orph/db"]);
+        const db = arns.get("orph/db")!;
+        // orph/db: what a SecretRotationState create that failed after its claim leaves (the claim is
+        // its first call): the owner tag of a declaration the state never recorded, rotation on.
+        await secretsManager().send(new RotateSecretCommand({ SecretId: db, RotationLambdaARN: lambda, RotationRules: { AutomaticallyAfterDays: 30 }, RotateImmediately: false }));
+        await secretsManager().send(new TagResourceCommand({ SecretId: db, Tags: [{ Key: OWNER_TAG, Value: "organization/e2e/test/orph-db" }] }));
+        const old = { name: "old-fleet", selector: { namePrefixes: ["orph/"] }, rotationLambdaArn: lambda, schedule: { automaticallyAfterDays: 30 }, rotateImmediately: false };
+        const stack = await newStack(t, { "e2e:policies": [old] });
+        await withTranscript(t, stack, async () => {
+            await stack.up();
+            assert.deepEqual((await live(arns.get("orph/a")!)).tags[TURNED_ON_TAG], "organization/e2e/test/old-fleet");
+
+            // The state is lost: the stack removed without destroy, and made again with a policy of another name.
+            await stack.run(["stack", "rm", "--force", "--yes", stack.stack]);
+            await stack.run(["stack", "init", stack.stack]);
+            // The default rotateImmediately (true): a secret newly governed the ordinary way would rotate now.
+            const fleet = { name: "new-fleet", selector: { namePrefixes: ["orph/"] }, rotationLambdaArn: lambda, schedule: { automaticallyAfterDays: 30 } };
+            stack.writeConfig({ "e2e:policies": [fleet] });
+            await stack.up();
+            const [before] = await stack.resourcesOfType(POLICY_TYPE);
+            assert.deepEqual(before!.outputs!.governed, [], "before: nothing governed");
+            assert.deepEqual([(before!.outputs!.passedOver as Record<string, number>).otherPolicy, (before!.outputs!.passedOver as Record<string, number>).ownedByDeclaration], [2, 1], "every secret passed over");
+
+            // The review (--all lists the region) names the orphans, each with how to reclaim it.
+            const reviewOrphans = await runProcess("node", [CLI, "review", "--stack", stack.stack, "--all", "--format", "json", "--no-progress"], stack.projectDir, stack.env, 300_000);
+            stack.history.push(reviewOrphans);
+            const orphans = (JSON.parse(reviewOrphans.stdout) as ReviewReport).stacks[0]!.orphans!;
+            assert.equal(orphans.identityPrefix, "organization/e2e/test");
+            const ours = orphans.orphaned.filter((o) => o.name.startsWith("orph/"));
+            assert.deepEqual(
+                ours.map((o) => [o.name, o.tag, o.identity]),
+                [
+                    ["orph/a", POLICY_TAG, "organization/e2e/test/old-fleet"],
+                    ["orph/a", TURNED_ON_TAG, "organization/e2e/test/old-fleet"],
+                    ["orph/b", POLICY_TAG, "organization/e2e/test/old-fleet"],
+                    ["orph/b", TURNED_ON_TAG, "organization/e2e/test/old-fleet"],
+                    ["orph/db", OWNER_TAG, "organization/e2e/test/orph-db"],
+                    ["orph/db", STANDBY_TAG, "organization/e2e/test/old-fleet"],
+                ],
+                describeResult(reviewOrphans),
+            );
+            assert.match(ours[0]!.reclaim, /takeOverFrom: \["organization\/e2e\/test\/old-fleet"\]/);
+            assert.match(ours[4]!.reclaim, /takeOver: true.*takeOverFrom: \["organization\/e2e\/test\/orph-db"\]/);
+            const table = await runProcess("node", [CLI, "review", "--stack", stack.stack, "--all", "--no-progress"], stack.projectDir, stack.env, 300_000);
+            stack.history.push(table);
+            assert.match(table.stdout, /orphan: secret orph\/db: pulumi-secret-rotation:owner=organization\/e2e\/test\/orph-db names this stack but none of its resources; to reclaim: /);
+
+            // Reclaimed: the preview and the review show the take-over before up.
+            stack.writeConfig({ "e2e:policies": [{ ...fleet, takeOverFrom: ["organization/e2e/test/old-fleet", "organization/e2e/test/orph-db"] }] });
+            const preview = await stack.preview(["--diff"]);
+            const previewed = preview.stdout + preview.stderr;
+            for (const name of ["orph/a", "orph/b"]) assert.match(previewed, new RegExp(`change: secret ${name}: newly governed, taken over from organization/e2e/test/old-fleet \\(takeOverFrom\\)`));
+            assert.match(previewed, /change: secret orph\/db: newly governed, taken over from organization\/e2e\/test\/orph-db \(takeOverFrom\)/);
+            const planned = await runProcess("node", [CLI, "review", "--stack", stack.stack, "--format", "json", "--no-progress"], stack.projectDir, stack.env, 300_000);
+            stack.history.push(planned);
+            const calls = Object.fromEntries((JSON.parse(planned.stdout) as ReviewReport).stacks[0]!.secrets.filter((s) => s.policy === "new-fleet").map((s) => [s.secretId, s.plan.calls.map((c) => `${c.api}: ${c.why}`)]));
+            assert.deepEqual(Object.keys(calls).sort(), ["orph/a", "orph/b", "orph/db"], describeResult(planned));
+            assert.match(calls["orph/a"]![0]!, /^TagResource: takeOverFrom organization\/e2e\/test\/old-fleet: take the secret over from/);
+            assert.deepEqual(calls["orph/db"]!.map((c) => c.split(":")[0]), ["TagResource", "UntagResource"]);
+
+            aws.front.clearCalls();
+            const taken = await stack.up();
+            assert.match(taken.stdout, /took over 3 \(takeOverFrom\): organization\/e2e\/test\/old-fleet, organization\/e2e\/test\/orph-db/);
+            assert.equal(aws.front.callCount("RotateSecret"), 0, "no rotation because of the take-over");
+            assert.equal(aws.front.callCount("CancelRotateSecret"), 0);
+            for (const name of ["orph/a", "orph/b"]) {
+                const l = await live(arns.get(name)!);
+                assert.deepEqual([l.enabled, l.tags[POLICY_TAG], l.tags[TURNED_ON_TAG], l.tags[STANDBY_TAG]], [true, "organization/e2e/test/new-fleet", "organization/e2e/test/new-fleet", undefined], `${name}: taken over`);
+            }
+            const reclaimed = await live(db);
+            assert.deepEqual(
+                [reclaimed.enabled, reclaimed.tags[OWNER_TAG], reclaimed.tags[POLICY_TAG], reclaimed.tags[TURNED_ON_TAG], reclaimed.tags[STANDBY_TAG]],
+                [true, undefined, "organization/e2e/test/new-fleet", undefined, undefined],
+                "the orphaned claim reclaimed; not marked turned-on (this policy did not turn it on: its destroy leaves it on)",
+            );
+            const [after] = await stack.resourcesOfType(POLICY_TYPE);
+            assert.deepEqual(after!.outputs!.governed, ["orph/a", "orph/b", "orph/db"]);
+            aws.front.clearCalls();
+            await stack.up(["--refresh"]);
+            assert.deepEqual([...mutationsBySecret().keys()], [], "the next refreshed up is quiet");
         });
     });
 });

@@ -536,7 +536,10 @@ describe("takeOverFrom: reclaiming what a gone stack left behind (issue 21 item 
         assert.deepEqual(apis(plan), ["TagResource", "UntagResource"]);
         assert.deepEqual((plan.steps[0]!.call as { tags: { key: string }[] }).tags.map((t) => t.key), [POLICY_TAG_KEY]);
         assert.deepEqual((plan.steps[1]!.call as { keys: string[] }).keys, [OWNER, POLICY_STANDBY_TAG_KEY]);
-        assert.match(plan.steps[1]!.why, /takeOverFrom organization\/proj\/old-stack: remove the owner tag of the declaration organization\/proj\/old-stack\/app-db/);
+        assert.match(plan.steps[1]!.why, /takeOverFrom: remove the owner tag of the declaration organization\/proj\/old-stack\/app-db/);
+        // Marks taken over from a policy of this stack it stood by for: its own standby tag goes too.
+        const stoodBy = planGoverned(spec({ takeOverFrom: ["organization/proj/prod/fleet"] }), rotating("app/s", 30, { tags: { [POLICY_TAG_KEY]: "organization/proj/prod/fleet", [POLICY_STANDBY_TAG_KEY]: IDENTITY } }), false);
+        assert.deepEqual(stoodBy.steps.map((s) => [s.call.api, s.call.api === "UntagResource" ? s.call.keys : undefined]), [["TagResource", undefined], ["UntagResource", [POLICY_STANDBY_TAG_KEY]]]);
     });
 
     test("the policy's plan names what it takes over and from whom; the drift of an update says so", () => {

@@ -503,18 +503,22 @@ export function takenOverFrom(spec: Pick<PolicySpec, "identity" | "takeOverFrom"
 /**
  * What a take-over (takeOverFrom) removes after this policy's mark goes on: the owner tag of the
  * declaration it takes the secret from (a policy passes over every secret that carries one), and a
- * standby tag that names the stack it takes over from or this policy (it governs now). Undefined
- * when the policy takes no owner tag over.
+ * standby tag that names this policy (it governs now) or what it takes over from. Undefined when
+ * the policy takes nothing over, or there is nothing to remove.
  */
 function reclaimStep(spec: Pick<PolicySpec, "identity" | "takeOverFrom">, secret: ObservedSecret): PlannedStep | undefined {
+    const from = takenOverFrom(spec, secret);
+    if (from === undefined) return undefined;
     const owner = secret.ownerTag;
-    const from = owner !== undefined ? namedBy(spec.takeOverFrom, owner) : undefined;
-    if (owner === undefined || from === undefined) return undefined;
+    const ownerGoes = owner !== undefined && namedBy(spec.takeOverFrom, owner) !== undefined;
     const standby = secret.tags?.[POLICY_STANDBY_TAG_KEY];
     const standbyGoes = standby !== undefined && (standby === policyTagValue(spec.identity) || namedBy(spec.takeOverFrom, standby) !== undefined);
+    if (!ownerGoes && !standbyGoes) return undefined;
     return {
-        call: { api: "UntagResource", keys: [OWNER_TAG_KEY, ...(standbyGoes ? [POLICY_STANDBY_TAG_KEY] : [])] },
-        why: `takeOverFrom ${from}: remove the owner tag of the declaration ${owner}, which no longer owns this secret (were it still declared somewhere, its next up would claim it back: take over only from stacks that are gone)`,
+        call: { api: "UntagResource", keys: [...(ownerGoes ? [OWNER_TAG_KEY] : []), ...(standbyGoes ? [POLICY_STANDBY_TAG_KEY] : [])] },
+        why: ownerGoes
+            ? `takeOverFrom: remove the owner tag of the declaration ${owner}, which no longer owns this secret (were it still declared somewhere, its next up would claim it back: take over only from stacks that are gone)`
+            : `takeOverFrom: this policy governs the secret it stood by for, taken over from ${from}: the standby tag goes`,
     };
 }
 
@@ -571,15 +575,15 @@ export function planGoverned(spec: PolicySpec, secret: ObservedSecret, governedB
     if (POLICY_TAG_KEYS.some((key) => secret.tags?.[key] !== undefined)) governedBefore = true;
     // So was a secret whose owner tag it takes over (takeOverFrom): a declaration managed its
     // rotation; taking that over is no first turn-on either — no rotation because of it.
+    if (takenOverFrom(spec, secret) !== undefined) governedBefore = true;
     const reclaimed = reclaimStep(spec, secret);
-    if (reclaimed) governedBefore = true;
     const desired = desiredFor(spec, secret);
     const plan = planReconcile(
         desired,
         { found: true, secret },
         governedBefore ? { operation: "update", previous: { enabled: true }, cancelledVersionId } : { operation: "create", cancelledVersionId },
     );
-    const takesOver = foreignMark(spec.identity, secret) !== undefined || reclaimed !== undefined;
+    const takesOver = foreignMark(spec.identity, secret) !== undefined || takenOverFrom(spec, secret) !== undefined;
     if (plan.blocked || (plan.steps.length === 0 && !takesOver)) return plan;
     const turnsOn = !secret.rotationEnabled && plan.steps.some((s) => s.call.api === "RotateSecret");
     const mark = markStep(spec, secret, turnsOn);
