@@ -5,6 +5,8 @@ import { describe, test } from "node:test";
 
 import { ObservedSecret } from "../../providers/secretsmanager/semantics/model";
 import { orphansOf } from "../../src/review/orphans";
+import { isAllClean, render } from "../../src/review/render";
+import type { ReviewReport } from "../../src/review/report";
 import { observedSecret } from "./fixtures";
 
 const tagged = (name: string, tags: Record<string, string>): ObservedSecret =>
@@ -37,5 +39,23 @@ describe("the review's orphans", () => {
             { stack: "ns/proj/prod-eu", secrets: 1 },
             { stack: "other/proj/prod", secrets: 1 },
         ]);
+    });
+
+    test("the table and Markdown name each orphan with how to reclaim it, and the stacks not judged; orphans make the report not all clean", () => {
+        const orphans = orphansOf("organization/e2e/test", [], [tagged("orph/db", { "pulumi-secret-rotation:owner": "organization/e2e/test/orph-db" }), tagged("x", { "pulumi-secret-rotation:policy": "other/e2e/prod/fleet" })], ["organization/e2e/test"]);
+        const report: ReviewReport = {
+            schemaVersion: 1,
+            generatedAt: "2026-01-01T00:00:00.000Z",
+            thresholds: { maxIntervalDays: 90, maxDaysSinceRotation: 90, pendingLongRunningMinutes: 60 },
+            stacks: [{ stack: "test", secrets: [], orphans }],
+            summary: { secrets: 0, plannedCalls: 0, drifted: 0, findings: 0, errors: 0, undeclared: 0 },
+            exitCode: 0,
+        };
+        assert.equal(isAllClean(report), false);
+        const table = render(report, "table");
+        assert.match(table, /orphan: secret orph\/db: pulumi-secret-rotation:owner=organization\/e2e\/test\/orph-db names this stack but none of its resources; to reclaim: declare it in this stack with takeOver: true/);
+        assert.match(table, /1 secret\(s\) carry tags naming the stack other\/e2e\/prod, which was not reviewed: whether it still holds them cannot be judged from here/);
+        assert.match(render(report, "markdown"), /^- orphan: secret orph\/db: /m);
+        assert.equal(isAllClean({ ...report, stacks: [{ stack: "test", secrets: [], orphans: { ...orphans, orphaned: [] } }] }), true, "tags of stacks not reviewed alone do not");
     });
 });
