@@ -477,19 +477,24 @@ function markStep(spec: Pick<PolicySpec, "identity" | "takeOverFrom">, secret: O
     const keys = [...governs, ...turnedOn];
     if (keys.length === 0) return undefined;
     const from = foreignMark(identity, secret);
-    const declaredFrom = secret.ownerTag !== undefined ? namedBy(spec.takeOverFrom, secret.ownerTag) : undefined;
+    // What takeOverFrom names: the other policy's mark, else a declaration's owner tag.
+    const markEntry = from !== undefined ? namedBy(spec.takeOverFrom, from) : undefined;
+    const ownerEntry = secret.ownerTag !== undefined ? namedBy(spec.takeOverFrom, secret.ownerTag) : undefined;
+    const takeOverWhy =
+        markEntry !== undefined
+            ? `takeOverFrom ${markEntry}: take the secret over from the policy ${from}: its marks now name this policy, whose destroy acts as that one's would have (no rotation because of it)`
+            : ownerEntry !== undefined
+              ? `takeOverFrom ${ownerEntry}: take the secret over from the declaration ${secret.ownerTag}: this policy governs it from now on (no rotation because of it; its destroy leaves this rotation on)`
+              : undefined;
     return {
         call: { api: "TagResource", tags: keys.map((key) => ({ key, value: policyTagValue(identity) })) },
         why:
-            from !== undefined && namedBy(spec.takeOverFrom, from) !== undefined
-                ? `takeOverFrom ${namedBy(spec.takeOverFrom, from)}: take the secret over from the policy ${from}: its marks now name this policy, whose destroy acts as that one's would have (no rotation because of it)`
-                : declaredFrom !== undefined
-                  ? `takeOverFrom ${declaredFrom}: take the secret over from the declaration ${secret.ownerTag}: this policy governs it from now on (no rotation because of it; its destroy leaves this rotation on)`
-                  : from !== undefined
-                ? `take the secret over from the policy ${from} (this policy under its new name, or a renamed or moved policy of this stack): its marks now name this policy, whose destroy acts as that one's would have`
-                : turnsOn
-                  ? "mark the secret as governed by this policy, which turns its rotation on (its destroy with deletionPolicy cancel turns it off again)"
-                  : "mark the secret as governed by this policy (another policy then passes it over; its destroy leaves this rotation on)",
+            takeOverWhy ??
+            (from !== undefined
+              ? `take the secret over from the policy ${from} (this policy under its new name, or a renamed or moved policy of this stack): its marks now name this policy, whose destroy acts as that one's would have`
+              : turnsOn
+                ? "mark the secret as governed by this policy, which turns its rotation on (its destroy with deletionPolicy cancel turns it off again)"
+                : "mark the secret as governed by this policy (another policy then passes it over; its destroy leaves this rotation on)"),
     };
 }
 
