@@ -1,5 +1,6 @@
 // The reads (DescribeSecret, ListSecrets, ListSecretVersionIds) as AWS answers them: rules
-// list-missing-secret, list-arn, version-dates and hide-deprecated, and a test's secret dates.
+// list-missing-secret, list-arn, version-dates, hide-deprecated and version-kms-keys-guessed, and a
+// test's secret dates.
 import { awsError, epochSeconds, isObject, isSuccess, noteVersion } from "./helpers";
 import { rotationShadowOnRead } from "./schedules";
 import { Call, FrontContext, Json, Reply } from "./types";
@@ -76,6 +77,20 @@ export async function listSecretVersionIds(front: FrontContext, call: Call): Pro
         // (or the date a test set), so pending versions have an age.
         const first = noteVersion(front.versionDates, version.VersionId);
         if (front.on("version-dates", call)) version.CreatedDate = epochSeconds(first);
+    }
+    // Rule version-kms-keys-guessed. AWS API Reference, SecretVersionsListEntry (KmsKeyIds): "The
+    // KMS keys used to encrypt the secret version." moto leaves the field out. Real accounts report
+    // "DefaultEncryptionKey" for a version under the AWS managed key (mondoohq/mql PR #8927, seen on
+    // a live account). The guess: what AWS reports for a version WITHOUT a value (the empty
+    // AWSPENDING version a failed rotation can leave; RotateSecret reference) is documented nowhere,
+    // so the front reports the same as for a version with a value — the case where the field tells
+    // nothing, which a client must survive (docs/promote-and-empty-versions.md).
+    if (versions.some((v) => v.KmsKeyIds === undefined) && front.enabled("version-kms-keys-guessed")) {
+        const secret = await front.describeInMoto(call, call.payload.SecretId);
+        const key = secret && typeof secret.KmsKeyId === "string" ? secret.KmsKeyId : "DefaultEncryptionKey";
+        if (front.on("version-kms-keys-guessed", call)) {
+            for (const version of versions) if (version.KmsKeyIds === undefined) version.KmsKeyIds = [key];
+        }
     }
     // Rule hide-deprecated (ListSecretVersionIds part). AWS API Reference, ListSecretVersionIds
     // (IncludeDeprecated): "Specifies whether to include versions of secrets that don't have any

@@ -28,6 +28,7 @@ export const FRONT_RULES = [
     "auth-errors",
     "invoke-permission",
     "tag-quota-guessed-error",
+    "version-kms-keys-guessed",
 ] as const;
 export type FrontRule = (typeof FRONT_RULES)[number];
 
