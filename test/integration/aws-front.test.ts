@@ -705,7 +705,29 @@ test("an empty pending version, as AWS leaves it: a rotation whose Lambda failed
         assert.equal(error.$metadata?.httpStatusCode, 400);
         assert.match(error.message, /can't find the specified secret value/);
     }
-    assert.equal((await secretsManager().send(new GetSecretValueCommand({ SecretId: secret.arn }))).SecretString, "value-1", "AWSCURRENT keeps its value");
+    const current = await secretsManager().send(new GetSecretValueCommand({ SecretId: secret.arn, VersionStage: "AWSCURRENT" }));
+    assert.equal(current.SecretString, "value-1", "AWSCURRENT keeps its value");
+});
+
+test("value-default-current: GetSecretValue without VersionId or VersionStage reads AWSCURRENT, also while AWSPENDING sits on an empty version", async () => {
+    const lambdaArn = await createRotationLambda();
+    const viaMoto = await createSecret("default/moto", "value-1");
+    const viaFront = await createSecret("default/front", "value-1");
+    for (const [client, secret] of [
+        [direct(), viaMoto],
+        [secretsManager(), viaFront],
+    ] as const) {
+        await rotate(client, { SecretId: secret.arn, RotationLambdaARN: lambdaArn, RotationRules: { AutomaticallyAfterDays: 30 }, ClientRequestToken: versionIdFor(`${secret.name}-rot`) });
+    }
+    // moto alone answers from its internal default version, which its RotateSecret moved to the empty candidate.
+    const error = await rejection(direct().send(new GetSecretValueCommand({ SecretId: viaMoto.arn })));
+    assert.equal(error.name, "ResourceNotFoundException");
+    // Through the front: the AWSCURRENT version, as AWS documents.
+    front.clearCalls();
+    const read = await secretsManager().send(new GetSecretValueCommand({ SecretId: viaFront.arn }));
+    assert.equal(read.VersionId, viaFront.versionId);
+    assert.equal(read.SecretString, "value-1");
+    assert.deepEqual(front.calls("GetSecretValue").map((c) => c.rules), [["value-default-current"]]);
 });
 
 test("version-kms-keys-guessed: ListSecretVersionIds gives every version KmsKeyIds, an empty version the same as one with a value", async () => {

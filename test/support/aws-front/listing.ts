@@ -1,6 +1,6 @@
 // The reads (DescribeSecret, ListSecrets, ListSecretVersionIds) as AWS answers them: rules
-// list-missing-secret, list-arn, version-dates, hide-deprecated and version-kms-keys-guessed, and a
-// test's secret dates.
+// list-missing-secret, list-arn, version-dates, hide-deprecated and version-kms-keys-guessed, a
+// test's secret dates; and GetSecretValue's default version (value-default-current).
 import { awsError, epochSeconds, isObject, isSuccess, noteVersion } from "./helpers";
 import { rotationShadowOnRead } from "./schedules";
 import { Call, FrontContext, Json, Reply } from "./types";
@@ -102,6 +102,18 @@ export async function listSecretVersionIds(front: FrontContext, call: Call): Pro
     }
     listing.Versions = versions;
     return reply;
+}
+
+export async function getSecretValue(front: FrontContext, call: Call): Promise<Reply> {
+    // Rule value-default-current. AWS API Reference, GetSecretValue (VersionStage): "If you don't
+    // specify either a VersionStage or VersionId, Secrets Manager returns the AWSCURRENT version."
+    // moto returns its internal default version instead, which its RotateSecret moves to the new,
+    // still empty AWSPENDING version: a plain read during (or after a failed) rotation fails there.
+    const { VersionId: versionId, VersionStage: versionStage } = call.payload;
+    if (versionId === undefined && versionStage === undefined && front.on("value-default-current", call)) {
+        return front.forward(call, { ...call.payload, VersionStage: "AWSCURRENT" });
+    }
+    return front.forward(call);
 }
 
 /** Records the version a call answered (rule version-dates' first sighting). */

@@ -29,6 +29,7 @@ export const FRONT_RULES = [
     "invoke-permission",
     "tag-quota-guessed-error",
     "version-kms-keys-guessed",
+    "value-default-current",
 ] as const;
 export type FrontRule = (typeof FRONT_RULES)[number];
 
