@@ -307,7 +307,7 @@ describe("the reconciler, end to end", () => {
             assert.deepEqual(before.full, { [full.versionId]: ["AWSPREVIOUS"], [second]: ["AWSCURRENT"], [fullCandidate]: ["AWSPENDING"] });
 
             aws.front.clearCalls();
-            const refused = await stack.up(["--refresh"], { expectCode: 255 });
+            const refused = await stack.up(["--refresh"], { expectCode: 1 });
             assert.deepEqual(mutatingCalls(), [], "no label moved");
             for (const [secret, candidate, current] of [
                 [empty, emptyCandidate, empty.versionId],
