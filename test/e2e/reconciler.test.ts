@@ -330,6 +330,8 @@ describe("the reconciler, end to end", () => {
             const review = await runProcess("node", [CLI, "review", "--stack", stack.stack, "--format", "json"], stack.projectDir, stack.env, 300_000);
             stack.history.push(review);
             const report = JSON.parse(review.stdout) as ReviewReport;
+            assert.equal(review.code, report.exitCode);
+            assert.notEqual(review.code, 0, "the stranded candidates are reported");
             for (const [secret, candidate] of [
                 [empty, emptyCandidate],
                 [full, fullCandidate],
