@@ -331,6 +331,19 @@ describe("the plan of a governed secret is planReconcile's, with the policy's ma
         assert.match(describePlan(plan).join("\n"), /QUARANTINED-20261123T1200Z-v2/);
     });
 
+    test("pendingPolicy promote: a governed secret's stranded candidate is never made AWSCURRENT; its plan is refused as a single declaration's, no call", () => {
+        const stranded = rotating("app/stranded", 30, {
+            versions: [
+                { versionId: "v1", labels: ["AWSCURRENT"] },
+                { versionId: "v2", labels: ["AWSPENDING"], createdDate: "2026-11-23T09:00:00.000Z" },
+            ],
+        });
+        const plan = planGoverned(spec({ pendingPolicy: "promote" }), stranded, true);
+        assert.deepEqual(plan.steps, []);
+        assert.match(plan.blocked?.reason ?? "", /^pendingPolicy: promote would make the stranded version v2 \(3\.0 h old\) AWSCURRENT, but that version may have no value/);
+        assert.match(plan.blocked?.reason ?? "", /AWSCURRENT stays on v1/);
+    });
+
     test("without a Lambda anywhere, the secret's plan is refused, naming the property", () => {
         const noLambda = validatePolicyInputs({ selector: { all: true }, schedule: { automaticallyAfterDays: 30 }, __owner: IDENTITY }).spec!;
         assert.match(planGoverned(noLambda, secret("app/x"), false).blocked?.reason ?? "", /^rotationLambdaArn: required/);

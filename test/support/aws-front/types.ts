@@ -28,6 +28,8 @@ export const FRONT_RULES = [
     "auth-errors",
     "invoke-permission",
     "tag-quota-guessed-error",
+    "version-kms-keys-guessed",
+    "value-default-current",
 ] as const;
 export type FrontRule = (typeof FRONT_RULES)[number];
 
