@@ -135,7 +135,7 @@ export function renderSteps(migration: Migration): string {
             "   TagResource (the owner tag); a RotateSecret or CancelRotateSecret there means the settings differ: stop and compare.",
             "   Then `pulumi up`. Until step 2 both tools declare the same settings: neither undoes the other, and",
             "   `pulumi-secret-rotation review` reports the pair (in a Pulumi stack) until the old resource is gone.",
-            `2. Let the old ${tool === "pulumi" ? "resource" : "resource"} go WITHOUT its delete (deleting it calls CancelRotateSecret: rotation off):`,
+            "2. Let each old resource go WITHOUT its delete (its delete calls CancelRotateSecret: rotation off):",
         );
         for (const { from } of migration.moved) {
             lines.push(`   ${from.address}`);
@@ -151,13 +151,16 @@ export function renderSteps(migration: Migration): string {
                     );
                 }
             } else {
-                lines.push(
-                    `     either: terraform state rm ${shellQuote(from.address)}  and delete its resource block;`,
-                    "     or (Terraform >= 1.7): replace its resource block with",
-                    `               removed {\n                 from = ${from.configAddress}\n                 lifecycle {\n                   destroy = false\n                 }\n               }`,
-                    '             and `terraform apply` (the plan says it "will no longer be managed by Terraform").',
-                );
+                lines.push(`     terraform state rm ${shellQuote(from.address)}   then delete its resource block`);
             }
+        }
+        const blocks = [...new Set(migration.moved.map(({ from }) => from.configAddress).filter((a): a is string => a !== undefined))];
+        if (blocks.length > 0) {
+            lines.push(
+                "   or instead of `terraform state rm` (Terraform >= 1.7): replace the resource block with a removed block and `terraform apply`",
+                '   (the plan says "will no longer be managed by Terraform"; `from` names every instance of the resource, in every instance of its module):',
+            );
+            for (const address of blocks) lines.push(`     removed {\n       from = ${address}\n       lifecycle {\n         destroy = false\n       }\n     }`);
         }
         lines.push(
             "3. If the old tool also manages the secret itself with tags, make it ignore the owner tag (prefix",

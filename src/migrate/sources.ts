@@ -79,6 +79,7 @@ function scheduleOf(rules: { days: unknown; expression: unknown; duration: unkno
 
 /** Read `pulumi stack export` output (JSON already parsed). Throws when it is not one. */
 export function readPulumiExport(document: unknown): OldEstate {
+    if (isMapping(document) && "terraform_version" in document) throw new Error("this is a Terraform state file: use --from-terraform");
     if (!isMapping(document) || document.version !== 3 || !isMapping(document.deployment)) {
         throw new Error("not the output of `pulumi stack export`: expected a JSON object with version 3 and a deployment (apitype.UntypedDeployment)");
     }
@@ -130,6 +131,7 @@ const keyText = (key: unknown) => (key === undefined || key === null ? "" : type
 
 /** Read a Terraform state file (JSON already parsed), format version 4. Throws when it is not one. */
 export function readTerraformState(document: unknown): OldEstate {
+    if (isMapping(document) && "deployment" in document) throw new Error("this is the output of `pulumi stack export`: use --from-pulumi");
     if (!isMapping(document) || typeof document.version !== "number") {
         throw new Error("not a Terraform state file: expected a JSON object with a version (`terraform state pull` prints one)");
     }

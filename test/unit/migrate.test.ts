@@ -86,7 +86,9 @@ test("terraform state v4: each instance (modules, for_each keys), rotation_enabl
 });
 
 test("files that are not what they claim are refused with what was expected; resources that cannot move are listed with why", () => {
-    assert.throws(() => readPulumiExport(fixture("terraform.tfstate")), /not the output of `pulumi stack export`: expected a JSON object with version 3/);
+    assert.throws(() => readPulumiExport(fixture("terraform.tfstate")), /^Error: this is a Terraform state file: use --from-terraform$/);
+    assert.throws(() => readTerraformState(fixture("pulumi-stack-export.json")), /^Error: this is the output of `pulumi stack export`: use --from-pulumi$/);
+    assert.throws(() => readPulumiExport({ version: 2, checkpoint: {} }), /not the output of `pulumi stack export`: expected a JSON object with version 3/);
     assert.throws(() => readTerraformState({ version: 3, modules: [] }), /Terraform state format version 3 is not supported: version 4/);
     assert.throws(() => readTerraformState([]), /not a Terraform state file/);
 
@@ -185,7 +187,9 @@ test("output: YAML under config with the namespace, TypeScript, and the steps pe
 
     const terraform = renderSteps(planMigration(readTerraformState(fixture("terraform.tfstate"))));
     assert.match(terraform, /terraform state rm 'module\.tenants\["acme"\]\.aws_secretsmanager_secret_rotation\.this\["api"\]'/);
-    assert.match(terraform, /from = module\.tenants\.aws_secretsmanager_secret_rotation\.this\n {17}lifecycle \{\n {19}destroy = false/);
+    assert.match(terraform, /terraform state rm 'aws_secretsmanager_secret_rotation\.orders_db' {3}then delete its resource block/);
+    // One removed block per resource, not per instance.
+    assert.equal(terraform.match(/from = module\.tenants\.aws_secretsmanager_secret_rotation\.this\n {7}lifecycle \{\n {9}destroy = false/g)?.length, 1);
     assert.match(terraform, /ignore_tags \{ key_prefixes/);
     assert.match(renderSteps(planMigration({ tool: "terraform", rotations: [], skipped: [] })), /nothing to migrate/);
 });
