@@ -14,7 +14,7 @@ import addFormats from "ajv-formats";
 import type { ReviewReport, SecretReview } from "../../src/review/report";
 import { describeResult, PulumiResult, repoRoot, runProcess, TestStack, withTranscript } from "../support/pulumi";
 import { playRotation } from "../support/rotation-lambda";
-import { createRotationLambda, createSecret, describeSecret, secretsManager } from "../support/seed";
+import { createRotationLambda, createSecret, describeSecret, labelsOf, secretsManager } from "../support/seed";
 import { useLocalAws } from "../support/services";
 
 const aws = useLocalAws();
@@ -287,6 +287,7 @@ describe("review: what up will do, drift and health", () => {
             rotation_rules: [{ automatically_after_days: 14, duration: "3h", schedule_expression: "" }],
         });
         const exported = fixture("pulumi-stack-export.json");
+        exported.deployment.resources = exported.deployment.resources.filter((r: { type: string; urn: string }) => r.type !== "aws:secretsmanager/secretRotation:SecretRotation" || r.urn.endsWith("::partner-api-rotation"));
         const oldRotation = exported.deployment.resources.find((r: { urn: string }) => r.urn.endsWith("::partner-api-rotation"));
         Object.assign(oldRotation.inputs, { secretId: fromPulumi.name, rotationLambdaArn: lambda });
         Object.assign(oldRotation.outputs, { id: fromPulumi.arn, secretId: fromPulumi.arn, region, rotationLambdaArn: lambda });
@@ -314,15 +315,14 @@ describe("review: what up will do, drift and health", () => {
             const entries = (yaml: string) => yaml.slice(yaml.indexOf("e2e:rotations:\n") + "e2e:rotations:\n".length);
             writeFileSync(configFile, [...salt, terraform.stdout.trimEnd(), entries(pulumi.stdout)].join("\n"));
 
+            const before = async () => Promise.all([fromTerraform, fromPulumi].map(async (s) => [(await describeSecret(s.arn)).LastRotatedDate, await labelsOf(s.arn, true)]));
+            const versionsBefore = await before();
             aws.front.clearCalls();
             await stack.up();
-            // Each secret only gets its owner tag: no rotation, and rotation never off.
+            // Each secret only gets its owner tag: no rotation (no new version, no label moved), and rotation never off.
             assert.deepEqual(mutatingCalls().map((c) => c.operation), ["TagResource", "TagResource"]);
-            for (const secret of [fromTerraform, fromPulumi]) {
-                const live = await describeSecret(secret.arn);
-                assert.equal(live.RotationEnabled, true);
-                assert.equal(live.LastRotatedDate, undefined, "never rotated");
-            }
+            assert.deepEqual(await before(), versionsBefore);
+            for (const secret of [fromTerraform, fromPulumi]) assert.equal((await describeSecret(secret.arn)).RotationEnabled, true);
             const rules = (await describeSecret(fromPulumi.arn)).RotationRules;
             assert.deepEqual([rules?.ScheduleExpression, rules?.Duration], ["cron(0 4 ? * MON *)", "2h"]);
 
