@@ -200,7 +200,7 @@ export async function review(snapshots: StackSnapshot[], options: ReviewOptions)
  * and rotation is off until the next refreshed up. Retained on delete and being removed, it is
  * the migration's last step (docs/migration.md): no finding.
  */
-function declaredTwice(secret: SecretReview, other: AwsRotationResource): FindingEntry | undefined {
+export function declaredTwice(secret: SecretReview, other: AwsRotationResource): FindingEntry | undefined {
     if (secret.step === "delete") return undefined;
     const arn = secret.live.arn;
     const same = other.secretId === secret.secretId || (arn !== undefined && sameSecret(other.secretId, { arn, name: secretNameFromArn(arn) }));

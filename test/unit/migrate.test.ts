@@ -9,6 +9,8 @@ import { validateInputs } from "../../providers/secretsmanager/semantics/inputs"
 import { planReconcile } from "../../providers/secretsmanager/semantics/plan";
 import { planMigration, renderSteps, renderTypeScript, renderYaml } from "../../src/migrate/migration";
 import { readPulumiExport, readTerraformState } from "../../src/migrate/sources";
+import type { SecretReview, StepKind } from "../../src/review/report";
+import { declaredTwice } from "../../src/review/review";
 import { repoRoot } from "../support/pulumi";
 import { found, observedSecret } from "./fixtures";
 
@@ -192,4 +194,21 @@ test("output: YAML under config with the namespace, TypeScript, and the steps pe
     assert.equal(terraform.match(/from = module\.tenants\.aws_secretsmanager_secret_rotation\.this\n {7}lifecycle \{\n {9}destroy = false/g)?.length, 1);
     assert.match(terraform, /ignore_tags \{ key_prefixes/);
     assert.match(renderSteps(planMigration({ tool: "terraform", rotations: [], skipped: [] })), /nothing to migrate/);
+});
+
+test("review: a SecretRotation of the same stack on a declared secret (by name or ARN) is a finding; deleted without retainOnDelete it says the delete turns rotation off; retained and being removed, none", () => {
+    const arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:app/db-AbCdEf";
+    const declared = { secretId: "app/db", step: "same", live: { exists: true, enabled: true, arn } } as unknown as SecretReview;
+    const urn = "urn:pulumi:prod::p::aws:secretsmanager/secretRotation:SecretRotation::db";
+    const other = (secretId: string, step: StepKind, retainOnDelete = false) => ({ urn, secretId, step, retainOnDelete });
+
+    const both = declaredTwice(declared, other(arn, "same"));
+    assert.equal(both?.code, "rotation-declared-twice");
+    assert.match(both!.message, /also manages this secret's rotation in this stack: with different settings each refreshed `pulumi up` undoes the other's change.*`pulumi state delete 'urn:pulumi:prod::p::aws:secretsmanager\/secretRotation:SecretRotation::db'`/);
+    assert.equal(declaredTwice(declared, other("app/db", "update"))?.code, "rotation-declared-twice");
+    assert.equal(declaredTwice(declared, other(arn.slice(0, -7), "same"))?.code, "rotation-declared-twice", "a partial ARN is the same secret");
+    assert.match(declaredTwice(declared, other("app/db", "delete"))!.message, /`pulumi up` deletes it: its delete calls CancelRotateSecret and turns rotation off\. Instead, set retainOnDelete: true/);
+    assert.equal(declaredTwice(declared, other("app/db", "delete", true)), undefined, "retained and being removed: the migration's last step");
+    assert.equal(declaredTwice(declared, other("app/other", "same")), undefined);
+    assert.equal(declaredTwice({ ...declared, step: "delete" }, other("app/db", "same")), undefined, "a declaration being removed leaves the secret to the other");
 });
