@@ -7,7 +7,7 @@ import { confirm } from "../../providers/secretsmanager/aws-edge/fleet";
 import { AwsConnection, connectionFor } from "../../providers/secretsmanager/aws-edge/aws-clients";
 import { recordedAccountRefusal } from "../../providers/secretsmanager/semantics/aws-settings";
 import { assessHealth, HealthThresholds, healthFactsFromObservation } from "../../providers/secretsmanager/semantics/health";
-import { parseDurationMs, regionOfSecretArn, validateInputs } from "../../providers/secretsmanager/semantics/inputs";
+import { parseDurationMs, regionOfSecretArn, sameSecret, secretNameFromArn, validateInputs } from "../../providers/secretsmanager/semantics/inputs";
 import {
     AWSCURRENT,
     AWSPENDING,
@@ -52,6 +52,7 @@ import {
 import {
     DriftEntry,
     exitCodeFor,
+    FindingEntry,
     InventoryEntry,
     LabelEntry,
     LiveState,
@@ -61,7 +62,7 @@ import {
     SecretReview,
     StackReview,
 } from "./report";
-import { StackResource, StackSnapshot } from "./stack";
+import { AwsRotationResource, StackResource, StackSnapshot } from "./stack";
 
 export interface ReviewOptions {
     thresholds: HealthThresholds;
@@ -117,6 +118,16 @@ export async function review(snapshots: StackSnapshot[], options: ReviewOptions)
             for (const arn of reviewed.governedArns) governedArns.add(arn);
             policySecrets += reviewed.summary.inLine;
             if (reviewed.summary.error !== undefined) policyErrors++;
+        }
+    }
+
+    for (const [index, snapshot] of snapshots.entries()) {
+        for (const secret of stacks[index]!.secrets) {
+            if (secret.policy !== undefined) continue;
+            for (const other of snapshot.awsRotations ?? []) {
+                const finding = declaredTwice(secret, other);
+                if (finding) secret.findings.push(finding);
+            }
         }
     }
 
@@ -180,6 +191,26 @@ export async function review(snapshots: StackSnapshot[], options: ReviewOptions)
         summary,
         exitCode: exitCodeFor(summary),
     };
+}
+
+/**
+ * A secret this stack declares that an aws.secretsmanager.SecretRotation of the same stack also
+ * manages: with different settings each `up --refresh` undoes the other's; and the day it is
+ * removed, its delete calls CancelRotateSecret (terraform-provider-aws secret_rotation.go, delete)
+ * and rotation is off until the next refreshed up. Retained on delete and being removed, it is
+ * the migration's last step (docs/migration.md): no finding.
+ */
+export function declaredTwice(secret: SecretReview, other: AwsRotationResource): FindingEntry | undefined {
+    if (secret.step === "delete") return undefined;
+    const arn = secret.live.arn;
+    const same = other.secretId === secret.secretId || (arn !== undefined && sameSecret(other.secretId, { arn, name: secretNameFromArn(arn) }));
+    if (!same || (other.step === "delete" && other.retainOnDelete)) return undefined;
+    const retire = `set retainOnDelete: true on it and run \`pulumi up\` (no AWS call), or \`pulumi state delete '${other.urn}'\`; then remove it from the program (docs/migration.md)`;
+    const message =
+        other.step === "delete"
+            ? `aws.secretsmanager.SecretRotation ${other.urn} also manages this secret's rotation, and \`pulumi up\` deletes it: its delete calls CancelRotateSecret and turns rotation off. Instead, ${retire}`
+            : `aws.secretsmanager.SecretRotation ${other.urn} also manages this secret's rotation in this stack: with different settings each refreshed \`pulumi up\` undoes the other's change, and its delete turns rotation off. Keep one: to move it here with no gap, ${retire}`;
+    return { code: "rotation-declared-twice", message };
 }
 
 /** Per stack and secret ARN: the owner tag a create or update of that stack's `up` writes, and who writes it. */
