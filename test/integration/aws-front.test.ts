@@ -634,8 +634,9 @@ test("managed-rotate-now-guessed: RotateSecret now on a managed secret writes a 
     // moto alone moves AWSCURRENT to a version without a value.
     const m = await createManaged(direct(), "rds!now-moto");
     const mOut = await rotate(direct(), { SecretId: m.arn, RotationRules: { AutomaticallyAfterDays: 7 } });
-    const mValue = await direct().send(new GetSecretValueCommand({ SecretId: m.arn, VersionId: mOut.VersionId }));
-    assert.equal(mValue.SecretString, undefined);
+    assert.deepEqual(holderOf(await labelsVia(direct(), m.arn), "AWSCURRENT"), [mOut.VersionId]);
+    const noValue = await rejection(direct().send(new GetSecretValueCommand({ SecretId: m.arn })));
+    assert.match(noValue.message, /can't find the specified secret value for staging label: AWSCURRENT/);
 
     const f = await createManaged(secretsManager(), "rds!now-front");
     const out = await rotate(secretsManager(), { SecretId: f.arn, RotationRules: { AutomaticallyAfterDays: 7 } });
