@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { describe, test, TestContext } from "node:test";
 
-import { CreateSecretCommand, DescribeSecretCommand, RotateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { CreateSecretCommand, DescribeSecretCommand, PutSecretValueCommand, RotateSecretCommand, SecretsManagerClient, UpdateSecretVersionStageCommand } from "@aws-sdk/client-secrets-manager";
 
 import type { ReviewReport } from "../../src/review/report";
 import { describeResult, repoRoot, runProcess, TestStack, withTranscript } from "../support/pulumi";
@@ -69,7 +69,7 @@ describe("declaration edges", () => {
         });
     });
 
-    test("secrets another service manages: a declaration changes the schedule and turns rotation off; policies pass over, schedule or disable them as managedSecrets says; destroy leaves their rotation as it is", async (t) => {
+    test("secrets another service manages: a declaration changes the schedule and turns rotation off (after the owner's rotation in progress); policies pass over, schedule or disable them as managedSecrets says; destroy leaves their rotation as it is", async (t) => {
         const lambda = await createRotationLambda();
         const sm = secretsManager();
         const OWNED_BY_RDS = [{ Key: "aws:secretsmanager:owningService", Value: "rds" }];
@@ -125,12 +125,22 @@ describe("declaration edges", () => {
             assert.deepEqual(callsOn(disabled), ["TagResource", "CancelRotateSecret"]);
             assert.deepEqual(await live(disabled), { ...before.disabled, enabled: false });
 
-            // enabled: false on the declared managed secret turns its rotation off: CancelRotateSecret alone.
+            // enabled: false while RDS is rotating the secret: up waits (fails, nothing changed) rather than cancel that rotation.
             stack.writeConfig({ "e2e:rotations": [{ ...declaration, enabled: false }], "e2e:policies": policies });
+            const candidate = versionIdFor("rds-declared-candidate");
+            await sm.send(new PutSecretValueCommand({ SecretId: declared, SecretString: "rds-new-password", ClientRequestToken: candidate, VersionStages: ["AWSPENDING"] }));
+            aws.front.clearCalls();
+            const waiting = await stack.up([], { expectCode: 1 });
+            assert.match(waiting.stdout, new RegExp(`enabled: rds is rotating this secret \\(AWSPENDING on version ${candidate}.*Nothing was changed: run up again when it has finished`));
+            assert.deepEqual(callsOn(declared), []);
+            // RDS finishes: the candidate becomes AWSCURRENT. Now enabled: false turns its rotation off: CancelRotateSecret alone.
+            await sm.send(new UpdateSecretVersionStageCommand({ SecretId: declared, VersionStage: "AWSCURRENT", MoveToVersionId: candidate, RemoveFromVersionId: versionIdFor("rds!declared-v1") }));
+            await sm.send(new UpdateSecretVersionStageCommand({ SecretId: declared, VersionStage: "AWSPENDING", RemoveFromVersionId: candidate }));
+            const finished = (await live(declared)).labels;
             aws.front.clearCalls();
             await stack.up();
             assert.deepEqual(callsOn(declared), ["CancelRotateSecret"]);
-            assert.deepEqual(await live(declared), { ...before.declared, enabled: false, rules: { AutomaticallyAfterDays: 30 } });
+            assert.deepEqual(await live(declared), { ...before.declared, enabled: false, rules: { AutomaticallyAfterDays: 30 }, labels: finished });
 
             aws.front.clearCalls();
             await stack.up(["--refresh", "--expect-no-changes"]);
