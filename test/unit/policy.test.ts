@@ -66,7 +66,8 @@ describe("validation: every problem named by property and rule, before any call"
         const result = validatePolicyInputs({ selector: { all: true }, schedule: { automaticallyAfterDays: 30 }, __owner: IDENTITY });
         assert.deepEqual(result.failures, []);
         assert.equal(result.inputs.mode, "enforce");
-        assert.equal(result.inputs.managedSecrets, "passOver");
+        assert.equal(result.spec?.managedSecrets, "passOver");
+        assert.equal("managedSecrets" in result.inputs, false, "the default is not stored: a policy recorded before managedSecrets existed shows no change after an upgrade");
         assert.equal(result.inputs.rotateImmediately, true);
         assert.equal(result.inputs.pendingPolicy, "quarantine");
         assert.equal(result.inputs.deletionPolicy, "cancel");

@@ -262,12 +262,13 @@ export function validatePolicyInputs(raw: unknown, context: { region?: string } 
 
     const { secretId: _secretId, enabled: _enabled, ...settingInputs } = settings.inputs;
     const mode = (typeof declared.mode === "string" ? declared.mode : "enforce") as PolicyMode;
+    // The default is the spec's, not stored in the inputs: a policy recorded before managedSecrets
+    // existed then reads the same after an upgrade (the provider's diff compares stored inputs).
     const managedSecrets = (typeof declared.managedSecrets === "string" ? declared.managedSecrets : "passOver") as ManagedSecretsChoice;
     const inputs = {
         ...declared,
         ...settingInputs,
         mode,
-        managedSecrets,
     } as RotationPolicyInputs;
 
     let maxIntervalHours: number | undefined;
