@@ -390,7 +390,7 @@ async function reviewPolicy(
             for (const secret of secrets.filter((s) => heldBy(spec, s))) {
                 out.push(entry(secret, secret.name, planRelease(spec, secret), [], null, []));
             }
-            return { summary: { ...summary, account, region: listedRegion, mode: spec.mode, secretsListed: listed.length }, secrets: out, governedArns: [] };
+            return { summary: { ...summary, account, region: listedRegion, mode: spec.mode, managedSecrets: spec.managedSecrets, secretsListed: listed.length }, secrets: out, governedArns: [] };
         }
         const plan = planOf(secrets);
         for (const w of plan.work) {
@@ -413,13 +413,13 @@ async function reviewPolicy(
                     drift.push(stripUndefined({ property: d.property, recorded: recordedValue ?? null, live: live ?? null }));
                 }
             }
-            const findings = assessHealth(healthFactsFromObservation({ found: true, secret }, spec.settings.pendingGracePeriodMs), { now: now().toISOString(), thresholds, rotationExpected: true });
+            const findings = assessHealth(healthFactsFromObservation({ found: true, secret }, spec.settings.pendingGracePeriodMs), { now: now().toISOString(), thresholds, rotationExpected: desired.enabled });
             const planned = work.get(name)?.plan;
             if (!planned && drift.length === 0 && findings.length === 0) {
                 inLine++;
                 continue;
             }
-            const declared = stripUndefined({ enabled: true, rotationLambdaArn: desired.rotationLambdaArn, schedule: toScheduleInput(desired.schedule) });
+            const declared = stripUndefined({ enabled: desired.enabled, rotationLambdaArn: desired.rotationLambdaArn, schedule: toScheduleInput(desired.schedule) });
             out.push(entry(secret, name, planned ?? { steps: [], notes: [] }, drift, declared, findings));
         }
         // Secrets it lets go of (it marked them), and secrets it no longer governs or that are gone.
@@ -436,6 +436,7 @@ async function reviewPolicy(
                 account,
                 region: listedRegion,
                 mode: spec.mode,
+                managedSecrets: spec.managedSecrets,
                 governed: plan.governed.length,
                 inLine,
                 passedOver: passedOverCounts(plan),

@@ -598,6 +598,81 @@ test("cancel-without-lambda-guess: CancelRotateSecret on a secret without a func
     assert.equal(described.NextRotationDate, undefined);
 });
 
+// ---- rules cancel-managed-secret / managed-configure-guessed / managed-rotate-now-guessed ----
+
+/** A secret another service manages (moto shows OwningService from this tag), created through `client`. */
+async function createManaged(client: SecretsManagerClient, name: string): Promise<{ arn: string; versionId: string }> {
+    const out = await client.send(
+        new CreateSecretCommand({ Name: name, SecretString: "managed-value", ClientRequestToken: versionIdFor(`${name}-v1`), Tags: [{ Key: "aws:secretsmanager:owningService", Value: "rds" }] }),
+    );
+    return { arn: out.ARN!, versionId: out.VersionId! };
+}
+
+test("managed-configure-guessed: RotateSecret with only the rules on a managed secret changes the schedule, not the versions", async () => {
+    // moto alone moves AWSCURRENT to a new version.
+    const m = await createManaged(direct(), "rds!configure-moto");
+    await rotate(direct(), { SecretId: m.arn, RotationRules: { AutomaticallyAfterDays: 7 }, RotateImmediately: false });
+    assert.deepEqual(holderOf(await labelsVia(direct(), m.arn), "AWSCURRENT").includes(m.versionId), false);
+
+    front.clearCalls();
+    const f = await createManaged(secretsManager(), "rds!configure-front");
+    const out = await rotate(secretsManager(), { SecretId: f.arn, RotationRules: { AutomaticallyAfterDays: 7 }, RotateImmediately: false });
+    assert.equal(out.VersionId, undefined);
+    await rotate(secretsManager(), { SecretId: f.arn, RotationRules: { ScheduleExpression: "rate(10 days)" }, RotateImmediately: false });
+    assert.deepEqual(await labelsOf(f.arn), { [f.versionId]: ["AWSCURRENT"] });
+    const described = await describeSecret(f.arn);
+    assert.equal(described.OwningService, "rds");
+    assert.equal(described.RotationEnabled, true);
+    assert.deepEqual(described.RotationRules, { ScheduleExpression: "rate(10 days)" });
+    assert.equal(described.RotationLambdaARN ?? undefined, undefined);
+    const rotations = front.calls("RotateSecret");
+    assert.equal(rotations.length, 2);
+    for (const c of rotations) assert.ok(c.rules.includes("managed-configure-guessed") && !c.forwarded, `rules: ${JSON.stringify(c.rules)}`);
+});
+
+test("managed-rotate-now-guessed: RotateSecret now on a managed secret writes a new AWSCURRENT version with a value", async () => {
+    // moto alone moves AWSCURRENT to a version without a value.
+    const m = await createManaged(direct(), "rds!now-moto");
+    const mOut = await rotate(direct(), { SecretId: m.arn, RotationRules: { AutomaticallyAfterDays: 7 } });
+    assert.deepEqual(holderOf(await labelsVia(direct(), m.arn), "AWSCURRENT"), [mOut.VersionId]);
+    const noValue = await rejection(direct().send(new GetSecretValueCommand({ SecretId: m.arn })));
+    assert.match(noValue.message, /can't find the specified secret value for staging label: AWSCURRENT/);
+
+    const f = await createManaged(secretsManager(), "rds!now-front");
+    const out = await rotate(secretsManager(), { SecretId: f.arn, RotationRules: { AutomaticallyAfterDays: 7 } });
+    assert.ok(out.VersionId);
+    assert.deepEqual(await labelsOf(f.arn), { [f.versionId]: ["AWSPREVIOUS"], [out.VersionId]: ["AWSCURRENT"] });
+    const value = await secretsManager().send(new GetSecretValueCommand({ SecretId: f.arn }));
+    assert.equal(value.VersionId, out.VersionId);
+    assert.equal(typeof value.SecretString, "string", "the owning service wrote a credential");
+    assert.equal((await describeSecret(f.arn)).RotationEnabled, true);
+});
+
+test("cancel-managed-secret: CancelRotateSecret on a secret another service manages turns its rotation off", async () => {
+    // moto alone refuses: the secret has no Lambda ARN.
+    const m = await createManaged(direct(), "rds!cancel-moto");
+    await rotate(direct(), { SecretId: m.arn, RotationRules: { AutomaticallyAfterDays: 7 }, RotateImmediately: false });
+    const error = await rejection(direct().send(new CancelRotateSecretCommand({ SecretId: m.arn })));
+    assert.equal(error.name, "InvalidRequestException");
+
+    const f = await createManaged(secretsManager(), "rds!cancel-front");
+    await rotate(secretsManager(), { SecretId: f.arn, RotationRules: { AutomaticallyAfterDays: 7 }, RotateImmediately: false });
+    assert.equal((await describeSecret(f.arn)).RotationEnabled, true);
+    front.clearCalls();
+    const out = await secretsManager().send(new CancelRotateSecretCommand({ SecretId: f.arn }));
+    assert.equal(out.ARN, f.arn);
+    assert.equal(out.VersionId, undefined);
+    const cancel = front.calls("CancelRotateSecret");
+    assert.equal(cancel.length, 1);
+    assert.ok(cancel[0]!.rules.includes("cancel-managed-secret"), `rules: ${JSON.stringify(cancel[0]!.rules)}`);
+    assert.ok(!cancel[0]!.rules.includes("cancel-without-lambda-guess"));
+    const described = await describeSecret(f.arn);
+    assert.equal(described.RotationEnabled, false);
+    assert.equal(described.NextRotationDate, undefined);
+    assert.deepEqual(described.RotationRules, { AutomaticallyAfterDays: 7 }, "the schedule is kept for a later RotateSecret");
+    assert.deepEqual(await labelsOf(f.arn), { [f.versionId]: ["AWSCURRENT"] });
+});
+
 // ---- rules error-status / list-missing-secret ----
 
 test("error-status: ResourceNotFoundException is HTTP 400 with a JSON body and x-amzn-errortype", async () => {

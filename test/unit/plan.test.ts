@@ -5,6 +5,7 @@ import { describe, test } from "node:test";
 
 import { ApiCall, DesiredState, Observation, ObservedSecret, ObservedVersion } from "../../providers/secretsmanager/semantics/model";
 import { analyzeLabels, describePlan, labelHealth, Plan, planDelete, planReconcile, PreviousDeclaration, rotateNowLinkAfter, rotateNowVersionId } from "../../providers/secretsmanager/semantics/plan";
+import { ownerTagValue } from "../../providers/secretsmanager/semantics/ownership";
 import { desiredState } from "./fixtures";
 
 const NOW = "2026-11-23T12:00:00.000Z";
@@ -625,11 +626,48 @@ describe("special secrets", () => {
         assert.match(plan.blocked!.reason, /^rotationLambdaArn: .*managed by rds/);
     });
 
-    test("managed by another service: turning rotation off is refused", () => {
-        const plan = planReconcile(desired({ enabled: false, rotationLambdaArn: undefined }), enabledSecret({ owningService: "rds", rotationLambdaArn: undefined }), {
+    const managed = (overrides: Partial<ObservedSecret> = {}) => enabledSecret({ owningService: "rds", rotationLambdaArn: undefined, ...overrides });
+
+    test("managed by another service: enabled false turns its rotation off with CancelRotateSecret alone", () => {
+        const plan = planReconcile(desired({ enabled: false, rotationLambdaArn: undefined }), managed(), { operation: "update" });
+        assert.equal(plan.blocked, undefined);
+        assert.deepEqual(calls(plan), [{ api: "CancelRotateSecret" }]);
+        assert.match(plan.steps[0]!.why, /managed by rds/);
+    });
+
+    test("managed by another service: enabled false with its rotation already off makes no call", () => {
+        const plan = planReconcile(desired({ enabled: false, rotationLambdaArn: undefined }), secret({ owningService: "rds" }), { operation: "update" });
+        assert.deepEqual(plan.steps, []);
+    });
+
+    test("managed by another service: enabled false while its owner rotates it waits, nothing changed", () => {
+        const plan = planReconcile(desired({ enabled: false, rotationLambdaArn: undefined }), managed({ versions: withPending(10) }), { operation: "update" });
+        assert.deepEqual(plan.steps, []);
+        assert.match(plan.blocked!.reason, /^enabled: rds is rotating this secret \(AWSPENDING on version v2.*Nothing was changed/);
+        assert.ok(plan.blocked!.retryAfter, "the refusal says when the pending version counts as stranded");
+    });
+
+    test("managed by another service: enabled false with a stranded AWSPENDING cancels, and leaves the labels to the owner", () => {
+        const plan = planReconcile(desired({ enabled: false, rotationLambdaArn: undefined }), managed({ versions: withPending(600) }), { operation: "update" });
+        assert.deepEqual(apis(plan), ["CancelRotateSecret"]);
+        assert.match(plan.notes.join(), /stranded on v2, but rds manages this secret's labels: left to it/);
+    });
+
+    test("managed by another service: a schedule change is RotateSecret with only the rules, no rotation now", () => {
+        const plan = planReconcile(desired({ rotationLambdaArn: undefined, schedule: { kind: "days", days: 5 } }), managed(), {
             operation: "update",
+            previous: { enabled: true },
         });
-        assert.match(plan.blocked!.reason, /^enabled: .*managed by rds/);
+        assert.deepEqual(calls(plan), [{ api: "RotateSecret", rotationRules: { AutomaticallyAfterDays: 5 }, rotateImmediately: false }]);
+    });
+
+    test("managed by another service: a declaration claims it with the owner tag, and its delete releases the tag and leaves rotation as it is", () => {
+        const me = "org/proj/dev/db";
+        const claimed = planReconcile(desired({ rotationLambdaArn: undefined, owner: me }), managed(), { operation: "create" });
+        assert.deepEqual(apis(claimed), ["TagResource"]);
+        const deleted = planDelete(desired({ owner: me }), managed({ ownerTag: ownerTagValue(me) }));
+        assert.deepEqual(apis(deleted), ["UntagResource"]);
+        assert.match(deleted.notes.join(), /managed by rds: its rotation is left as it is/);
     });
 
     test("managed by another service: its stranded labels are left to it", () => {

@@ -442,8 +442,13 @@ function labelReleases(
  * - a secret without a value yet (no AWSCURRENT) is never rotated now, only configured;
  * - RotateSecret always carries the Lambda ARN (the declared one, else the live one) and the
  *   rules, never days and an expression together;
- * - managed secrets (OwningService) need no Lambda, cannot be turned off here, and their labels
- *   are left to their owner.
+ * - managed secrets (OwningService; docs/managed-secrets.md) use managed rotation: a declared
+ *   Lambda is refused ("For secrets that use managed rotation, omit this field", RotateSecret
+ *   reference); their schedule is changed with RotateSecret carrying only the rules, and their
+ *   rotation is turned off with CancelRotateSecret (Terraform's PR #49659, tested against AWS);
+ *   their labels are left to their owner, so turning rotation off while the owner's rotation is
+ *   in progress waits for it instead of cancelling it (nothing here could repair what a
+ *   cancelled managed rotation leaves).
  */
 export function planReconcile(desired: DesiredState, observation: Observation, context: ReconcileContext): Plan {
     const refused = refusal(observation, "reconcile");
@@ -482,13 +487,7 @@ export function planReconcile(desired: DesiredState, observation: Observation, c
         if (desired.rotationLambdaArn !== undefined) {
             return block(plan, `rotationLambdaArn: the secret is managed by ${managedBy}, which rotates it itself; remove rotationLambdaArn`);
         }
-        if (needDisable) {
-            return block(
-                plan,
-                `enabled: the secret is managed by ${managedBy}; its rotation cannot be turned off through Secrets Manager. ` +
-                    `Change it in ${managedBy}, or declare enabled: true; nothing was changed`,
-            );
-        }
+        if (needDisable) return planManagedOff(plan, analysis, managedBy, desired.pendingGracePeriodMs);
     }
 
     const mustRotate = needEnable || needReconfigure || needRotateNow;
@@ -571,6 +570,34 @@ export function planReconcile(desired: DesiredState, observation: Observation, c
     return plan;
 }
 
+/**
+ * Turning off the rotation of a secret another service manages: CancelRotateSecret alone. Its
+ * labels are its owner's (no label call). A rotation the owner has in progress is waited for, not
+ * cancelled: a cancelled managed rotation can leave the service's credential and the secret apart,
+ * and repairing the labels is the owner's; managed rotation "typically completes within one
+ * minute" (Secrets Manager User Guide, "Managed rotation"). A stranded AWSPENDING does not stop it.
+ */
+function planManagedOff(plan: Plan, analysis: LabelAnalysis, managedBy: string, gracePeriodMs: number): Plan {
+    const p = analysis.pending;
+    if (p.kind === "in-progress") {
+        const when = p.strandedAt ? `after ${p.strandedAt}` : "later";
+        return {
+            ...plan,
+            steps: [],
+            blocked: {
+                reason:
+                    `enabled: ${managedBy} is rotating this secret (AWSPENDING on version ${p.versionId}, ${ageText(p.ageMs)}, grace period ` +
+                    `${Math.round(gracePeriodMs / 60_000)} min); its rotation is turned off once that rotation has finished, not in the middle of it ` +
+                    `(the labels of a secret another service manages are that service's to repair). Nothing was changed: run up again when it has finished, or ${when}`,
+                retryAfter: p.strandedAt,
+            },
+        };
+    }
+    if (p.kind === "stranded") plan.notes.push(`AWSPENDING is stranded on ${p.versionId}, but ${managedBy} manages this secret's labels: left to it`);
+    plan.steps.push({ call: { api: "CancelRotateSecret" }, why: `rotation is declared off and is on (managed by ${managedBy}: its rotation is turned off, its labels are left to it)` });
+    return plan;
+}
+
 /** The plan for destroy, per deletionPolicy. A secret that is already gone is success. */
 export function planDelete(desired: DesiredState, observation: Observation, context: { cancelledVersionId?: string } = {}): Plan {
     if (!observation.found) {
@@ -593,7 +620,10 @@ export function planDelete(desired: DesiredState, observation: Observation, cont
         return plan;
     }
     if (secret.owningService) {
-        plan.notes.push(`the secret is managed by ${secret.owningService}: its rotation is left to it`);
+        // Its rotation, on or off, is its owner's default or another declaration's choice: a
+        // delete never changes it. Only this declaration's tag is released.
+        plan.notes.push(`the secret is managed by ${secret.owningService}: its rotation is left as it is`);
+        plan.steps.push(...ownership.steps);
         return plan;
     }
     const refused = refusal(observation, "clean up");
