@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // `pulumi-secret-rotation review`: what `pulumi up` will do to each declared secret, the drift
 // since the last `up`, and rotation health — read-only, for pull requests and scheduled CI jobs.
-// Exit codes (README, "Review, drift and health in CI"): 0 clean, 1 error, 2 drift, 4 findings,
-// 6 drift and findings. `pulumi-secret-rotation migrate`: declarations and steps to move rotations
-// from aws.secretsmanager.SecretRotation or Terraform's aws_secretsmanager_secret_rotation
+// Exit codes (docs/review-and-ci.md): 0 clean, 1 error, 2 drift, 4 findings, 6 drift and findings.
+// `pulumi-secret-rotation migrate`: declarations and steps to move rotations from
+// aws.secretsmanager.SecretRotation or Terraform's aws_secretsmanager_secret_rotation
 // (docs/migration.md).
 import { readFileSync } from "node:fs";
 
@@ -16,8 +16,7 @@ import { planMigration, renderSteps, renderTypeScript, renderYaml } from "../mig
 import { OldEstate, readPulumiExport, readTerraformState } from "../migrate/sources";
 import { EXIT_CODES } from "../review/report";
 import { render, REPORT_FORMATS, ReportFormat } from "../review/render";
-import { review } from "../review/review";
-import { readStack, StackSnapshot } from "../review/stack";
+import { review } from "../review/api";
 
 function wholeNumber(option: string, min: number, max: number) {
     return (text: string): number => {
@@ -128,20 +127,26 @@ async function runReview(flags: ReviewFlags): Promise<number> {
         return EXIT_CODES.error;
     }
     const interactive = process.stderr.isTTY === true && flags.progress;
-    const snapshots: StackSnapshot[] = [];
     try {
-        for (const stack of flags.stack) {
-            if (interactive) process.stderr.write(flags.fromState ? `reading stack ${stack}…\n` : `previewing stack ${stack} (no refresh, no change)…\n`);
-            snapshots.push(await readStack(stack, flags.cwd, { fromState: flags.fromState === true }));
-        }
-        const total = snapshots.reduce((n, s) => n + s.resources.length, 0);
         const bar = interactive ? new SingleBar({ format: "observing secrets [{bar}] {value}/{total}", stream: process.stderr, clearOnComplete: true }) : undefined;
-        bar?.start(total, 0);
-        const report = await review(snapshots, {
+        let barStarted = false;
+        const report = await review({
+            stacks: flags.stack,
+            cwd: flags.cwd,
+            fromState: flags.fromState === true,
             thresholds: { maxIntervalDays: flags.maxIntervalDays, maxDaysSinceRotation: flags.maxDaysSinceRotation, pendingLongRunningMs: flags.pendingLongRunning },
             concurrency: flags.concurrency,
-            ...(flags.all ? { inventoryRegion: flags.region ?? true } : {}),
-            ...(bar ? { onProgress: (done: number) => bar.update(done) } : {}),
+            ...(flags.all ? { all: flags.region ?? true } : {}),
+            ...(interactive ? { onStack: (stack: string) => process.stderr.write(flags.fromState ? `reading stack ${stack}…\n` : `previewing stack ${stack} (no refresh, no change)…\n`) } : {}),
+            ...(bar
+                ? {
+                      onProgress: (done: number, total: number) => {
+                          if (!barStarted) bar.start(total, 0);
+                          barStarted = true;
+                          bar.update(done);
+                      },
+                  }
+                : {}),
         });
         bar?.stop();
         process.stdout.write(render(report, flags.format) + "\n");

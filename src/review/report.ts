@@ -28,7 +28,7 @@ export interface LiveState extends RotationConfig {
     nextRotationDate?: string;
     deletedDate?: string;
     owningService?: string;
-    /** The owner tag (README, One owner per secret): the declaration that manages this secret's rotation. */
+    /** The owner tag (docs/design.md, One owner per secret): the declaration that manages this secret's rotation. */
     owner?: string;
 }
 
