@@ -3,13 +3,14 @@
 // AWS account, no Pulumi Cloud. It declares four secrets' rotation in a stack configuration, runs
 // `pulumi up`, breaks three of them out of band, shows `pulumi preview` catching each, repairs
 // them with plain `pulumi up`, prints the staging labels before and after, and leaves nothing
-// running. The project is set up as the README says: Pulumi.yaml's `options: refresh: always`
+// running. The project is set up as docs/running-up.md says: Pulumi.yaml's `options: refresh: always`
 // (every up and preview refreshes first) and PULUMI_CONTINUE_ON_ERROR=true.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
 import { CancelRotateSecretCommand, RotateSecretCommand } from "@aws-sdk/client-secrets-manager";
 import Table from "cli-table3";
+import { stringify as toYaml } from "yaml";
 
 import { AwsFront } from "../test/support/aws-front";
 import { MotoServer, useAwsEnv } from "../test/support/moto";
@@ -95,7 +96,7 @@ async function main(): Promise<void> {
         heading(`The project (${join(stack.projectDir, "Pulumi.yaml")}) refreshes on every up and preview, and pulumi runs with PULUMI_CONTINUE_ON_ERROR=true`);
         console.log(readFileSync(join(stack.projectDir, "Pulumi.yaml"), "utf8").trimEnd().replace(/^/gm, "  "));
         heading(`The stack configuration (what a reviewer reads), ${join(stack.projectDir, "Pulumi.demo.yaml")}`);
-        console.log(JSON.stringify({ "secret-rotation:rotations": rotations }, null, 2));
+        console.log(toYaml({ config: { "secret-rotation:rotations": rotations } }).trimEnd().replace(/^/gm, "  "));
 
         heading("Labels before");
         console.log(await labelTable(arns));

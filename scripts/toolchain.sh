@@ -29,7 +29,7 @@ PULUMI_MIN_ON_PATH=3.226.0    # oldest CLI with `preview --refresh --expect-no-c
 # tag, as a pseudo-version. When the module proxy cannot serve that (the proxies of this project's
 # build machines do not), the host is built from sdk/v3 at the last release that still carried it
 # inside the sdk module. It speaks the same language-runtime protocol; the engine, the Node.js SDK
-# and the dynamic provider host stay at the pinned version. See README "Toolchain".
+# and the dynamic provider host stay at the pinned version. See CONTRIBUTING.md "Toolchain".
 declare -A LANGHOST_PSEUDO_VERSION=(
   [3.259.0]="v3.0.0-20260819165155-0ac56e876614"
 )
@@ -215,7 +215,7 @@ EOF
     go_build_module "$work/langhost" "pulumi-language-nodejs v$PULUMI_VERSION" "$version_flag" "$work/bin/pulumi-language-nodejs" "$module"
     echo "v$PULUMI_VERSION" >"$work/bin/.langhost-version"
   else
-    tc_log "the Go module proxy does not serve $module at v$PULUMI_VERSION; building the host from github.com/pulumi/pulumi/sdk/v3 v$LANGHOST_FALLBACK_SDK (see README, Toolchain)"
+    tc_log "the Go module proxy does not serve $module at v$PULUMI_VERSION; building the host from github.com/pulumi/pulumi/sdk/v3 v$LANGHOST_FALLBACK_SDK (see CONTRIBUTING.md, Toolchain)"
     cat >"$work/langhost/go.mod" <<EOF
 module pulumi-secret-rotation/toolchain/langhost
 

@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 
 import { URN_INPUT } from "../providers/secretsmanager/pulumi-edge/engine-log";
 import type { DeletionPolicy, PendingPolicy } from "../providers/secretsmanager/semantics/model";
-import type { PassedOverReason, PolicyMode } from "../providers/secretsmanager/semantics/policy";
+import type { ManagedSecretsChoice, PassedOverReason, PolicyMode } from "../providers/secretsmanager/semantics/policy";
 import rotationPolicyProvider = require("../providers/secretsmanager/pulumi-edge/policy-shim");
 import { AwsSettingArgs, ownerOf, ScheduleArgs } from "./resource";
 
@@ -43,6 +43,12 @@ export interface SecretRotationPolicyArgs {
      * one's; a stricter schedule and the secret's own Lambda are left alone.
      */
     mode?: pulumi.Input<PolicyMode>;
+    /**
+     * Selected secrets another service manages (RDS, Aurora, Redshift, DocumentDB...; docs/managed-secrets.md):
+     * `passOver` (default) leaves them alone; `schedule` gives them this schedule (managed rotation: never
+     * this rotationLambdaArn); `disable` turns their rotation off. Destroy never changes their rotation.
+     */
+    managedSecrets?: pulumi.Input<ManagedSecretsChoice>;
     /**
      * Reclaim what a gone stack left behind: owner identities (or a stack's
      * `<organization or namespace>/<project>/<stack>`) whose owner tags and policy marks this policy

@@ -26,13 +26,18 @@ import { readEntries, readPolicies } from "./config";
 import { SecretRotationPolicy } from "./policy";
 import { SecretRotationState } from "./resource";
 
+const CONFIG_NAMESPACE = "secret-rotation";
 const CONFIG_KEY = "rotations";
 const POLICIES_KEY = "policies";
 
-const config = new pulumi.Config();
-const entries = readEntries(config.getObject<unknown>(CONFIG_KEY) ?? [], `${pulumi.getProject()}:${CONFIG_KEY}`);
+// The keys live in the package's own namespace, whatever the project is called: a config-only
+// repository (Pulumi.yaml's `main` pointing at this file in node_modules, docs/config-only.md)
+// names its project as it likes. The project's own namespace, which is what the program read
+// before (and what a project named "secret-rotation" still writes), is read too; a key set in both
+// is refused, naming both, rather than one silently winning.
+const entries = readEntries(...declared(CONFIG_KEY));
 const states = entries.map(({ name, args }) => new SecretRotationState(name, args));
-const policyEntries = readPolicies(config.getObject<unknown>(POLICIES_KEY) ?? [], `${pulumi.getProject()}:${POLICIES_KEY}`);
+const policyEntries = readPolicies(...declared(POLICIES_KEY));
 // After the stack's single declarations: a secret one of them claims is passed over by the policy
 // in the same up, instead of both acting on it. Policies one after another, in the order listed:
 // where two selections overlap, the first to act on a secret marks it and the later ones pass it
@@ -58,6 +63,18 @@ function stackOutput<T>(output: pulumi.Output<T>): pulumi.Output<T> {
     const kept: unknown[] = [pulumi.isSecret(output), (output as unknown as { isKnown?: unknown }).isKnown];
     for (const promise of kept) if (promise instanceof Promise) promise.catch(() => undefined);
     return output;
+}
+
+/** A key's value and its full name, from the package's namespace or else the project's (see above). */
+function declared(key: string): [unknown, string] {
+    const own = new pulumi.Config(CONFIG_NAMESPACE).getObject<unknown>(key);
+    const project = pulumi.getProject();
+    const projects = project === CONFIG_NAMESPACE ? undefined : new pulumi.Config(project).getObject<unknown>(key);
+    if (own !== undefined && projects !== undefined) {
+        throw new Error(`${CONFIG_NAMESPACE}:${key} and ${project}:${key} are both set: keep one (${CONFIG_NAMESPACE}:${key} is the documented name)`);
+    }
+    if (projects !== undefined) return [projects, `${project}:${key}`];
+    return [own ?? [], `${CONFIG_NAMESPACE}:${key}`];
 }
 
 /** Per policy: how many secrets it governs, and how many it passed over, per reason. */

@@ -74,7 +74,9 @@ export interface SecretRotationStateArgs {
     /**
      * What to do with an AWSPENDING stranded on a version other than AWSCURRENT and older than
      * pendingGracePeriod: `quarantine` (default: keep the version under a label of its own),
-     * `promote` (roll forward: make it AWSCURRENT) or `fail` (change nothing, explain).
+     * `promote` (roll forward — never done unattended: the version may be empty and nothing but
+     * its value tells, so `up` refuses with the check and the commands to roll forward by hand;
+     * docs/promote-and-empty-versions.md) or `fail` (change nothing, explain).
      */
     pendingPolicy?: pulumi.Input<PendingPolicy>;
     /** Age from which a pending version counts as stranded: `Nm`, `Nh` or `Nd`. Default: `2h`. */

@@ -1,17 +1,22 @@
 #!/usr/bin/env node
 // `pulumi-secret-rotation review`: what `pulumi up` will do to each declared secret, the drift
 // since the last `up`, and rotation health — read-only, for pull requests and scheduled CI jobs.
-// Exit codes (README, "Review, drift and health in CI"): 0 clean, 1 error, 2 drift, 4 findings,
-// 6 drift and findings.
+// Exit codes (docs/review-and-ci.md): 0 clean, 1 error, 2 drift, 4 findings, 6 drift and findings.
+// `pulumi-secret-rotation migrate`: declarations and steps to move rotations from
+// aws.secretsmanager.SecretRotation or Terraform's aws_secretsmanager_secret_rotation
+// (docs/migration.md).
+import { readFileSync } from "node:fs";
+
 import { SingleBar } from "cli-progress";
 import { Command, InvalidArgumentError, Option } from "commander";
 
 import { DEFAULT_THRESHOLDS } from "../../providers/secretsmanager/semantics/health";
 import { parseDurationMs } from "../../providers/secretsmanager/semantics/inputs";
+import { planMigration, renderSteps, renderTypeScript, renderYaml } from "../migrate/migration";
+import { OldEstate, readPulumiExport, readTerraformState } from "../migrate/sources";
 import { EXIT_CODES } from "../review/report";
 import { render, REPORT_FORMATS, ReportFormat } from "../review/render";
-import { review } from "../review/review";
-import { readStack, StackSnapshot } from "../review/stack";
+import { review } from "../review/api";
 
 function wholeNumber(option: string, min: number, max: number) {
     return (text: string): number => {
@@ -72,7 +77,47 @@ export function program(): Command {
         .action(async (flags: ReviewFlags) => {
             process.exitCode = await runReview(flags);
         });
+    cli.command("migrate")
+        .description(
+            "from a `pulumi stack export` (aws.secretsmanager.SecretRotation) or a Terraform state file (aws_secretsmanager_secret_rotation): " +
+                "the equivalent declarations on stdout, and on stderr the steps that move each secret with no gap and no rotation. Reads only the file.",
+        )
+        .option("--from-pulumi <file>", "the output of `pulumi stack export` of the stack that declares the rotations")
+        .option("--from-terraform <file>", "a Terraform state file (format version 4; `terraform state pull > file` for a remote backend)")
+        .addOption(new Option("-f, --format <format>", "declarations as stack configuration (yaml) or program code (ts)").choices(["yaml", "ts"]).default("yaml"))
+        .option("--namespace <project>", "yaml: the configuration namespace, i.e. the name of the Pulumi project that runs the stack program", "secret-rotation")
+        .action((flags: MigrateFlags) => {
+            process.exitCode = runMigrate(flags);
+        });
     return cli;
+}
+
+interface MigrateFlags {
+    fromPulumi?: string;
+    fromTerraform?: string;
+    format: "yaml" | "ts";
+    namespace: string;
+}
+
+/** Exit 0 when every rotation found is migrated; 1 when the file cannot be read, or some rotation is not migrated (listed on stderr). */
+function runMigrate(flags: MigrateFlags): number {
+    if ((flags.fromPulumi === undefined) === (flags.fromTerraform === undefined)) {
+        process.stderr.write("error: give exactly one of --from-pulumi <stack-export.json> and --from-terraform <terraform.tfstate>\n");
+        return EXIT_CODES.error;
+    }
+    const file = (flags.fromPulumi ?? flags.fromTerraform)!;
+    let estate: OldEstate;
+    try {
+        const document: unknown = JSON.parse(readFileSync(file, "utf8"));
+        estate = flags.fromPulumi !== undefined ? readPulumiExport(document) : readTerraformState(document);
+    } catch (error) {
+        process.stderr.write(`error: ${file}: ${(error as Error).message}\n`);
+        return EXIT_CODES.error;
+    }
+    const migration = planMigration(estate);
+    process.stdout.write(flags.format === "ts" ? renderTypeScript(migration, file) : renderYaml(migration, flags.namespace, file));
+    process.stderr.write(renderSteps(migration));
+    return migration.skipped.length > 0 ? EXIT_CODES.error : EXIT_CODES.clean;
 }
 
 async function runReview(flags: ReviewFlags): Promise<number> {
@@ -82,20 +127,26 @@ async function runReview(flags: ReviewFlags): Promise<number> {
         return EXIT_CODES.error;
     }
     const interactive = process.stderr.isTTY === true && flags.progress;
-    const snapshots: StackSnapshot[] = [];
     try {
-        for (const stack of flags.stack) {
-            if (interactive) process.stderr.write(flags.fromState ? `reading stack ${stack}…\n` : `previewing stack ${stack} (no refresh, no change)…\n`);
-            snapshots.push(await readStack(stack, flags.cwd, { fromState: flags.fromState === true }));
-        }
-        const total = snapshots.reduce((n, s) => n + s.resources.length, 0);
         const bar = interactive ? new SingleBar({ format: "observing secrets [{bar}] {value}/{total}", stream: process.stderr, clearOnComplete: true }) : undefined;
-        bar?.start(total, 0);
-        const report = await review(snapshots, {
+        let barStarted = false;
+        const report = await review({
+            stacks: flags.stack,
+            cwd: flags.cwd,
+            fromState: flags.fromState === true,
             thresholds: { maxIntervalDays: flags.maxIntervalDays, maxDaysSinceRotation: flags.maxDaysSinceRotation, pendingLongRunningMs: flags.pendingLongRunning },
             concurrency: flags.concurrency,
-            ...(flags.all ? { inventoryRegion: flags.region ?? true } : {}),
-            ...(bar ? { onProgress: (done: number) => bar.update(done) } : {}),
+            ...(flags.all ? { all: flags.region ?? true } : {}),
+            ...(interactive ? { onStack: (stack: string) => process.stderr.write(flags.fromState ? `reading stack ${stack}…\n` : `previewing stack ${stack} (no refresh, no change)…\n`) } : {}),
+            ...(bar
+                ? {
+                      onProgress: (done: number, total: number) => {
+                          if (!barStarted) bar.start(total, 0);
+                          barStarted = true;
+                          bar.update(done);
+                      },
+                  }
+                : {}),
         });
         bar?.stop();
         process.stdout.write(render(report, flags.format) + "\n");

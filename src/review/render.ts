@@ -81,7 +81,7 @@ function calls(r: SecretReview): string[] {
 function policyLine(p: PolicyReview): string {
     if (p.error) return `policy ${p.resource} (${p.step}): error: ${p.error}`;
     const passed = Object.entries(p.passedOver).filter(([, n]) => n > 0).map(([why, n]) => `${n} ${why}`).join(", ") || "none";
-    return `policy ${p.resource} (${p.step}, ${p.mode ?? "?"}, ${p.account ?? "?"}/${p.region ?? "?"}): governs ${p.governed} of ${p.secretsListed} listed secret(s), ${p.inLine} in line and not listed; passed over: ${passed}`;
+    return `policy ${p.resource} (${p.step}, ${p.mode ?? "?"}, ${p.account ?? "?"}/${p.region ?? "?"}): governs ${p.governed} of ${p.secretsListed} listed secret(s), ${p.inLine} in line and not listed; passed over: ${passed}${p.managedSecrets ? `; managed secrets: ${p.managedSecrets}` : ""}`;
 }
 
 const drift = (r: SecretReview) => r.drift.map((d) => `${d.property}: ${JSON.stringify(d.recorded)} → ${JSON.stringify(d.live)}`);

@@ -28,7 +28,7 @@ export interface LiveState extends RotationConfig {
     nextRotationDate?: string;
     deletedDate?: string;
     owningService?: string;
-    /** The owner tag (README, One owner per secret): the declaration that manages this secret's rotation. */
+    /** The owner tag (docs/design.md, One owner per secret): the declaration that manages this secret's rotation. */
     owner?: string;
 }
 
@@ -90,6 +90,8 @@ export interface PolicyReview {
     account?: string;
     region?: string;
     mode?: string;
+    /** What the policy does with secrets another service manages: passOver, schedule or disable (optional, added in v1). */
+    managedSecrets?: string;
     /** Secrets the policy governs (after `up`: the plan's selection). */
     governed: number;
     /** Of those, in line and with no finding: not listed in `secrets`. */

@@ -7,7 +7,7 @@ import { confirm } from "../../providers/secretsmanager/aws-edge/fleet";
 import { AwsConnection, connectionFor } from "../../providers/secretsmanager/aws-edge/aws-clients";
 import { recordedAccountRefusal } from "../../providers/secretsmanager/semantics/aws-settings";
 import { assessHealth, HealthThresholds, healthFactsFromObservation } from "../../providers/secretsmanager/semantics/health";
-import { parseDurationMs, regionOfSecretArn, validateInputs } from "../../providers/secretsmanager/semantics/inputs";
+import { parseDurationMs, regionOfSecretArn, sameSecret, secretNameFromArn, validateInputs } from "../../providers/secretsmanager/semantics/inputs";
 import {
     AWSCURRENT,
     AWSPENDING,
@@ -52,6 +52,7 @@ import {
 import {
     DriftEntry,
     exitCodeFor,
+    FindingEntry,
     InventoryEntry,
     LabelEntry,
     LiveState,
@@ -62,7 +63,7 @@ import {
     StackReview,
 } from "./report";
 import { orphansOf } from "./orphans";
-import { StackResource, StackSnapshot } from "./stack";
+import { AwsRotationResource, StackResource, StackSnapshot } from "./stack";
 
 export interface ReviewOptions {
     thresholds: HealthThresholds;
@@ -118,6 +119,16 @@ export async function review(snapshots: StackSnapshot[], options: ReviewOptions)
             for (const arn of reviewed.governedArns) governedArns.add(arn);
             policySecrets += reviewed.summary.inLine;
             if (reviewed.summary.error !== undefined) policyErrors++;
+        }
+    }
+
+    for (const [index, snapshot] of snapshots.entries()) {
+        for (const secret of stacks[index]!.secrets) {
+            if (secret.policy !== undefined) continue;
+            for (const other of snapshot.awsRotations ?? []) {
+                const finding = declaredTwice(secret, other);
+                if (finding) secret.findings.push(finding);
+            }
         }
     }
 
@@ -200,6 +211,26 @@ function identitiesOf(snapshot: StackSnapshot): Set<string> {
 function identityPrefixOf(snapshot: StackSnapshot): string {
     const declared = [...snapshot.resources, ...(snapshot.policies ?? [])].map((r) => r.inputs?.__owner).find((v): v is string => typeof v === "string");
     return declared !== undefined ? stackOf(declared) : snapshot.identityPrefix;
+}
+
+/**
+ * A secret this stack declares that an aws.secretsmanager.SecretRotation of the same stack also
+ * manages: with different settings each `up --refresh` undoes the other's; and the day it is
+ * removed, its delete calls CancelRotateSecret (terraform-provider-aws secret_rotation.go, delete)
+ * and rotation is off until the next refreshed up. Retained on delete and being removed, it is
+ * the migration's last step (docs/migration.md): no finding.
+ */
+export function declaredTwice(secret: SecretReview, other: AwsRotationResource): FindingEntry | undefined {
+    if (secret.step === "delete") return undefined;
+    const arn = secret.live.arn;
+    const same = other.secretId === secret.secretId || (arn !== undefined && sameSecret(other.secretId, { arn, name: secretNameFromArn(arn) }));
+    if (!same || (other.step === "delete" && other.retainOnDelete)) return undefined;
+    const retire = `set retainOnDelete: true on it and run \`pulumi up\` (no AWS call), or \`pulumi state delete '${other.urn}'\`; then remove it from the program (docs/migration.md)`;
+    const message =
+        other.step === "delete"
+            ? `aws.secretsmanager.SecretRotation ${other.urn} also manages this secret's rotation, and \`pulumi up\` deletes it: its delete calls CancelRotateSecret and turns rotation off. Instead, ${retire}`
+            : `aws.secretsmanager.SecretRotation ${other.urn} also manages this secret's rotation in this stack: with different settings each refreshed \`pulumi up\` undoes the other's change, and its delete turns rotation off. Keep one: to move it here with no gap, ${retire}`;
+    return { code: "rotation-declared-twice", message };
 }
 
 /** Per stack and secret ARN: the owner tag a create or update of that stack's `up` writes, and who writes it. */
@@ -379,7 +410,7 @@ async function reviewPolicy(
             for (const secret of secrets.filter((s) => heldBy(spec, s))) {
                 out.push(entry(secret, secret.name, planRelease(spec, secret), [], null, []));
             }
-            return { summary: { ...summary, account, region: listedRegion, mode: spec.mode, secretsListed: listed.length }, secrets: out, governedArns: [] };
+            return { summary: { ...summary, account, region: listedRegion, mode: spec.mode, managedSecrets: spec.managedSecrets, secretsListed: listed.length }, secrets: out, governedArns: [] };
         }
         const plan = planOf(secrets);
         for (const w of plan.work) {
@@ -402,13 +433,13 @@ async function reviewPolicy(
                     drift.push(stripUndefined({ property: d.property, recorded: recordedValue ?? null, live: live ?? null }));
                 }
             }
-            const findings = assessHealth(healthFactsFromObservation({ found: true, secret }, spec.settings.pendingGracePeriodMs), { now: now().toISOString(), thresholds, rotationExpected: true });
+            const findings = assessHealth(healthFactsFromObservation({ found: true, secret }, spec.settings.pendingGracePeriodMs), { now: now().toISOString(), thresholds, rotationExpected: desired.enabled });
             const planned = work.get(name)?.plan;
             if (!planned && drift.length === 0 && findings.length === 0) {
                 inLine++;
                 continue;
             }
-            const declared = stripUndefined({ enabled: true, rotationLambdaArn: desired.rotationLambdaArn, schedule: toScheduleInput(desired.schedule) });
+            const declared = stripUndefined({ enabled: desired.enabled, rotationLambdaArn: desired.rotationLambdaArn, schedule: toScheduleInput(desired.schedule) });
             out.push(entry(secret, name, planned ?? { steps: [], notes: [] }, drift, declared, findings));
         }
         // Secrets it lets go of (it marked them), and secrets it no longer governs or that are gone.
@@ -425,6 +456,7 @@ async function reviewPolicy(
                 account,
                 region: listedRegion,
                 mode: spec.mode,
+                managedSecrets: spec.managedSecrets,
                 governed: plan.governed.length,
                 inLine,
                 passedOver: passedOverCounts(plan),

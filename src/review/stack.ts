@@ -12,6 +12,8 @@ import type { StepKind } from "./report";
 export const ROTATION_STATE_TYPE = "pulumi-nodejs:dynamic/secretsmanager:RotationState";
 export const ROTATION_POLICY_TYPE = "pulumi-nodejs:dynamic/secretsmanager:RotationPolicy";
 const REVIEWED_TYPES = [ROTATION_STATE_TYPE, ROTATION_POLICY_TYPE];
+/** @pulumi/aws's rotation of one secret: in the same stack as a declaration of that secret, the two undo each other. */
+export const AWS_SECRET_ROTATION_TYPE = "aws:secretsmanager/secretRotation:SecretRotation";
 
 export interface StackResource {
     urn: string;
@@ -40,6 +42,18 @@ export interface StackSnapshot {
      * qualified (org/project/stack), else "organization" (every self-managed backend's).
      */
     identityPrefix: string;
+    /** The stack's aws.secretsmanager.SecretRotation resources (@pulumi/aws), for the review's conflict finding. */
+    awsRotations?: AwsRotationResource[];
+}
+
+/** An aws.secretsmanager.SecretRotation of the reviewed stack. */
+export interface AwsRotationResource {
+    urn: string;
+    /** Its secretId as declared (preview) or recorded (state: inputs, else outputs). */
+    secretId: string;
+    step: StepKind;
+    /** Recorded with retainOnDelete: its delete makes no AWS call (the migration's way out). */
+    retainOnDelete: boolean;
 }
 
 const STEP_OF: Partial<Record<OpType, StepKind>> = {
@@ -68,8 +82,15 @@ export async function readStack(stackName: string, workDir: string, options: { f
     const seen = (urn: string) => {
         if (!order.has(urn)) order.set(urn, order.size);
     };
+    const awsRotations = new Map<string, AwsRotationResource>();
     const onEvent = (event: EngineEvent) => {
         const meta = event.resourcePreEvent?.metadata;
+        if (meta?.type === AWS_SECRET_ROTATION_TYPE && STEP_OF[meta.op]) {
+            const secretId = meta.new?.inputs?.secretId ?? meta.old?.inputs?.secretId;
+            const earlier = awsRotations.get(meta.urn);
+            if (typeof secretId === "string") awsRotations.set(meta.urn, { urn: meta.urn, secretId, step: STEP_OF[meta.op]!, retainOnDelete: earlier?.retainOnDelete ?? false });
+            return;
+        }
         if (!meta || !REVIEWED_TYPES.includes(meta.type)) return;
         const step = STEP_OF[meta.op];
         if (!step) return;
@@ -82,8 +103,19 @@ export async function readStack(stackName: string, workDir: string, options: { f
     if (!options.fromState) await stack.preview({ onEvent, refresh: false, color: "never" });
     const exported = await stack.exportStack();
     const recorded = new Map<string, { id: string; outputs: Record<string, unknown> }>();
-    type Stored = { urn: string; type: string; id?: string; inputs?: Record<string, unknown>; outputs?: Record<string, unknown> };
+    type Stored = { urn: string; type: string; id?: string; inputs?: Record<string, unknown>; outputs?: Record<string, unknown>; retainOnDelete?: boolean; delete?: boolean };
+    const previewed = !options.fromState;
     for (const resource of (exported.deployment?.resources ?? []) as Stored[]) {
+        if (resource.type === AWS_SECRET_ROTATION_TYPE && resource.delete !== true) {
+            const secretId = resource.inputs?.secretId ?? resource.outputs?.secretId;
+            const planned = awsRotations.get(resource.urn);
+            // In state but not in the preview: the program no longer declares it (up deletes it).
+            const step: StepKind = planned?.step ?? (previewed ? "delete" : "same");
+            if (typeof secretId === "string" || planned) {
+                awsRotations.set(resource.urn, { urn: resource.urn, secretId: planned?.secretId ?? (secretId as string), step, retainOnDelete: resource.retainOnDelete === true });
+            }
+            continue;
+        }
         if (!REVIEWED_TYPES.includes(resource.type) || !resource.id) continue;
         types.set(resource.urn, resource.type);
         seen(resource.urn);
@@ -114,7 +146,15 @@ export async function readStack(stackName: string, workDir: string, options: { f
     const project = qualified.length === 3 ? qualified[1]! : (await stack.workspace.projectSettings()).name;
     const organization = qualified.length === 3 ? qualified[0]! : SELF_MANAGED_ORGANIZATION;
     const identityPrefix = `${namespace ?? organization}/${project}/${qualified[qualified.length - 1]}`;
-    return { stack: stackName, region: aws.setting.region, aws, resources, ...(policies.length > 0 ? { policies } : {}), identityPrefix };
+    return {
+        stack: stackName,
+        region: aws.setting.region,
+        aws,
+        resources,
+        ...(policies.length > 0 ? { policies } : {}),
+        identityPrefix,
+        ...(awsRotations.size > 0 ? { awsRotations: [...awsRotations.values()].sort((a, b) => a.urn.localeCompare(b.urn)) } : {}),
+    };
 }
 
 /** The serialized provider rides along in every resource's inputs: not a declaration. */

@@ -91,7 +91,7 @@ describe("accounts and credentials, the Pulumi way", () => {
             "e2e:rotations": [{ secretId: seeded.name, rotationLambdaArn: seeded.lambda, schedule: { automaticallyAfterDays: 30 }, rotateImmediately: false }],
         });
         await withTranscript(t, stack, async () => {
-            // As the README says to set them: secrets, encrypted in Pulumi.<stack>.yaml. (The engine
+            // As docs/accounts.md says to set them: secrets, encrypted in Pulumi.<stack>.yaml. (The engine
             // stores the default dynamic provider's inputs — the whole stack configuration — in state,
             // encrypted where the configuration is secret, plain where it is not.)
             await stack.run(["config", "set", "aws:accessKey", prod.accessKeyId]);
@@ -110,7 +110,7 @@ describe("accounts and credentials, the Pulumi way", () => {
             // dynamic-provider host does not accept secrets (its ConfigureResponse says so), so the
             // engine hands it the stack's configuration decrypted, and that one engine line shows it:
             // Pulumi's behaviour for every secret config value of a project with dynamic resources
-            // (README, Accounts). Everything else — the state, the CLI's output, the provider's own
+            // (docs/accounts.md). Everything else — the state, the CLI's output, the provider's own
             // output, the rest of the engine's log — is searched.
             const engineConfigureLine = /"msg":"Marshaling property for RPC\[Provider\[0x[0-9a-f]+\]\.Configure\(\)\.inputs\]/;
             const sources: [string, string][] = [

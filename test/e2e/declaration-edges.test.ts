@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { describe, test, TestContext } from "node:test";
 
-import { CreateSecretCommand, RotateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { CreateSecretCommand, DescribeSecretCommand, PutSecretValueCommand, RotateSecretCommand, SecretsManagerClient, UpdateSecretVersionStageCommand } from "@aws-sdk/client-secrets-manager";
 
 import type { ReviewReport } from "../../src/review/report";
 import { describeResult, repoRoot, runProcess, TestStack, withTranscript } from "../support/pulumi";
@@ -66,6 +66,100 @@ describe("declaration edges", () => {
             );
             assert.ok(secret.plan.notes.some((n) => /stranded on .* rds manages this secret's labels: left to it/.test(n)), JSON.stringify(secret.plan));
             assert.deepEqual(secret.drift, [], "the review's drift and preview --refresh agree");
+        });
+    });
+
+    test("secrets another service manages: a declaration changes the schedule and turns rotation off (after the owner's rotation in progress); policies pass over, schedule or disable them as managedSecrets says; destroy leaves their rotation as it is", async (t) => {
+        const lambda = await createRotationLambda();
+        const sm = secretsManager();
+        const OWNED_BY_RDS = [{ Key: "aws:secretsmanager:owningService", Value: "rds" }];
+        // As RDS leaves a master user secret: rotation on, every 7 days, no Lambda (managed rotation).
+        const managed = async (name: string) => {
+            const arn = (await sm.send(new CreateSecretCommand({ Name: name, SecretString: `${name}-value`, ClientRequestToken: versionIdFor(`${name}-v1`), Tags: OWNED_BY_RDS }))).ARN!;
+            await sm.send(new RotateSecretCommand({ SecretId: arn, RotationRules: { AutomaticallyAfterDays: 7 }, RotateImmediately: false }));
+            return arn;
+        };
+        const declared = await managed("rds!declared");
+        const passed = await managed("mpass/rds-db");
+        const scheduled = await managed("msched/rds-db");
+        const plain = (await sm.send(new CreateSecretCommand({ Name: "msched/plain", SecretString: "plain-value" }))).ARN!;
+        const disabled = await managed("moff/rds-db");
+        const live = async (arn: string) => {
+            const d = await sm.send(new DescribeSecretCommand({ SecretId: arn }));
+            return { enabled: d.RotationEnabled === true, lambda: d.RotationLambdaARN, rules: d.RotationRules, labels: d.VersionIdsToStages };
+        };
+        const before = { declared: await live(declared), scheduled: await live(scheduled), disabled: await live(disabled) };
+        const callsOn = (arn: string) => aws.front.calls().filter((c) => c.secretId === arn && (MUTATING.includes(c.operation) || c.operation.endsWith("Resource"))).map((c) => c.operation);
+        const policy = (name: string, prefix: string, managedSecrets?: string) => ({
+            name,
+            selector: { namePrefixes: [prefix] },
+            rotationLambdaArn: lambda,
+            schedule: { automaticallyAfterDays: 30 },
+            rotateImmediately: false,
+            ...(managedSecrets ? { managedSecrets } : {}),
+        });
+        const policies = [policy("fleet-pass", "mpass/"), policy("fleet-schedule", "msched/", "schedule"), policy("fleet-disable", "moff/", "disable")];
+        const declaration = { name: "rds-master", secretId: declared, schedule: { automaticallyAfterDays: 30 } };
+
+        const stack = await newStack(t, { "e2e:rotations": [declaration], "e2e:policies": policies });
+        await withTranscript(t, stack, async () => {
+            aws.front.clearCalls();
+            await stack.up();
+            // The declaration's schedule reaches the managed secret: RotateSecret with the rules alone, no rotation now.
+            assert.deepEqual(callsOn(declared), ["TagResource", "RotateSecret"]);
+            const rotate = aws.front.calls("RotateSecret").find((c) => c.secretId === declared)!;
+            assert.ok(rotate.rules.includes("managed-configure-guessed"), "a configuration change, no Lambda");
+            assert.deepEqual(await live(declared), { ...before.declared, rules: { AutomaticallyAfterDays: 30 } });
+            // passOver (the default): no call, counted.
+            assert.deepEqual(callsOn(passed), []);
+            const byName = Object.fromEntries((await stack.resourcesOfType("pulumi-nodejs:dynamic/secretsmanager:RotationPolicy")).map((r) => [r.urn.split("::").pop()!, r.outputs!]));
+            assert.equal((byName["fleet-pass"]!.passedOver as Record<string, number>).managedByService, 1);
+            assert.deepEqual(byName["fleet-pass"]!.governed, []);
+            // schedule: the policy's schedule, never its Lambda; the plain secret gets both.
+            assert.deepEqual(byName["fleet-schedule"]!.governed, ["msched/plain", "msched/rds-db"]);
+            assert.deepEqual(callsOn(scheduled), ["TagResource", "RotateSecret"]);
+            assert.deepEqual(await live(scheduled), { ...before.scheduled, rules: { AutomaticallyAfterDays: 30 } });
+            assert.equal((await live(plain)).lambda, lambda);
+            // disable: its rotation turned off.
+            assert.deepEqual(byName["fleet-disable"]!.governed, ["moff/rds-db"]);
+            assert.deepEqual(callsOn(disabled), ["TagResource", "CancelRotateSecret"]);
+            assert.deepEqual(await live(disabled), { ...before.disabled, enabled: false });
+
+            // enabled: false while RDS is rotating the secret: up waits (fails, nothing changed) rather than cancel that rotation.
+            stack.writeConfig({ "e2e:rotations": [{ ...declaration, enabled: false }], "e2e:policies": policies });
+            const candidate = versionIdFor("rds-declared-candidate");
+            await sm.send(new PutSecretValueCommand({ SecretId: declared, SecretString: "rds-new-password", ClientRequestToken: candidate, VersionStages: ["AWSPENDING"] }));
+            aws.front.clearCalls();
+            const waiting = await stack.up([], { expectCode: 1 });
+            assert.match(waiting.stdout, new RegExp(`enabled: rds is rotating this secret \\(AWSPENDING on version ${candidate}.*Nothing was changed: run up again when it has finished`));
+            assert.deepEqual(callsOn(declared), []);
+            // RDS finishes: the candidate becomes AWSCURRENT. Now enabled: false turns its rotation off: CancelRotateSecret alone.
+            await sm.send(new UpdateSecretVersionStageCommand({ SecretId: declared, VersionStage: "AWSCURRENT", MoveToVersionId: candidate, RemoveFromVersionId: versionIdFor("rds!declared-v1") }));
+            await sm.send(new UpdateSecretVersionStageCommand({ SecretId: declared, VersionStage: "AWSPENDING", RemoveFromVersionId: candidate }));
+            const finished = (await live(declared)).labels;
+            aws.front.clearCalls();
+            await stack.up();
+            assert.deepEqual(callsOn(declared), ["CancelRotateSecret"]);
+            assert.deepEqual(await live(declared), { ...before.declared, enabled: false, rules: { AutomaticallyAfterDays: 30 }, labels: finished });
+
+            aws.front.clearCalls();
+            await stack.up(["--refresh", "--expect-no-changes"]);
+            assert.deepEqual(mutatingCalls(), [], "in line: nothing to do");
+
+            // The review shows each policy's choice.
+            const review = await runProcess("node", [CLI, "review", "--stack", stack.stack, "--format", "json"], stack.projectDir, stack.env, 300_000);
+            stack.history.push(review);
+            assert.equal(review.code, 0, describeResult(review));
+            const shown = Object.fromEntries(((JSON.parse(review.stdout) as ReviewReport).stacks[0]!.policies ?? []).map((p) => [p.resource, p.managedSecrets]));
+            assert.deepEqual(shown, { "fleet-pass": "passOver", "fleet-schedule": "schedule", "fleet-disable": "disable" });
+
+            // Destroy releases the tags and leaves every managed secret's rotation as it is.
+            aws.front.clearCalls();
+            await stack.destroy();
+            for (const arn of [declared, scheduled, disabled]) assert.deepEqual(callsOn(arn), ["UntagResource"], `only the tags are released on ${arn}`);
+            assert.equal((await live(declared)).enabled, false);
+            assert.equal((await live(scheduled)).enabled, true);
+            assert.equal((await live(disabled)).enabled, false);
         });
     });
 

@@ -1,6 +1,6 @@
 // End to end: the documented way of running `up` on a fleet, in this repository's own stack
 // (Pulumi.yaml at the root, whose `options: refresh: always` makes every up refresh first), with
-// PULUMI_CONTINUE_ON_ERROR=true in the environment, as the README's setup says. 200 declarations
+// PULUMI_CONTINUE_ON_ERROR=true in the environment, as docs/running-up.md's setup says. 200 declarations
 // in the stack configuration, one secret deleted out of band:
 //   - the engine still starts every other operation: all 199 converge, and the run fails naming
 //     the broken one (without continue-on-error the engine stops starting operations after the

@@ -20,7 +20,7 @@ const PROGRAM = join(repoRoot(), "dist", "src", "program.js");
 const COMPONENT_PROGRAM = join(repoRoot(), "dist", "test", "e2e", "programs", "component-move.js");
 const CLI = join(repoRoot(), "dist", "src", "cli", "main.js");
 const TYPE = "pulumi-nodejs:dynamic/secretsmanager:RotationState";
-// The documented tag (README, "One owner per secret"): spelled out here, not imported.
+// The documented tag (docs/design.md, "One owner per secret"): spelled out here, not imported.
 const OWNER_TAG = "pulumi-secret-rotation:owner";
 const MUTATING = ["RotateSecret", "CancelRotateSecret", "UpdateSecretVersionStage", "TagResource", "UntagResource", "PutSecretValue"];
 

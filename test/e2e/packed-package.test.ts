@@ -71,6 +71,11 @@ test("the packed package works from a fresh project, and an upgrade reaches refr
         if (!process.env.KEEP_TEST_DIRS) rmSync(root, { recursive: true, force: true });
     });
     const v1 = await pack(root);
+    // What a user gets: the licence, the changelog and the compiled package with its types.
+    const listed = (await run("tar", ["-tzf", v1], root, { ...process.env } as Record<string, string>)).stdout.split("\n");
+    for (const file of ["LICENSE", "CHANGELOG.md", "README.md", "dist/src/index.js", "dist/src/index.d.ts", "dist/src/review/api.js", "dist/src/cli/main.js"]) {
+        assert.ok(listed.includes(`package/${file}`), `the tarball holds ${file}`);
+    }
     const project = join(root, "project");
     mkdirSync(project);
     const pulumiVersion = JSON.parse(readFileSync(join(repoRoot(), "package.json"), "utf8")).devDependencies["@pulumi/pulumi"];
@@ -102,6 +107,13 @@ test("the packed package works from a fresh project, and an upgrade reaches refr
         const shipped = join(project, "node_modules", "pulumi-secret-rotation", "policy", name);
         assert.deepEqual(JSON.parse(readFileSync(shipped, "utf8")), JSON.parse(readFileSync(join(repoRoot(), "policy", name), "utf8")), `${name} is in the package`);
     }
+
+    // review() and its types, from the package's main entry as installed.
+    const reviewExport = await run(process.execPath, ["-p", `typeof require("pulumi-secret-rotation").review`], project, base);
+    assert.equal(reviewExport.stdout.trim(), "function");
+    const types = readFileSync(join(project, "node_modules", "pulumi-secret-rotation", "dist", "src", "index.d.ts"), "utf8");
+    assert.match(types, /export \{ review \} from "\.\/review\/api"/);
+    assert.match(types, /ReviewReport/);
 
     const lambda = await createRotationLambda();
     const secret = await createSecret("packed/db-password", "value-packed");

@@ -248,7 +248,7 @@ describe("a rotation policy acts where it recorded", () => {
             assert.deepEqual(await recordedPlace(stack), [HOME_ACCOUNT, EAST], "the recorded place is kept");
             await actingAs(aws.env, prodCredentials, () => assertUntouched(prod));
 
-            // Back in a shell of the home account, the way the README gives to move the policy to
+            // Back in a shell of the home account, the way docs/policies.md gives to move the policy to
             // prod: an aws setting of its own (a profile that assumes a role in prod) while the
             // stack's credentials still reach home. A replacement: prod is governed, then home released.
             delete stack.env.AWS_SESSION_TOKEN;

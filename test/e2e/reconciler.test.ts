@@ -9,13 +9,15 @@ import { describe, test, TestContext } from "node:test";
 import { CancelRotateSecretCommand, CreateSecretCommand, DeleteSecretCommand, RotateSecretCommand } from "@aws-sdk/client-secrets-manager";
 
 import { TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY } from "../support/moto";
-import { repoRoot, StateResource, TestStack, withTranscript } from "../support/pulumi";
+import type { ReviewReport } from "../../src/review/report";
+import { repoRoot, runProcess, StateResource, TestStack, withTranscript } from "../support/pulumi";
 import { playRotation, ROTATION_STEPS, valueOf, versionWith } from "../support/rotation-lambda";
 import { createRotationLambda, createSecret, describeSecret, labelsOf, secretsManager, undated } from "../support/seed";
 import { useLocalAws } from "../support/services";
 
 const aws = useLocalAws();
 const PROGRAM = join(repoRoot(), "dist", "src", "program.js");
+const CLI = join(repoRoot(), "dist", "src", "cli", "main.js");
 const TYPE = "pulumi-nodejs:dynamic/secretsmanager:RotationState";
 const MUTATING = ["RotateSecret", "CancelRotateSecret", "UpdateSecretVersionStage", "TagResource", "UntagResource", "PutSecretValue", "CreateSecret", "DeleteSecret"];
 const THREE_HOURS_AGO = () => new Date(Date.now() - 3 * 3_600_000);
@@ -282,41 +284,71 @@ describe("the reconciler, end to end", () => {
         });
     }
 
-    test("pendingPolicy promote rolls forward; the version that loses AWSPREVIOUS keeps a label, no value is lost", async (t) => {
+    test("pendingPolicy promote never makes a stranded candidate AWSCURRENT: an empty one and a full one look alike, so up and review refuse, change nothing and lose no version", async (t) => {
         const lambda = await createRotationLambda();
-        const secret = await createSecret("app/promote", "value-a");
-        const declare = (pendingPolicy?: string) => [{ secretId: secret.name, rotationLambdaArn: lambda, schedule: { automaticallyAfterDays: 30 }, pendingPolicy }];
-        const stack = await newStack(t, declare());
+        // `empty`: its rotation's Lambda failed before createSecret put a value (AWS: "When rotation is
+        // unsuccessful, the AWSPENDING staging label might be attached to an empty secret version").
+        // `full`: a rotation that failed at testSecret, after createSecret wrote value-c.
+        const empty = await createSecret("app/promote-empty", "value-a");
+        const full = await createSecret("app/promote-full", "value-a");
+        const declare = (pendingPolicy: string) =>
+            [empty, full].map((secret) => ({ name: secret.name.slice(4), secretId: secret.name, rotationLambdaArn: lambda, schedule: { automaticallyAfterDays: 30 }, pendingPolicy }));
+        const stack = await newStack(t, declare("promote"));
         await withTranscript(t, stack, async () => {
-            await stack.up(); // the first rotation, played to the end: value-a becomes AWSPREVIOUS
-            const { pendingVersionId: second } = await playRotation(secret.arn, "value-b");
-            // A second rotation fails at testSecret (value-c written, the service not switched) and is left stranded.
-            await secretsManager().send(new RotateSecretCommand({ SecretId: secret.arn }));
-            const { pendingVersionId: third } = await playRotation(secret.arn, "value-c", "testSecret");
-            aws.front.setVersionCreatedDate(third, THREE_HOURS_AGO());
-            assert.deepEqual(await labelsOf(secret.arn, true), {
-                [secret.versionId]: ["AWSPREVIOUS"],
-                [second]: ["AWSCURRENT"],
-                [third]: ["AWSPENDING"],
-            });
+            await stack.up(); // rotateImmediately: each RotateSecret leaves AWSPENDING on a new version without a value
+            const { pendingVersionId: emptyCandidate } = await playRotation(empty.arn, "never-written", "createSecret");
+            await assert.rejects(valueOf(empty.arn, { versionId: emptyCandidate }), (e: Error) => e.name === "ResourceNotFoundException", "the candidate has no value");
+            const { pendingVersionId: second } = await playRotation(full.arn, "value-b");
+            await secretsManager().send(new RotateSecretCommand({ SecretId: full.arn }));
+            const { pendingVersionId: fullCandidate } = await playRotation(full.arn, "value-c", "testSecret");
+            for (const v of [emptyCandidate, fullCandidate]) aws.front.setVersionCreatedDate(v, THREE_HOURS_AGO());
+            const before = { empty: await labelsOf(empty.arn, true), full: await labelsOf(full.arn, true) };
+            assert.deepEqual(before.empty, { [empty.versionId]: ["AWSCURRENT"], [emptyCandidate]: ["AWSPENDING"] });
+            assert.deepEqual(before.full, { [full.versionId]: ["AWSPREVIOUS"], [second]: ["AWSCURRENT"], [fullCandidate]: ["AWSPENDING"] });
 
-            stack.writeConfig({ "e2e:rotations": declare("promote") });
             aws.front.clearCalls();
-            await stack.up(["--refresh"]);
+            const refused = await stack.up(["--refresh"], { expectCode: 1 });
+            assert.deepEqual(mutatingCalls(), [], "no label moved");
+            for (const [secret, candidate, current] of [
+                [empty, emptyCandidate, empty.versionId],
+                [full, fullCandidate, second],
+            ] as const) {
+                assert.match(
+                    refused.stdout,
+                    new RegExp(`pendingPolicy: promote would make the stranded version ${candidate} \\([^)]*\\) AWSCURRENT, but that version may have no value`),
+                    `${secret.name}: refused, naming the property and the rule`,
+                );
+                assert.match(refused.stdout, new RegExp(`AWSCURRENT stays on ${current}`));
+                assert.match(refused.stdout, new RegExp(`get-secret-value --secret-id ${secret.arn.replace(/[$()*+.?[\\\]^{|}]/g, "\\$&")} --version-id ${candidate} --query VersionId`));
+            }
+            assert.deepEqual({ empty: await labelsOf(empty.arn, true), full: await labelsOf(full.arn, true) }, before, "every label where it was, no version lost");
+            assert.equal(await valueOf(empty.arn, { stage: "AWSCURRENT" }), "value-a", "AWSCURRENT still has its value");
+            assert.equal(await valueOf(full.arn, { stage: "AWSCURRENT" }), "value-b");
 
-            assert.deepEqual(
-                mutatingCalls().map((c) => `${c.operation} ${c.status}`),
-                ["UpdateSecretVersionStage 200", "UpdateSecretVersionStage 200", "UpdateSecretVersionStage 200"],
-            );
-            // Every version keeps a label (none deprecated), and every value is where it was.
-            assert.deepEqual(undated(await labelsOf(secret.arn, true)), {
-                [secret.versionId]: [`SUPERSEDED-${secret.versionId}`],
-                [second]: ["AWSPREVIOUS"],
-                [third]: ["AWSCURRENT"],
-            });
-            assert.equal(await valueOf(secret.arn, { stage: "AWSCURRENT" }), "value-c");
-            assert.equal(await valueOf(secret.arn, { versionId: second }), "value-b");
-            assert.equal(await valueOf(secret.arn, { versionId: secret.versionId }), "value-a");
+            // The review shows the same decision as up, read-only.
+            aws.front.clearCalls();
+            const review = await runProcess("node", [CLI, "review", "--stack", stack.stack, "--format", "json"], stack.projectDir, stack.env, 300_000);
+            stack.history.push(review);
+            const report = JSON.parse(review.stdout) as ReviewReport;
+            assert.equal(review.code, report.exitCode);
+            assert.notEqual(review.code, 0, "the stranded candidates are reported");
+            for (const [secret, candidate] of [
+                [empty, emptyCandidate],
+                [full, fullCandidate],
+            ] as const) {
+                const reviewed = report.stacks.flatMap((s) => s.secrets).find((r) => r.secretId === secret.name);
+                assert.ok(reviewed, `${secret.name} reviewed`);
+                assert.deepEqual(reviewed.plan.calls, []);
+                assert.match(reviewed.plan.blocked ?? "", new RegExp(`^pendingPolicy: promote would make the stranded version ${candidate} `));
+            }
+            assert.deepEqual(mutatingCalls(), [], "the review changes nothing");
+
+            // The way out the refusal names: quarantine keeps both candidates, AWSCURRENT untouched.
+            stack.writeConfig({ "e2e:rotations": declare("quarantine") });
+            await stack.up(["--refresh"]);
+            assert.deepEqual(undated(await labelsOf(empty.arn, true)), { [empty.versionId]: ["AWSCURRENT"], [emptyCandidate]: [`QUARANTINED-${emptyCandidate}`] });
+            assert.deepEqual(undated(await labelsOf(full.arn, true)), { [full.versionId]: ["AWSPREVIOUS"], [second]: ["AWSCURRENT"], [fullCandidate]: [`QUARANTINED-${fullCandidate}`] });
+            assert.equal(await valueOf(full.arn, { versionId: fullCandidate }), "value-c");
             await stack.preview(["--refresh", "--expect-no-changes"]);
         });
     });

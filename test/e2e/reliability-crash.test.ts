@@ -109,7 +109,7 @@ test(`crashes: ${TRIALS - FIRST_TRIAL + 1} SIGKILLs of up of ${SECRETS} secrets 
 
 // The soak met this state once in 60 trials (trial 52 of a run; the timing does not replay): the
 // kill landed inside the rewrite of the checkpoint's sidecar. Made here on purpose, so that the
-// recovery above, and the README's advice to users, are proven every run.
+// recovery above, and the troubleshooting advice to users (docs/troubleshooting.md), are proven every run.
 test("crash recovery: a checkpoint sidecar emptied by the kill is deleted, and up converges", async () => {
     await aws.moto.reset();
     aws.front.reset();

@@ -3,7 +3,7 @@
 // behind the AWS front. Every drift and finding is produced by out-of-band API calls; the report
 // is asserted in its three formats, the JSON against its schema, and the exit codes.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test, TestContext } from "node:test";
 
@@ -14,7 +14,7 @@ import addFormats from "ajv-formats";
 import type { ReviewReport, SecretReview } from "../../src/review/report";
 import { describeResult, PulumiResult, repoRoot, runProcess, TestStack, withTranscript } from "../support/pulumi";
 import { playRotation } from "../support/rotation-lambda";
-import { createRotationLambda, createSecret, secretsManager } from "../support/seed";
+import { createRotationLambda, createSecret, describeSecret, labelsOf, secretsManager } from "../support/seed";
 import { useLocalAws } from "../support/services";
 
 const aws = useLocalAws();
@@ -261,6 +261,96 @@ describe("review: what up will do, drift and health", () => {
             assert.match(badOption.stderr, /--max-interval-days must be a whole number from 1 to 1000 \(got "0"\)/);
             const regionAlone = await reviewCli(stack, ["--stack", stack.stack, "--region", "eu-west-1"], 1);
             assert.match(regionAlone.stderr, /^error: --region only applies with --all/m);
+        });
+    });
+    test("migrate: an estate's rotations (Terraform state, pulumi stack export) move with 0 RotateSecret and 0 CancelRotateSecret; the review finds the SecretRotation beside the declaration until it is let go", async (t) => {
+        const region = aws.env.AWS_REGION;
+        const lambda = await createRotationLambda("rotate-migrated");
+        const fromTerraform = await createSecret("migrated/orders-db", "value-t");
+        const fromPulumi = await createSecret("migrated/partner-api", "value-p");
+        // As the old tools left them: rotation on, by their own RotateSecret, long ago.
+        const sm = secretsManager();
+        await sm.send(new RotateSecretCommand({ SecretId: fromTerraform.arn, RotationLambdaARN: lambda, RotationRules: { AutomaticallyAfterDays: 14, Duration: "3h" }, RotateImmediately: false }));
+        await sm.send(
+            new RotateSecretCommand({ SecretId: fromPulumi.arn, RotationLambdaARN: lambda, RotationRules: { ScheduleExpression: "cron(0 4 ? * MON *)", Duration: "2h" }, RotateImmediately: false }),
+        );
+
+        // The old tools' state files, from the fixtures (shaped as the tools write them), pointed at these secrets.
+        const fixture = (name: string) => JSON.parse(readFileSync(join(repoRoot(), "test", "fixtures", "migrate", name), "utf8"));
+        const tfstate = fixture("terraform.tfstate");
+        tfstate.resources = tfstate.resources.filter((r: { type: string; module?: string }) => r.type === "aws_secretsmanager_secret_rotation" && r.module === undefined);
+        Object.assign(tfstate.resources[0].instances[0].attributes, {
+            id: fromTerraform.arn,
+            secret_id: fromTerraform.arn,
+            region,
+            rotation_lambda_arn: lambda,
+            rotation_rules: [{ automatically_after_days: 14, duration: "3h", schedule_expression: "" }],
+        });
+        const exported = fixture("pulumi-stack-export.json");
+        exported.deployment.resources = exported.deployment.resources.filter((r: { type: string; urn: string }) => r.type !== "aws:secretsmanager/secretRotation:SecretRotation" || r.urn.endsWith("::partner-api-rotation"));
+        const oldRotation = exported.deployment.resources.find((r: { urn: string }) => r.urn.endsWith("::partner-api-rotation"));
+        Object.assign(oldRotation.inputs, { secretId: fromPulumi.name, rotationLambdaArn: lambda });
+        Object.assign(oldRotation.outputs, { id: fromPulumi.arn, secretId: fromPulumi.arn, region, rotationLambdaArn: lambda });
+        oldRotation.id = fromPulumi.arn;
+
+        const stack = await newStack(t, []);
+        await withTranscript(t, stack, async () => {
+            const files = { tf: join(stack.root, "terraform.tfstate"), pulumi: join(stack.root, "old-stack.json") };
+            writeFileSync(files.tf, JSON.stringify(tfstate, null, 2));
+            writeFileSync(files.pulumi, JSON.stringify(exported, null, 4));
+            const migrate = async (args: string[]) => {
+                const result = await runProcess("node", [CLI, "migrate", ...args, "--namespace", "e2e"], stack.projectDir, stack.env, 60_000);
+                stack.history.push(result);
+                assert.equal(result.code, 0, describeResult(result));
+                return result;
+            };
+            const terraform = await migrate(["--from-terraform", files.tf]);
+            const pulumi = await migrate(["--from-pulumi", files.pulumi]);
+            assert.match(terraform.stderr, /terraform state rm 'aws_secretsmanager_secret_rotation\.orders_db'/);
+            assert.match(pulumi.stderr, /pulumi state unprotect '[^']*partner-api-rotation' --stack 'prod' && pulumi state delete/);
+
+            // The stack configuration as a user would write it: the two outputs' entries under one key.
+            const configFile = join(stack.projectDir, `Pulumi.${stack.stack}.yaml`);
+            const salt = readFileSync(configFile, "utf8").split("\n").filter((line) => line.startsWith("encryptionsalt:"));
+            const entries = (yaml: string) => yaml.slice(yaml.indexOf("e2e:rotations:\n") + "e2e:rotations:\n".length);
+            writeFileSync(configFile, [...salt, terraform.stdout.trimEnd(), entries(pulumi.stdout)].join("\n"));
+
+            const before = async () => Promise.all([fromTerraform, fromPulumi].map(async (s) => [(await describeSecret(s.arn)).LastRotatedDate, await labelsOf(s.arn, true)]));
+            const versionsBefore = await before();
+            aws.front.clearCalls();
+            await stack.up();
+            // Each secret only gets its owner tag: no rotation (no new version, no label moved), and rotation never off.
+            assert.deepEqual(mutatingCalls().map((c) => c.operation), ["TagResource", "TagResource"]);
+            assert.deepEqual(await before(), versionsBefore);
+            for (const secret of [fromTerraform, fromPulumi]) assert.equal((await describeSecret(secret.arn)).RotationEnabled, true);
+            const rules = (await describeSecret(fromPulumi.arn)).RotationRules;
+            assert.deepEqual([rules?.ScheduleExpression, rules?.Duration], ["cron(0 4 ? * MON *)", "2h"]);
+
+            // The Pulumi case before its step 2: the SecretRotation still in the same stack as the declaration.
+            const state = await stack.exportState();
+            const urn = (type: string, name: string) => `urn:pulumi:${stack.stack}::e2e::${type}::${name}`;
+            const providerUrn = urn("pulumi:providers:aws", "default_7_12_0");
+            const provider = exported.deployment.resources.find((r: { type: string }) => r.type === "pulumi:providers:aws");
+            const rotationUrn = urn("aws:secretsmanager/secretRotation:SecretRotation", "partner-api-rotation");
+            const stackUrn = state.deployment.resources!.find((r) => r.type === "pulumi:pulumi:Stack")!.urn;
+            state.deployment.resources!.push(
+                { ...provider, urn: providerUrn, parent: undefined },
+                { ...oldRotation, urn: rotationUrn, parent: stackUrn, protect: undefined, provider: `${providerUrn}::${provider.id}` },
+            );
+            const importFile = join(stack.root, "with-secret-rotation.json");
+            writeFileSync(importFile, JSON.stringify(state));
+            await stack.run(["stack", "import", "--file", importFile, "--stack", stack.stack]);
+
+            const conflict = parseReport(await reviewCli(stack, ["--stack", stack.stack, "--from-state", "--format", "json"], 4));
+            const findings = Object.fromEntries(conflict.stacks[0]!.secrets.map((s) => [s.secretId, s.findings]));
+            assert.deepEqual(findings[fromTerraform.arn], []);
+            assert.deepEqual(findings[fromPulumi.name]!.map((f) => f.code), ["rotation-declared-twice"]);
+            assert.match(findings[fromPulumi.name]![0]!.message, new RegExp(`SecretRotation ${rotationUrn.replace(/[$()*+.?[\\\]^{|}]/g, "\\$&")} also manages this secret's rotation in this stack.*pulumi state delete '`));
+
+            // Step 2, as migrate printed it: the old resource let go of without its delete; the review is clean.
+            await stack.run(["state", "delete", rotationUrn, "--yes"]);
+            const clean = parseReport(await reviewCli(stack, ["--stack", stack.stack, "--from-state", "--format", "json"], 0));
+            assert.deepEqual(clean.stacks[0]!.secrets.flatMap((s) => s.findings), []);
         });
     });
 });

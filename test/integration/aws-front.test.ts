@@ -598,6 +598,81 @@ test("cancel-without-lambda-guess: CancelRotateSecret on a secret without a func
     assert.equal(described.NextRotationDate, undefined);
 });
 
+// ---- rules cancel-managed-secret / managed-configure-guessed / managed-rotate-now-guessed ----
+
+/** A secret another service manages (moto shows OwningService from this tag), created through `client`. */
+async function createManaged(client: SecretsManagerClient, name: string): Promise<{ arn: string; versionId: string }> {
+    const out = await client.send(
+        new CreateSecretCommand({ Name: name, SecretString: "managed-value", ClientRequestToken: versionIdFor(`${name}-v1`), Tags: [{ Key: "aws:secretsmanager:owningService", Value: "rds" }] }),
+    );
+    return { arn: out.ARN!, versionId: out.VersionId! };
+}
+
+test("managed-configure-guessed: RotateSecret with only the rules on a managed secret changes the schedule, not the versions", async () => {
+    // moto alone moves AWSCURRENT to a new version.
+    const m = await createManaged(direct(), "rds!configure-moto");
+    await rotate(direct(), { SecretId: m.arn, RotationRules: { AutomaticallyAfterDays: 7 }, RotateImmediately: false });
+    assert.deepEqual(holderOf(await labelsVia(direct(), m.arn), "AWSCURRENT").includes(m.versionId), false);
+
+    front.clearCalls();
+    const f = await createManaged(secretsManager(), "rds!configure-front");
+    const out = await rotate(secretsManager(), { SecretId: f.arn, RotationRules: { AutomaticallyAfterDays: 7 }, RotateImmediately: false });
+    assert.equal(out.VersionId, undefined);
+    await rotate(secretsManager(), { SecretId: f.arn, RotationRules: { ScheduleExpression: "rate(10 days)" }, RotateImmediately: false });
+    assert.deepEqual(await labelsOf(f.arn), { [f.versionId]: ["AWSCURRENT"] });
+    const described = await describeSecret(f.arn);
+    assert.equal(described.OwningService, "rds");
+    assert.equal(described.RotationEnabled, true);
+    assert.deepEqual(described.RotationRules, { ScheduleExpression: "rate(10 days)" });
+    assert.equal(described.RotationLambdaARN ?? undefined, undefined);
+    const rotations = front.calls("RotateSecret");
+    assert.equal(rotations.length, 2);
+    for (const c of rotations) assert.ok(c.rules.includes("managed-configure-guessed") && !c.forwarded, `rules: ${JSON.stringify(c.rules)}`);
+});
+
+test("managed-rotate-now-guessed: RotateSecret now on a managed secret writes a new AWSCURRENT version with a value", async () => {
+    // moto alone moves AWSCURRENT to a version without a value.
+    const m = await createManaged(direct(), "rds!now-moto");
+    const mOut = await rotate(direct(), { SecretId: m.arn, RotationRules: { AutomaticallyAfterDays: 7 } });
+    assert.deepEqual(holderOf(await labelsVia(direct(), m.arn), "AWSCURRENT"), [mOut.VersionId]);
+    const noValue = await rejection(direct().send(new GetSecretValueCommand({ SecretId: m.arn })));
+    assert.match(noValue.message, /can't find the specified secret value for staging label: AWSCURRENT/);
+
+    const f = await createManaged(secretsManager(), "rds!now-front");
+    const out = await rotate(secretsManager(), { SecretId: f.arn, RotationRules: { AutomaticallyAfterDays: 7 } });
+    assert.ok(out.VersionId);
+    assert.deepEqual(await labelsOf(f.arn), { [f.versionId]: ["AWSPREVIOUS"], [out.VersionId]: ["AWSCURRENT"] });
+    const value = await secretsManager().send(new GetSecretValueCommand({ SecretId: f.arn }));
+    assert.equal(value.VersionId, out.VersionId);
+    assert.equal(typeof value.SecretString, "string", "the owning service wrote a credential");
+    assert.equal((await describeSecret(f.arn)).RotationEnabled, true);
+});
+
+test("cancel-managed-secret: CancelRotateSecret on a secret another service manages turns its rotation off", async () => {
+    // moto alone refuses: the secret has no Lambda ARN.
+    const m = await createManaged(direct(), "rds!cancel-moto");
+    await rotate(direct(), { SecretId: m.arn, RotationRules: { AutomaticallyAfterDays: 7 }, RotateImmediately: false });
+    const error = await rejection(direct().send(new CancelRotateSecretCommand({ SecretId: m.arn })));
+    assert.equal(error.name, "InvalidRequestException");
+
+    const f = await createManaged(secretsManager(), "rds!cancel-front");
+    await rotate(secretsManager(), { SecretId: f.arn, RotationRules: { AutomaticallyAfterDays: 7 }, RotateImmediately: false });
+    assert.equal((await describeSecret(f.arn)).RotationEnabled, true);
+    front.clearCalls();
+    const out = await secretsManager().send(new CancelRotateSecretCommand({ SecretId: f.arn }));
+    assert.equal(out.ARN, f.arn);
+    assert.equal(out.VersionId, undefined);
+    const cancel = front.calls("CancelRotateSecret");
+    assert.equal(cancel.length, 1);
+    assert.ok(cancel[0]!.rules.includes("cancel-managed-secret"), `rules: ${JSON.stringify(cancel[0]!.rules)}`);
+    assert.ok(!cancel[0]!.rules.includes("cancel-without-lambda-guess"));
+    const described = await describeSecret(f.arn);
+    assert.equal(described.RotationEnabled, false);
+    assert.equal(described.NextRotationDate, undefined);
+    assert.deepEqual(described.RotationRules, { AutomaticallyAfterDays: 7 }, "the schedule is kept for a later RotateSecret");
+    assert.deepEqual(await labelsOf(f.arn), { [f.versionId]: ["AWSCURRENT"] });
+});
+
 // ---- rules error-status / list-missing-secret ----
 
 test("error-status: ResourceNotFoundException is HTTP 400 with a JSON body and x-amzn-errortype", async () => {
@@ -685,6 +760,77 @@ test("list-arn: ListSecretVersionIds answers the secret's ARN, not the identifie
     const secret = await createSecret("arn/one", "value-1");
     assert.equal((await direct().send(new ListSecretVersionIdsCommand({ SecretId: "arn/one" }))).ARN, "arn/one");
     assert.equal((await secretsManager().send(new ListSecretVersionIdsCommand({ SecretId: "arn/one" }))).ARN, secret.arn);
+});
+
+test("an empty pending version, as AWS leaves it: a rotation whose Lambda failed before createSecret put a value keeps AWSPENDING on a version without a value (moto's own behaviour, kept)", async () => {
+    // AWS API Reference, RotateSecret: "When rotation is unsuccessful, the AWSPENDING staging label
+    // might be attached to an empty secret version"; DescribeSecret (VersionIdsToStages): "During
+    // rotation, Secrets Manager creates an AWSPENDING version ID before creating the new secret
+    // version." moto does the same (its RotateSecret creates the labelled version, its Lambda puts
+    // nothing), so no rule is needed; this test keeps it so.
+    const lambdaArn = await createRotationLambda();
+    const secret = await createSecret("empty/one", "value-1");
+    const token = versionIdFor("empty/one-rot");
+    await rotate(secretsManager(), { SecretId: secret.arn, RotationLambdaARN: lambdaArn, RotationRules: { AutomaticallyAfterDays: 30 }, ClientRequestToken: token });
+    assert.deepEqual(await labelsOf(secret.arn), { [secret.versionId]: ["AWSCURRENT"], [token]: ["AWSPENDING"] });
+    assert.deepEqual((await describeSecret(secret.arn)).VersionIdsToStages, { [secret.versionId]: ["AWSCURRENT"], [token]: ["AWSPENDING"] });
+    for (const selector of [{ VersionId: token }, { VersionStage: "AWSPENDING" }]) {
+        const error = await rejection(secretsManager().send(new GetSecretValueCommand({ SecretId: secret.arn, ...selector })));
+        assert.equal(error.name, "ResourceNotFoundException", JSON.stringify(selector));
+        assert.equal(error.$metadata?.httpStatusCode, 400);
+        assert.match(error.message, /can't find the specified secret value/);
+    }
+    const current = await secretsManager().send(new GetSecretValueCommand({ SecretId: secret.arn, VersionStage: "AWSCURRENT" }));
+    assert.equal(current.SecretString, "value-1", "AWSCURRENT keeps its value");
+});
+
+test("value-default-current: GetSecretValue without VersionId or VersionStage reads AWSCURRENT, also while AWSPENDING sits on an empty version", async () => {
+    const lambdaArn = await createRotationLambda();
+    const viaMoto = await createSecret("default/moto", "value-1");
+    const viaFront = await createSecret("default/front", "value-1");
+    for (const [client, secret] of [
+        [direct(), viaMoto],
+        [secretsManager(), viaFront],
+    ] as const) {
+        await rotate(client, { SecretId: secret.arn, RotationLambdaARN: lambdaArn, RotationRules: { AutomaticallyAfterDays: 30 }, ClientRequestToken: versionIdFor(`${secret.name}-rot`) });
+    }
+    // moto alone answers from its internal default version, which its RotateSecret moved to the empty candidate.
+    const error = await rejection(direct().send(new GetSecretValueCommand({ SecretId: viaMoto.arn })));
+    assert.equal(error.name, "ResourceNotFoundException");
+    // Through the front: the AWSCURRENT version, as AWS documents.
+    front.clearCalls();
+    const read = await secretsManager().send(new GetSecretValueCommand({ SecretId: viaFront.arn }));
+    assert.equal(read.VersionId, viaFront.versionId);
+    assert.equal(read.SecretString, "value-1");
+    assert.deepEqual(front.calls("GetSecretValue").map((c) => c.rules), [["value-default-current"]]);
+});
+
+test("version-kms-keys-guessed: ListSecretVersionIds gives every version KmsKeyIds, an empty version the same as one with a value", async () => {
+    const lambdaArn = await createRotationLambda();
+    const candidates: Record<string, string> = {};
+    for (const kind of ["empty", "full"]) {
+        const secret = await createSecret(`kms/${kind}`, "value-1");
+        const token = versionIdFor(`kms/${kind}-rot`);
+        await rotate(secretsManager(), { SecretId: secret.arn, RotationLambdaARN: lambdaArn, RotationRules: { AutomaticallyAfterDays: 30 }, ClientRequestToken: token });
+        if (kind === "full") await putPending(secretsManager(), secret.arn, `kms/${kind}-rot`, "value-2"); // createSecret ran
+        candidates[kind] = secret.arn;
+    }
+    const entriesVia = async (client: SecretsManagerClient, secretId: string) => {
+        const out = await client.send(new ListSecretVersionIdsCommand({ SecretId: secretId }));
+        return Object.fromEntries((out.Versions ?? []).map((v) => [v.VersionStages!.join(","), v]));
+    };
+    // moto alone reports no KmsKeyIds at all.
+    assert.equal((await entriesVia(direct(), candidates.empty!)).AWSPENDING!.KmsKeyIds, undefined);
+    const empty = await entriesVia(secretsManager(), candidates.empty!);
+    const full = await entriesVia(secretsManager(), candidates.full!);
+    for (const entries of [empty, full]) {
+        for (const stage of ["AWSCURRENT", "AWSPENDING"]) assert.deepEqual(entries[stage]!.KmsKeyIds, ["DefaultEncryptionKey"], stage);
+    }
+    // The empty candidate's entry has exactly the fields of the full one: nothing in it tells.
+    const fields = (entry: object) => Object.entries(entry).filter(([, value]) => value !== undefined).map(([key]) => key).sort();
+    assert.deepEqual(fields(empty.AWSPENDING!), fields(full.AWSPENDING!));
+    assert.deepEqual(fields(empty.AWSPENDING!), ["CreatedDate", "KmsKeyIds", "LastAccessedDate", "VersionId", "VersionStages"]);
+    assert.ok(front.calls().some((c) => c.operation === "ListSecretVersionIds" && c.rules.includes("version-kms-keys-guessed")));
 });
 
 test("label-moves: moving a label that sits on another version requires RemoveFromVersionId", async () => {

@@ -69,7 +69,7 @@ export interface ProjectOptions {
     project?: string;
     /** Stack configuration, written to Pulumi.<stack>.yaml as it would be in a gitops repository. */
     config?: Record<string, unknown>;
-    /** The project's `options:` in Pulumi.yaml, e.g. { refresh: "always" } as the README's setup has it. */
+    /** The project's `options:` in Pulumi.yaml, e.g. { refresh: "always" } as docs/running-up.md's setup has it. */
     projectOptions?: Record<string, string>;
 }
 

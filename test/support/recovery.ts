@@ -1,4 +1,4 @@
-// What a user does after a killed `pulumi up` on a file backend (the README's troubleshooting
+// What a user does after a killed `pulumi up` on a file backend (docs/troubleshooting.md's
 // entry), for the tests that kill runs on purpose.
 import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";

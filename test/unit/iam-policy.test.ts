@@ -87,10 +87,9 @@ describe("the shipped policies", () => {
         assert.throws(() => withoutPermission(policy, "secretsmanager:GetSecretValue"), /not in the policy/);
     });
 
-    test("the README quotes the four files exactly, in its Minimal IAM policy section", () => {
-        const readme = readFileSync(join(repoRoot(), "README.md"), "utf8");
-        const section = readme.slice(readme.indexOf("### Minimal IAM policy"), readme.indexOf("### Troubleshooting"));
-        const blocks = [...section.matchAll(/```json\n([\s\S]*?)\n```/g)].map((m) => m[1]!);
+    test("docs/iam.md quotes the four files exactly", () => {
+        const page = readFileSync(join(repoRoot(), "docs", "iam.md"), "utf8");
+        const blocks = [...page.matchAll(/```json\n([\s\S]*?)\n```/g)].map((m) => m[1]!);
         const files = ["minimal-iam-policy", "review-iam-policy", "assume-role-policy", "rotation-policy-iam-policy"].map((name) => readFileSync(join(repoRoot(), "policy", `${name}.json`), "utf8").trimEnd());
         assert.deepEqual(blocks, files);
     });

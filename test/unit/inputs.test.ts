@@ -118,6 +118,9 @@ describe("invalid declarations: the exact property and the rule, with the value 
         ["a typo in a property", with_({ shedule: { automaticallyAfterDays: 3 } }), "shedule", /is not a property of a rotation state; allowed: secretId, enabled, rotationLambdaArn, schedule, rotateImmediately, rotateNowToken, pendingPolicy, pendingGracePeriod, deletionPolicy/],
         ["another provider's property", with_({ region: "us-east-1" }), "region", /is not a property of a rotation state/],
         ["a typo whose value is unknown", with_({ rotationLamdaArn: UNKNOWN }), "rotationLamdaArn", /is not a property of a rotation state/],
+        // @pulumi/aws's names, copied from an aws.secretsmanager.SecretRotation: answered with ours (docs/migration.md)
+        ["@pulumi/aws's rotationRules", with_({ rotationRules: { automaticallyAfterDays: 30 } }), "rotationRules", /^is @pulumi\/aws's name \(aws\.secretsmanager\.SecretRotation\); here it is schedule, with the same fields .*: rename rotationRules to schedule$/],
+        ["@pulumi/aws's rotationEnabled", with_({ rotationEnabled: false }), "rotationEnabled", /here it is enabled: rename rotationEnabled to enabled$/],
     ];
 
     for (const [name, raw, property, reason] of cases) {

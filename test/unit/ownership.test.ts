@@ -147,9 +147,13 @@ describe("create and update: claim, take over, or refuse", () => {
         assert.equal(moved.steps[0]!.call.api, "TagResource", "moving into a component in the same stack takes over");
     });
 
-    test("no identity (not declared through SecretRotationState) or a secret managed by another service: ownership is left alone", () => {
+    test("no identity (not declared through SecretRotationState): ownership is left alone", () => {
         assert.deepEqual(reconcileOwnership(observed({ ownerTag: OTHER_STACK }), {}, create), { steps: [], notes: [] });
-        assert.deepEqual(reconcileOwnership(observed({ owningService: "rds" }), { owner: ME }, create), { steps: [], notes: [] });
+    });
+
+    test("a secret managed by another service follows the same rules: claimed, refused when another declaration owns it", () => {
+        assert.equal(reconcileOwnership(observed({ owningService: "rds" }), { owner: ME }, create).steps[0]!.call.api, "TagResource");
+        assert.match(reconcileOwnership(observed({ owningService: "rds", ownerTag: OTHER_STACK }), { owner: ME }, create).blocked!, /is owned by/);
     });
 });
 

@@ -5,6 +5,7 @@ import { describe, test } from "node:test";
 
 import { ApiCall, DesiredState, Observation, ObservedSecret, ObservedVersion } from "../../providers/secretsmanager/semantics/model";
 import { analyzeLabels, describePlan, labelHealth, Plan, planDelete, planReconcile, PreviousDeclaration, rotateNowLinkAfter, rotateNowVersionId } from "../../providers/secretsmanager/semantics/plan";
+import { ownerTagValue } from "../../providers/secretsmanager/semantics/ownership";
 import { desiredState } from "./fixtures";
 
 const NOW = "2026-11-23T12:00:00.000Z";
@@ -399,33 +400,72 @@ describe("stranded AWSPENDING per pendingPolicy", () => {
         assert.deepEqual(apis(plan), ["UpdateSecretVersionStage", "UpdateSecretVersionStage", "RotateSecret"]);
     });
 
-    test("promote: move AWSCURRENT to the candidate (naming the old current), then drop AWSPENDING", () => {
+    // The label moves a refusal hands to the user, parsed back from its commands.
+    const handMoves = (reason: string, after: string) => {
+        const lines = reason.split("\n");
+        const from = lines.findIndex((line) => line.startsWith(after));
+        const moves: { versionStage: string; moveToVersionId?: string; removeFromVersionId?: string }[] = [];
+        for (const line of lines.slice(from + 1)) {
+            if (!line.includes("update-secret-version-stage")) break;
+            const arg = (name: string) => new RegExp(`--${name} (\\S+)`).exec(line)?.[1];
+            moves.push({
+                versionStage: arg("version-stage")!,
+                ...(arg("move-to-version-id") ? { moveToVersionId: arg("move-to-version-id") } : {}),
+                ...(arg("remove-from-version-id") ? { removeFromVersionId: arg("remove-from-version-id") } : {}),
+            });
+        }
+        return moves;
+    };
+    const ROLL_FORWARD = "If it has a value and the service already uses the new credential, roll forward:";
+
+    test("promote never moves AWSCURRENT itself: the candidate may be empty and nothing observed tells, so no call, and the reason names the property and the rule", () => {
         const plan = planReconcile(desired({ pendingPolicy: "promote" }), stranded(), { operation: "update", previous: { enabled: true } });
-        assert.deepEqual(calls(plan), [
-            { api: "UpdateSecretVersionStage", versionStage: "AWSCURRENT", moveToVersionId: "v2", removeFromVersionId: "v1" },
-            { api: "UpdateSecretVersionStage", versionStage: "AWSPENDING", removeFromVersionId: "v2" },
+        assert.deepEqual(plan.steps, []);
+        const reason = plan.blocked!.reason;
+        assert.match(reason, /^pendingPolicy: promote would make the stranded version v2 \(5\.0 h old\) AWSCURRENT, but that version may have no value/);
+        assert.match(reason, /might be attached to an empty secret version/);
+        assert.match(reason, /Nothing was changed; AWSCURRENT stays on v1\. Labels: v1=\[AWSCURRENT\] v2=\[AWSPENDING\]/);
+        assert.match(reason, /get-secret-value --secret-id \S+ --version-id v2 --query VersionId --output text/);
+        assert.deepEqual(handMoves(reason, ROLL_FORWARD), [
+            { versionStage: "AWSCURRENT", moveToVersionId: "v2", removeFromVersionId: "v1" },
+            { versionStage: "AWSPENDING", removeFromVersionId: "v2" },
         ]);
+        assert.deepEqual(handMoves(reason, "Otherwise keep the candidate"), [
+            { versionStage: Q("v2"), moveToVersionId: "v2" },
+            { versionStage: "AWSPENDING", removeFromVersionId: "v2" },
+        ]);
+    });
+
+    test("promote: the same refusal whatever the candidate's dates (no metadata tells an empty version)", () => {
+        for (const createdMinutesAgo of [180, 300, 60 * 24 * 30]) {
+            const plan = planReconcile(desired({ pendingPolicy: "promote" }), enabledSecret({ versions: withPending(createdMinutesAgo) }), {
+                operation: "update",
+                previous: { enabled: true },
+            });
+            assert.deepEqual(plan.steps, []);
+            assert.match(plan.blocked!.reason, /^pendingPolicy: promote would make the stranded version v2/);
+        }
     });
 
     const withPrevious = (labelsOfV0: string[]) => enabledSecret({ versions: [{ versionId: "v0", labels: labelsOfV0 }, ...withPending(300)] });
 
-    test("promote keeps the version that loses AWSPREVIOUS under a label of its own, first", () => {
+    test("promote's roll-forward commands keep the version that loses AWSPREVIOUS under a label of its own, first", () => {
         const plan = planReconcile(desired({ pendingPolicy: "promote" }), withPrevious(["AWSPREVIOUS"]), { operation: "update", previous: { enabled: true } });
-        assert.deepEqual(calls(plan), [
-            { api: "UpdateSecretVersionStage", versionStage: S("v0"), moveToVersionId: "v0" },
-            { api: "UpdateSecretVersionStage", versionStage: "AWSCURRENT", moveToVersionId: "v2", removeFromVersionId: "v1" },
-            { api: "UpdateSecretVersionStage", versionStage: "AWSPENDING", removeFromVersionId: "v2" },
+        assert.deepEqual(handMoves(plan.blocked!.reason, ROLL_FORWARD), [
+            { versionStage: S("v0"), moveToVersionId: "v0" },
+            { versionStage: "AWSCURRENT", moveToVersionId: "v2", removeFromVersionId: "v1" },
+            { versionStage: "AWSPENDING", removeFromVersionId: "v2" },
         ]);
     });
 
-    test("promote adds no label to a previous version that keeps another one (a resumed run, or the user's own)", () => {
+    test("promote's roll-forward commands add no label to a previous version that keeps another one (a resumed run, or the user's own)", () => {
         for (const labels of [["AWSPREVIOUS", S("v0")], ["AWSPREVIOUS", "release-41"]]) {
             const plan = planReconcile(desired({ pendingPolicy: "promote" }), withPrevious(labels), { operation: "update", previous: { enabled: true } });
             assert.deepEqual(
-                calls(plan),
+                handMoves(plan.blocked!.reason, ROLL_FORWARD),
                 [
-                    { api: "UpdateSecretVersionStage", versionStage: "AWSCURRENT", moveToVersionId: "v2", removeFromVersionId: "v1" },
-                    { api: "UpdateSecretVersionStage", versionStage: "AWSPENDING", removeFromVersionId: "v2" },
+                    { versionStage: "AWSCURRENT", moveToVersionId: "v2", removeFromVersionId: "v1" },
+                    { versionStage: "AWSPENDING", removeFromVersionId: "v2" },
                 ],
                 labels.join(","),
             );
@@ -494,7 +534,7 @@ describe("stranded AWSPENDING per pendingPolicy", () => {
         const plan = planReconcile(desired({ enabled: false, pendingPolicy: "promote" }), enabledSecret({ versions: withPending(10) }), { operation: "update" });
         assert.deepEqual(apis(plan), ["CancelRotateSecret", "UpdateSecretVersionStage", "UpdateSecretVersionStage"]);
         assert.ok(!calls(plan).some((c) => c.api === "UpdateSecretVersionStage" && c.versionStage === "AWSCURRENT"), "AWSCURRENT never moves to a cancelled candidate");
-        assert.match(plan.steps[1]!.why, /promote rolls forward only a rotation that stopped on its own/);
+        assert.match(plan.steps[1]!.why, /promote never rolls forward a rotation cancelled half way/);
     });
 
     test("pendingPolicy fail: the rotation is cancelled (declared off wins) and its labels are left, with the commands to clean up by hand", () => {
@@ -529,15 +569,22 @@ describe("stranded AWSPENDING per pendingPolicy", () => {
     test("the plan never removes the last label of a version", () => {
         // Every UpdateSecretVersionStage that removes a label from a version is preceded by one
         // that gives that version another label, or the version keeps AWSCURRENT.
-        for (const pendingPolicy of ["quarantine", "promote"] as const) {
-            const plan = planReconcile(desired({ pendingPolicy }), withPrevious(["AWSPREVIOUS"]), { operation: "update", previous: { enabled: true } });
+        // quarantine's planned calls, and the roll forward promote hands to the user.
+        const planned = {
+            quarantine: calls(planReconcile(desired(), withPrevious(["AWSPREVIOUS"]), { operation: "update", previous: { enabled: true } })),
+            promote: handMoves(
+                planReconcile(desired({ pendingPolicy: "promote" }), withPrevious(["AWSPREVIOUS"]), { operation: "update", previous: { enabled: true } }).blocked!.reason,
+                ROLL_FORWARD,
+            ).map((move) => ({ api: "UpdateSecretVersionStage" as const, ...move })),
+        };
+        for (const [pendingPolicy, moves] of Object.entries(planned)) {
             const labels = new Map<string, Set<string>>([
                 ["v0", new Set(["AWSPREVIOUS"])],
                 ["v1", new Set(["AWSCURRENT"])],
                 ["v2", new Set(["AWSPENDING"])],
             ]);
-            assert.ok(calls(plan).length >= 2, `${pendingPolicy}: the plan moves labels`);
-            for (const call of calls(plan)) {
+            assert.ok(moves.length >= 2, `${pendingPolicy}: the plan moves labels`);
+            for (const call of moves) {
                 if (call.api !== "UpdateSecretVersionStage") continue;
                 if (call.removeFromVersionId) labels.get(call.removeFromVersionId)!.delete(call.versionStage);
                 if (call.moveToVersionId) labels.get(call.moveToVersionId)!.add(call.versionStage);
@@ -579,11 +626,48 @@ describe("special secrets", () => {
         assert.match(plan.blocked!.reason, /^rotationLambdaArn: .*managed by rds/);
     });
 
-    test("managed by another service: turning rotation off is refused", () => {
-        const plan = planReconcile(desired({ enabled: false, rotationLambdaArn: undefined }), enabledSecret({ owningService: "rds", rotationLambdaArn: undefined }), {
+    const managed = (overrides: Partial<ObservedSecret> = {}) => enabledSecret({ owningService: "rds", rotationLambdaArn: undefined, ...overrides });
+
+    test("managed by another service: enabled false turns its rotation off with CancelRotateSecret alone", () => {
+        const plan = planReconcile(desired({ enabled: false, rotationLambdaArn: undefined }), managed(), { operation: "update" });
+        assert.equal(plan.blocked, undefined);
+        assert.deepEqual(calls(plan), [{ api: "CancelRotateSecret" }]);
+        assert.match(plan.steps[0]!.why, /managed by rds/);
+    });
+
+    test("managed by another service: enabled false with its rotation already off makes no call", () => {
+        const plan = planReconcile(desired({ enabled: false, rotationLambdaArn: undefined }), secret({ owningService: "rds" }), { operation: "update" });
+        assert.deepEqual(plan.steps, []);
+    });
+
+    test("managed by another service: enabled false while its owner rotates it waits, nothing changed", () => {
+        const plan = planReconcile(desired({ enabled: false, rotationLambdaArn: undefined }), managed({ versions: withPending(10) }), { operation: "update" });
+        assert.deepEqual(plan.steps, []);
+        assert.match(plan.blocked!.reason, /^enabled: rds is rotating this secret \(AWSPENDING on version v2.*Nothing was changed/);
+        assert.ok(plan.blocked!.retryAfter, "the refusal says when the pending version counts as stranded");
+    });
+
+    test("managed by another service: enabled false with a stranded AWSPENDING cancels, and leaves the labels to the owner", () => {
+        const plan = planReconcile(desired({ enabled: false, rotationLambdaArn: undefined }), managed({ versions: withPending(600) }), { operation: "update" });
+        assert.deepEqual(apis(plan), ["CancelRotateSecret"]);
+        assert.match(plan.notes.join(), /stranded on v2, but rds manages this secret's labels: left to it/);
+    });
+
+    test("managed by another service: a schedule change is RotateSecret with only the rules, no rotation now", () => {
+        const plan = planReconcile(desired({ rotationLambdaArn: undefined, schedule: { kind: "days", days: 5 } }), managed(), {
             operation: "update",
+            previous: { enabled: true },
         });
-        assert.match(plan.blocked!.reason, /^enabled: .*managed by rds/);
+        assert.deepEqual(calls(plan), [{ api: "RotateSecret", rotationRules: { AutomaticallyAfterDays: 5 }, rotateImmediately: false }]);
+    });
+
+    test("managed by another service: a declaration claims it with the owner tag, and its delete releases the tag and leaves rotation as it is", () => {
+        const me = "org/proj/dev/db";
+        const claimed = planReconcile(desired({ rotationLambdaArn: undefined, owner: me }), managed(), { operation: "create" });
+        assert.deepEqual(apis(claimed), ["TagResource"]);
+        const deleted = planDelete(desired({ owner: me }), managed({ ownerTag: ownerTagValue(me) }));
+        assert.deepEqual(apis(deleted), ["UntagResource"]);
+        assert.match(deleted.notes.join(), /managed by rds: its rotation is left as it is/);
     });
 
     test("managed by another service: its stranded labels are left to it", () => {

@@ -66,6 +66,8 @@ describe("validation: every problem named by property and rule, before any call"
         const result = validatePolicyInputs({ selector: { all: true }, schedule: { automaticallyAfterDays: 30 }, __owner: IDENTITY });
         assert.deepEqual(result.failures, []);
         assert.equal(result.inputs.mode, "enforce");
+        assert.equal(result.spec?.managedSecrets, "passOver");
+        assert.equal("managedSecrets" in result.inputs, false, "the default is not stored: a policy recorded before managedSecrets existed shows no change after an upgrade");
         assert.equal(result.inputs.rotateImmediately, true);
         assert.equal(result.inputs.pendingPolicy, "quarantine");
         assert.equal(result.inputs.deletionPolicy, "cancel");
@@ -88,6 +90,8 @@ describe("validation: every problem named by property and rule, before any call"
         assert.match(failureOf({ exclude: { names: "app/x" } }, "exclude.names"), /list of names/);
         assert.match(failureOf({ exclude: { tags: [{ key: "k", value: 3 }] } }, "exclude.tags[0].value"), /tag value/);
         assert.match(failureOf({ mode: "strict" }, "mode"), /enforce, minimum/);
+        assert.match(failureOf({ managedSecrets: "skip" }, "managedSecrets"), /^must be one of passOver, schedule, disable \(what the policy does with secrets another service manages\) \(got "skip"\)$/);
+        assert.match(failureOf({ managedSecrets: true }, "managedSecrets"), /must be one of passOver, schedule, disable/);
         assert.match(failureOf({ enabled: false }, "enabled"), /not a property of a rotation policy/);
         assert.match(failureOf({ secretId: "app/x" }, "secretId"), /not a property of a rotation policy/);
     });
@@ -141,7 +145,7 @@ describe("selection", () => {
         assert.equal(standing(secret("app/m", { tags: { rotation: "manual" } })), "excluded: excluded by tag rotation=manual");
         assert.equal(standing(secret("app/gone", { deletedDate: "2026-11-30T00:00:00.000Z" })), "scheduledForDeletion: scheduled for deletion on 2026-11-30T00:00:00.000Z");
         assert.equal(standing(secret("app/replica", { primaryRegion: "us-west-2" })), "replica: a replica: rotation happens on its primary in us-west-2");
-        assert.equal(standing(secret("app/rds", { owningService: "rds" })), "managedByService: managed by rds, which rotates it itself");
+        assert.equal(standing(secret("app/rds", { owningService: "rds" })), "managedByService: managed by rds, which rotates it itself (managedSecrets: passOver)");
         assert.equal(standing(secret("app/owned", { ownerTag: "organization/proj/prod/db" })), "ownedByDeclaration: owned by the declaration organization/proj/prod/db");
         assert.equal(
             standing(secret("app/theirs", { tags: { [POLICY_TAG_KEY]: "organization/other/prod/all" } })),
@@ -331,6 +335,19 @@ describe("the plan of a governed secret is planReconcile's, with the policy's ma
         assert.match(describePlan(plan).join("\n"), /QUARANTINED-20261123T1200Z-v2/);
     });
 
+    test("pendingPolicy promote: a governed secret's stranded candidate is never made AWSCURRENT; its plan is refused as a single declaration's, no call", () => {
+        const stranded = rotating("app/stranded", 30, {
+            versions: [
+                { versionId: "v1", labels: ["AWSCURRENT"] },
+                { versionId: "v2", labels: ["AWSPENDING"], createdDate: "2026-11-23T09:00:00.000Z" },
+            ],
+        });
+        const plan = planGoverned(spec({ pendingPolicy: "promote" }), stranded, true);
+        assert.deepEqual(plan.steps, []);
+        assert.match(plan.blocked?.reason ?? "", /^pendingPolicy: promote would make the stranded version v2 \(3\.0 h old\) AWSCURRENT, but that version may have no value/);
+        assert.match(plan.blocked?.reason ?? "", /AWSCURRENT stays on v1/);
+    });
+
     test("without a Lambda anywhere, the secret's plan is refused, naming the property", () => {
         const noLambda = validatePolicyInputs({ selector: { all: true }, schedule: { automaticallyAfterDays: 30 }, __owner: IDENTITY }).spec!;
         assert.match(planGoverned(noLambda, secret("app/x"), false).blocked?.reason ?? "", /^rotationLambdaArn: required/);
@@ -356,6 +373,63 @@ describe("letting go: only what the policy turned on is turned off, and its mark
         assert.deepEqual(apis(planRelease(spec({ deletionPolicy: "retain" }), marked())), ["UntagResource"]);
         assert.deepEqual(apis(planRelease(spec(), marked({ ownerTag: "organization/proj/prod/db" }))), ["UntagResource"]);
         assert.deepEqual(apis(planRelease(spec(), marked({ deletedDate: "2026-11-30T00:00:00.000Z" }))), []);
+    });
+});
+
+describe("managed secrets (managedSecrets)", () => {
+    const managedOn = (name: string, days: number, overrides: Partial<ObservedSecret> = {}) =>
+        secret(name, { owningService: "rds", rotationEnabled: true, schedule: { kind: "days", days }, ...overrides });
+
+    test("passOver (default) leaves them alone; schedule and disable govern them", () => {
+        assert.equal(standingOf(spec(), managedOn("app/rds", 7)).kind, "passed-over");
+        assert.equal(standingOf(spec({ managedSecrets: "schedule" }), managedOn("app/rds", 7)).kind, "governed");
+        assert.equal(standingOf(spec({ managedSecrets: "disable" }), managedOn("app/rds", 7)).kind, "governed");
+        const owned = managedOn("app/rds", 7, { ownerTag: "organization/proj/prod/db" });
+        assert.equal((standingOf(spec({ managedSecrets: "disable" }), owned) as { reason?: string }).reason, "ownedByDeclaration", "a declaration's managed secret stays its own");
+    });
+
+    test("schedule: the policy's schedule with only the rules (its Lambda is never sent), after the governs mark", () => {
+        const plan = planPolicy(spec({ managedSecrets: "schedule" }), [managedOn("app/rds", 7)]);
+        assert.deepEqual(plan.governed, ["app/rds"]);
+        const work = plan.work[0]!.plan;
+        assert.deepEqual(apis(work), ["TagResource", "RotateSecret"]);
+        const call = rotate(work);
+        assert.equal(call.rotationLambdaArn, undefined);
+        assert.deepEqual(call.rotationRules, { AutomaticallyAfterDays: 30 });
+        assert.equal(call.rotateImmediately, false, "a schedule change rotates nothing now");
+    });
+
+    test("schedule in mode minimum: a stricter live schedule is kept, a longer one replaced; rotation off is turned on without a Lambda", () => {
+        const p = spec({ managedSecrets: "schedule", mode: "minimum" });
+        assert.deepEqual(planPolicy(p, [managedOn("app/strict", 7)]).work, []);
+        assert.deepEqual(rotate(planPolicy(p, [managedOn("app/loose", 90)]).work[0]!.plan).rotationRules, { AutomaticallyAfterDays: 30 });
+        const off = rotate(planPolicy(p, [secret("app/off", { owningService: "rds" })]).work[0]!.plan);
+        assert.equal(off.rotationLambdaArn, undefined);
+    });
+
+    test("disable: CancelRotateSecret after the governs mark; already off is in line; out of line only while on", () => {
+        const p = spec({ managedSecrets: "disable" });
+        assert.deepEqual(apis(planPolicy(p, [managedOn("app/rds", 7)]).work[0]!.plan), ["TagResource", "CancelRotateSecret"]);
+        assert.deepEqual(planPolicy(p, [secret("app/off", { owningService: "rds", tags: { [POLICY_TAG_KEY]: policyTagValue(IDENTITY) } })]).work, []);
+        assert.deepEqual(outOfLine(p, managedOn("app/rds", 7)), [{ property: "enabled", desired: false }]);
+        assert.deepEqual(outOfLine(p, secret("app/off", { owningService: "rds" })), []);
+    });
+
+    test("a managed secret's stranded AWSPENDING is its owner's: never counted, never repaired", () => {
+        const stranded = managedOn("app/rds", 30, {
+            versions: [
+                { versionId: "v1", labels: ["AWSCURRENT"] },
+                { versionId: "v2", labels: ["AWSPENDING"], createdDate: "2026-01-01T00:00:00.000Z" },
+            ],
+        });
+        assert.deepEqual(outOfLine(spec({ managedSecrets: "schedule" }), stranded), []);
+    });
+
+    test("released (destroy, or left the selection): only the marks go; its rotation is left as it is", () => {
+        const marked = managedOn("app/rds", 7, { rotationEnabled: false, tags: { [POLICY_TAG_KEY]: policyTagValue(IDENTITY) } });
+        const plan = planRelease(spec({ managedSecrets: "disable" }), marked);
+        assert.deepEqual(apis(plan), ["UntagResource"]);
+        assert.match(plan.notes.join(), /managed by rds: its rotation is left to it/);
     });
 });
 

@@ -20,7 +20,7 @@ export interface StaticKeys {
     sessionToken?: string;
 }
 
-/** The keys of a setting, in the order the README lists them. */
+/** The keys of a setting, in the order docs/accounts.md lists them. */
 export const AWS_SETTING_KEYS = [
     "region",
     "profile",

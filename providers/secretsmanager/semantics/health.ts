@@ -21,6 +21,9 @@ export const FINDING_CODES = [
     "pending-stranded",
     "pending-long-running",
     "label-budget",
+    // Found by the review, not from the secret's health: an aws.secretsmanager.SecretRotation of
+    // the same stack manages the same secret (src/review/review.ts, declaredTwice).
+    "rotation-declared-twice",
 ] as const;
 export type FindingCode = (typeof FINDING_CODES)[number];
 

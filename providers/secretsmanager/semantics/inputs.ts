@@ -224,6 +224,17 @@ const declarationSchema = z.strictObject({
     aws: z.unknown().optional(),
 });
 
+/**
+ * The names other tools give a property of ours, answered with ours rather than accepted as
+ * aliases: one name per property keeps the state, the diffs and the review in one vocabulary, and
+ * two names for one value would need a rule for both given. `migrate` writes ours.
+ */
+const FOREIGN_NAMES: Record<string, string> = {
+    rotationRules:
+        "is @pulumi/aws's name (aws.secretsmanager.SecretRotation); here it is schedule, with the same fields (automaticallyAfterDays, scheduleExpression, duration): rename rotationRules to schedule",
+    rotationEnabled: "is @pulumi/aws's name; here it is enabled: rename rotationEnabled to enabled",
+};
+
 /** zod's issues in our terms: the dotted property, and the rule with the value received. */
 function toFailures(issues: readonly z.core.$ZodIssue[]): InputFailure[] {
     const failures: InputFailure[] = [];
@@ -233,7 +244,7 @@ function toFailures(issues: readonly z.core.$ZodIssue[]): InputFailure[] {
             for (const key of issue.keys) {
                 failures.push(
                     at === ""
-                        ? { property: key, reason: `is not a property of a rotation state; allowed: ${DECLARED_PROPERTIES.join(", ")}` }
+                        ? { property: key, reason: FOREIGN_NAMES[key] ?? `is not a property of a rotation state; allowed: ${DECLARED_PROPERTIES.join(", ")}` }
                         : { property: `${at}.${key}`, reason: `is not a schedule property; allowed: ${SCHEDULE_PROPERTIES.join(", ")}` },
                 );
             }

@@ -26,8 +26,11 @@
 //   (what every delete did before ownership tags: the declaration being deleted is the only
 //   evidence of who manages the secret); a resource recorded before ownership tags (no identity in
 //   its state) owns no tagged secret;
-// - secrets managed by another service (OwningService) are left out: their rotation and
-//   metadata belong to that service, and their delete never changes rotation anyway.
+// - secrets managed by another service (OwningService) follow the same rules: a declaration may
+//   turn their rotation off or change their schedule (docs/managed-secrets.md), so two
+//   declarations of one must not undo each other. Tagging them is allowed (Terraform's
+//   aws_secretsmanager_tag, PR #45825, is acceptance-tested on an RDS-managed secret); their
+//   delete releases the tag but never changes their rotation (plan.ts planDelete).
 import { createHash } from "node:crypto";
 
 import type { ObservedSecret, PlannedStep } from "./model";
@@ -198,7 +201,7 @@ export function reconcileOwnership(
 ): ReconcileOwnership {
     const self = declaration.owner;
     const tag = secret.ownerTag;
-    if (self === undefined || secret.owningService) return { steps: [], notes: [] };
+    if (self === undefined) return { steps: [], notes: [] };
     if (tag === ownerTagValue(self)) return { steps: [], notes: [] };
     if (tag === undefined) {
         const overQuota = tagQuotaProblem(secret, [OWNER_TAG_KEY], `the owner tag ${OWNER_TAG_KEY}, which this declaration sets before any other call,`);
@@ -245,7 +248,6 @@ export interface DeleteOwnership {
 export function deleteOwnership(secret: ObservedSecret, declaration: { owner?: string }): DeleteOwnership {
     const self = declaration.owner;
     const tag = secret.ownerTag;
-    if (secret.owningService) return { steps: [], notes: [] };
     if (tag === undefined) {
         return { steps: [], notes: [`the secret has no ${OWNER_TAG_KEY} tag: this declaration acts on it as its only known declaration`] };
     }

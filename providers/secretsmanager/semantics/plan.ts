@@ -198,23 +198,16 @@ function cleanupSteps(secret: ObservedSecret, analysis: LabelAnalysis, desired: 
     switch (desired.pendingPolicy) {
         case "quarantine":
             return quarantine();
-        case "promote": {
-            // Rolling forward is for a rotation that stopped on its own after its Lambda set the
-            // new credential; a rotation cancelled half way may have no value yet.
-            if (pending.cancelled) return quarantine("pendingPolicy promote rolls forward only a rotation that stopped on its own; this one was cancelled half way, so its candidate is kept instead");
+        case "promote":
+            // A rotation cancelled half way (declared off, or destroyed) is never one to roll
+            // forward: its candidate is kept, and turning rotation off goes ahead.
+            if (pending.cancelled) return quarantine("pendingPolicy promote never rolls forward a rotation cancelled half way; its candidate is kept instead");
             if (!current) {
                 return { ...NO_CLEANUP, blocked: `AWSPENDING is stranded on ${v} but no version carries AWSCURRENT` };
             }
-            const steps = promoteSteps(secret, v, current, age);
-            const labelsAdded = steps.filter((s) => s.call.api === "UpdateSecretVersionStage" && s.call.versionStage.startsWith("SUPERSEDED-")).length;
-            // Moving AWSCURRENT puts AWSPREVIOUS on the old current version: a new label if none had it.
-            const previousAdded = analysis.previousVersionId === undefined ? 1 : 0;
-            return {
-                steps,
-                notes: [],
-                needs: { additions: labelsAdded + previousAdded, removals: 1, protectedVersions: [v, current, ...(analysis.previousVersionId ? [analysis.previousVersionId] : [])] },
-            };
-        }
+            // Never blind: the candidate may have no value, and nothing AWS reports without the
+            // value tells (docs/promote-and-empty-versions.md), so the roll forward is the user's.
+            return { ...NO_CLEANUP, blocked: promoteRefusal(secret, v, current, age) };
         case "fail":
             if (pending.cancelled) {
                 // Declared off has won already (the rotation is cancelled); the labels stay as they are, by policy.
@@ -280,17 +273,57 @@ function promoteSteps(secret: ObservedSecret, v: string, current: string, age: s
     ];
 }
 
+/** A planned label move as the AWS CLI command that does it by hand. */
+function labelMoveCommand(secret: ObservedSecret, step: PlannedStep): string {
+    const call = step.call;
+    if (call.api !== "UpdateSecretVersionStage") throw new Error(`not a label move: ${call.api}`);
+    return (
+        `  aws secretsmanager update-secret-version-stage --secret-id ${secret.arn} --version-stage ${call.versionStage}` +
+        (call.moveToVersionId ? ` --move-to-version-id ${call.moveToVersionId}` : "") +
+        (call.removeFromVersionId ? ` --remove-from-version-id ${call.removeFromVersionId}` : "")
+    );
+}
+
+/**
+ * The command that tells whether a version has a value, for the user to run: the CLI receives the
+ * value but prints only the version id; an empty version fails with ResourceNotFoundException.
+ */
+function valueCheckCommand(secret: ObservedSecret, v: string): string {
+    return `  aws secretsmanager get-secret-value --secret-id ${secret.arn} --version-id ${v} --query VersionId --output text`;
+}
+
+/**
+ * pendingPolicy promote on a stranded candidate: refused, nothing changed. "When rotation is
+ * unsuccessful, the AWSPENDING staging label might be attached to an empty secret version"
+ * (RotateSecret reference), and an empty version made AWSCURRENT breaks every reader of the
+ * secret. No metadata tells an empty version from a full one: ListSecretVersionIds gives each
+ * version's CreatedDate, LastAccessedDate and KmsKeyIds, none documented to say whether a value
+ * exists, and DescribeSecret (VersionIdsToStages) says "During rotation, Secrets Manager creates
+ * an AWSPENDING version ID before creating the new secret version. To check if a secret version
+ * exists, call GetSecretValue" — the one call this provider never makes. So the roll forward is
+ * handed to the user: how to check, the commands that roll forward, and those that keep the
+ * candidate instead.
+ */
+function promoteRefusal(secret: ObservedSecret, v: string, current: string, age: string): string {
+    const cli = (step: PlannedStep) => labelMoveCommand(secret, step);
+    return [
+        `pendingPolicy: promote would make the stranded version ${v} (${age}) AWSCURRENT, but that version may have no value ` +
+            `(RotateSecret reference: "When rotation is unsuccessful, the AWSPENDING staging label might be attached to an empty secret version"), ` +
+            `and nothing Secrets Manager reports without reading the value tells whether it has one; this provider never reads a value, ` +
+            `so it never promotes blind. Nothing was changed; AWSCURRENT stays on ${current}. Labels: ${labelsText(secret)}.`,
+        `Check that the candidate has a value (the command prints its version id, never the value; "can't find the specified secret value" means it is empty):`,
+        valueCheckCommand(secret, v),
+        `If it has a value and the service already uses the new credential, roll forward:`,
+        ...promoteSteps(secret, v, current, age).map(cli),
+        `Otherwise keep the candidate under a label of its own and unblock rotation:`,
+        ...quarantineSteps(secret, v, age).map(cli),
+        `Or set pendingPolicy to quarantine (pulumi up then does the latter).`,
+    ].join("\n");
+}
+
 /** pendingPolicy fail: change nothing, and say how to do by hand what quarantine or promote would. */
 function strandedInstructions(secret: ObservedSecret, v: string, current: string | undefined, age: string, cancelled?: string): string {
-    const cli = (step: PlannedStep) => {
-        const call = step.call;
-        if (call.api !== "UpdateSecretVersionStage") throw new Error(`not a label move: ${call.api}`);
-        return (
-            `  aws secretsmanager update-secret-version-stage --secret-id ${secret.arn} --version-stage ${call.versionStage}` +
-            (call.moveToVersionId ? ` --move-to-version-id ${call.moveToVersionId}` : "") +
-            (call.removeFromVersionId ? ` --remove-from-version-id ${call.removeFromVersionId}` : "")
-        );
-    };
+    const cli = (step: PlannedStep) => labelMoveCommand(secret, step);
     return [
         cancelled
             ? `${cancelled} (pendingPolicy: fail): version ${v} (${age}); AWSCURRENT is on ${current ?? "no version"}. Labels: ${labelsText(secret)}.`
@@ -299,9 +332,13 @@ function strandedInstructions(secret: ObservedSecret, v: string, current: string
         `To keep the candidate and unblock rotation:`,
         ...quarantineSteps(secret, v, age).map(cli),
         ...(current && !cancelled
-            ? [`Or, if the service already uses the new credential, roll forward:`, ...promoteSteps(secret, v, current, age).map(cli)]
+            ? [
+                  `Or, if the candidate has a value (check: ${valueCheckCommand(secret, v).trim()}, which prints the version id, never the value) ` +
+                      `and the service already uses the new credential, roll forward:`,
+                  ...promoteSteps(secret, v, current, age).map(cli),
+              ]
             : []),
-        `Or set pendingPolicy to quarantine or promote and run pulumi up again.`,
+        `Or set pendingPolicy to quarantine and run pulumi up again.`,
     ].join("\n");
 }
 
@@ -388,6 +425,9 @@ function labelReleases(
  * - a rotation in progress blocks every change but turning rotation off, which cancels it and
  *   keeps its partially created version per pendingPolicy (promote keeps it too: a cancelled
  *   rotation is not rolled forward);
+ * - pendingPolicy promote never moves AWSCURRENT itself: the candidate may be an empty version and
+ *   nothing observable without its value says otherwise, so the plan is refused with the check and
+ *   the commands to roll forward by hand (promoteRefusal);
  * - this provider's own labels are released past quarantineRetention or quarantineLabelLimit,
  *   oldest first, and as needed to stay within AWS's 20 labels per secret; a plan that cannot fit
  *   (others' labels fill the budget) is refused before any call;
@@ -402,8 +442,13 @@ function labelReleases(
  * - a secret without a value yet (no AWSCURRENT) is never rotated now, only configured;
  * - RotateSecret always carries the Lambda ARN (the declared one, else the live one) and the
  *   rules, never days and an expression together;
- * - managed secrets (OwningService) need no Lambda, cannot be turned off here, and their labels
- *   are left to their owner.
+ * - managed secrets (OwningService; docs/managed-secrets.md) use managed rotation: a declared
+ *   Lambda is refused ("For secrets that use managed rotation, omit this field", RotateSecret
+ *   reference); their schedule is changed with RotateSecret carrying only the rules, and their
+ *   rotation is turned off with CancelRotateSecret (Terraform's PR #49659, tested against AWS);
+ *   their labels are left to their owner, so turning rotation off while the owner's rotation is
+ *   in progress waits for it instead of cancelling it (nothing here could repair what a
+ *   cancelled managed rotation leaves).
  */
 export function planReconcile(desired: DesiredState, observation: Observation, context: ReconcileContext): Plan {
     const refused = refusal(observation, "reconcile");
@@ -442,13 +487,7 @@ export function planReconcile(desired: DesiredState, observation: Observation, c
         if (desired.rotationLambdaArn !== undefined) {
             return block(plan, `rotationLambdaArn: the secret is managed by ${managedBy}, which rotates it itself; remove rotationLambdaArn`);
         }
-        if (needDisable) {
-            return block(
-                plan,
-                `enabled: the secret is managed by ${managedBy}; its rotation cannot be turned off through Secrets Manager. ` +
-                    `Change it in ${managedBy}, or declare enabled: true; nothing was changed`,
-            );
-        }
+        if (needDisable) return planManagedOff(plan, analysis, managedBy, desired.pendingGracePeriodMs);
     }
 
     const mustRotate = needEnable || needReconfigure || needRotateNow;
@@ -531,6 +570,34 @@ export function planReconcile(desired: DesiredState, observation: Observation, c
     return plan;
 }
 
+/**
+ * Turning off the rotation of a secret another service manages: CancelRotateSecret alone. Its
+ * labels are its owner's (no label call). A rotation the owner has in progress is waited for, not
+ * cancelled: a cancelled managed rotation can leave the service's credential and the secret apart,
+ * and repairing the labels is the owner's; managed rotation "typically completes within one
+ * minute" (Secrets Manager User Guide, "Managed rotation"). A stranded AWSPENDING does not stop it.
+ */
+function planManagedOff(plan: Plan, analysis: LabelAnalysis, managedBy: string, gracePeriodMs: number): Plan {
+    const p = analysis.pending;
+    if (p.kind === "in-progress") {
+        const when = p.strandedAt ? `after ${p.strandedAt}` : "later";
+        return {
+            ...plan,
+            steps: [],
+            blocked: {
+                reason:
+                    `enabled: ${managedBy} is rotating this secret (AWSPENDING on version ${p.versionId}, ${ageText(p.ageMs)}, grace period ` +
+                    `${Math.round(gracePeriodMs / 60_000)} min); its rotation is turned off once that rotation has finished, not in the middle of it ` +
+                    `(the labels of a secret another service manages are that service's to repair). Nothing was changed: run up again when it has finished, or ${when}`,
+                retryAfter: p.strandedAt,
+            },
+        };
+    }
+    if (p.kind === "stranded") plan.notes.push(`AWSPENDING is stranded on ${p.versionId}, but ${managedBy} manages this secret's labels: left to it`);
+    plan.steps.push({ call: { api: "CancelRotateSecret" }, why: `rotation is declared off and is on (managed by ${managedBy}: its rotation is turned off, its labels are left to it)` });
+    return plan;
+}
+
 /** The plan for destroy, per deletionPolicy. A secret that is already gone is success. */
 export function planDelete(desired: DesiredState, observation: Observation, context: { cancelledVersionId?: string } = {}): Plan {
     if (!observation.found) {
@@ -553,7 +620,10 @@ export function planDelete(desired: DesiredState, observation: Observation, cont
         return plan;
     }
     if (secret.owningService) {
-        plan.notes.push(`the secret is managed by ${secret.owningService}: its rotation is left to it`);
+        // Its rotation, on or off, is its owner's default or another declaration's choice: a
+        // delete never changes it. Only this declaration's tag is released.
+        plan.notes.push(`the secret is managed by ${secret.owningService}: its rotation is left as it is`);
+        plan.steps.push(...ownership.steps);
         return plan;
     }
     const refused = refusal(observation, "clean up");

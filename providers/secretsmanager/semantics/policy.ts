@@ -55,6 +55,19 @@ export const POLICY_MODES = ["enforce", "minimum"] as const;
  */
 export type PolicyMode = (typeof POLICY_MODES)[number];
 
+export const MANAGED_SECRETS_CHOICES = ["passOver", "schedule", "disable"] as const;
+/**
+ * What the policy does with a selected secret another service manages (OwningService: RDS, Aurora,
+ * Redshift, DocumentDB... docs/managed-secrets.md), which rotates without a Lambda:
+ * passOver (default): left alone, counted as managedByService.
+ * schedule: governed; its rotation is on with the policy's schedule (in mode minimum, only a longer
+ *   schedule is replaced), changed with RotateSecret carrying only the rules; the policy's
+ *   rotationLambdaArn is never sent to it.
+ * disable: governed; its rotation is turned off (CancelRotateSecret). The policy's destroy never
+ *   turns it back on: that is for the owning service or a declaration to decide.
+ */
+export type ManagedSecretsChoice = (typeof MANAGED_SECRETS_CHOICES)[number];
+
 /** A tag a secret must carry: the key, and when given the exact value. */
 export interface TagCondition {
     key: string;
@@ -92,7 +105,7 @@ export const POLICY_SETTINGS = [
     "quarantineLabelLimit",
     "aws",
 ] as const;
-export const POLICY_PROPERTIES = ["selector", "exclude", "mode", "takeOverFrom", ...POLICY_SETTINGS] as const;
+export const POLICY_PROPERTIES = ["selector", "exclude", "mode", "managedSecrets", "takeOverFrom", ...POLICY_SETTINGS] as const;
 /** The policy's identity (`<organization>/<project>/<stack>/<path>`), set by SecretRotationPolicy; never declared. */
 export const POLICY_IDENTITY_PROPERTY = "__owner";
 
@@ -106,6 +119,7 @@ export interface RotationPolicyInputs extends Pick<RotationStateInputs, (typeof 
     selector: Selector;
     exclude?: Exclusions;
     mode?: PolicyMode;
+    managedSecrets?: ManagedSecretsChoice;
     takeOverFrom?: string[];
     __owner?: string;
 }
@@ -115,6 +129,7 @@ export interface PolicySpec {
     selector: Selector;
     exclude: Exclusions;
     mode: PolicyMode;
+    managedSecrets: ManagedSecretsChoice;
     /** The policy's identity; its tag value is ownerTagValue(identity). */
     identity: string;
     /**
@@ -185,6 +200,8 @@ const takeOverEntry = z
     .regex(/^[\p{L}\p{Z}\p{N}+\-=._:@]+(\/[\p{L}\p{Z}\p{N}+\-=._:@$]+){2,}$/u, withValue(TAKE_OVER_RULE));
 const takeOverSchema = list(takeOverEntry, "identity", "identities");
 const modeSchema = z.string(withValue(`must be one of ${POLICY_MODES.join(", ")}`)).refine((m) => (POLICY_MODES as readonly string[]).includes(m), withValue(`must be one of ${POLICY_MODES.join(", ")}`));
+const MANAGED_SECRETS_RULE = `must be one of ${MANAGED_SECRETS_CHOICES.join(", ")} (what the policy does with secrets another service manages)`;
+const managedSecretsSchema = z.string(withValue(MANAGED_SECRETS_RULE)).refine((m) => (MANAGED_SECRETS_CHOICES as readonly string[]).includes(m), withValue(MANAGED_SECRETS_RULE));
 
 /** zod's issues as failures named like `selector.namePrefixes[0]`, one per property. */
 function failuresOf(root: string, issues: readonly z.core.$ZodIssue[]): InputFailure[] {
@@ -255,6 +272,7 @@ export function validatePolicyInputs(raw: unknown, context: { region?: string } 
     }
     check("exclude", excludeSchema, declared.exclude);
     check("mode", modeSchema, declared.mode);
+    check("managedSecrets", managedSecretsSchema, declared.managedSecrets);
     check("takeOverFrom", takeOverSchema, declared.takeOverFrom);
     const ownIdentity = declared[POLICY_IDENTITY_PROPERTY];
     if (Array.isArray(declared.takeOverFrom) && typeof ownIdentity === "string" && !containsUnknown(declared.takeOverFrom)) {
@@ -287,6 +305,9 @@ export function validatePolicyInputs(raw: unknown, context: { region?: string } 
 
     const { secretId: _secretId, enabled: _enabled, ...settingInputs } = settings.inputs;
     const mode = (typeof declared.mode === "string" ? declared.mode : "enforce") as PolicyMode;
+    // The default is the spec's, not stored in the inputs: a policy recorded before managedSecrets
+    // existed then reads the same after an upgrade (the provider's diff compares stored inputs).
+    const managedSecrets = (typeof declared.managedSecrets === "string" ? declared.managedSecrets : "passOver") as ManagedSecretsChoice;
     const inputs = {
         ...declared,
         ...settingInputs,
@@ -317,6 +338,7 @@ export function validatePolicyInputs(raw: unknown, context: { region?: string } 
             selector: declared.selector as Selector,
             exclude: (declared.exclude ?? {}) as Exclusions,
             mode,
+            managedSecrets,
             identity,
             ...(Array.isArray(declared.takeOverFrom) ? { takeOverFrom: declared.takeOverFrom as string[] } : {}),
             settings: { ...shared, secretId: "", enabled: true },
@@ -379,12 +401,17 @@ export const policyTagValue = (identity: string) => ownerTagValue(identity);
 /**
  * Whether the policy governs a secret of its account and region, or passes it over and why:
  * excluded; scheduled for deletion (nothing can be changed on it); a replica (rotation happens on
- * its primary); managed by another service (which rotates it itself); owned by a
+ * its primary); managed by another service (which rotates it itself), unless managedSecrets
+ * says schedule or disable; owned by a
  * SecretRotationState (the owner tag; a policy never takes a secret from one); marked by another
  * policy (which acted on it first); at AWS's tag quota, with no room for this policy's governs mark
  * (which goes on before any other call; see tag-quota.ts).
  */
-export function standingOf(spec: Pick<PolicySpec, "selector" | "exclude" | "identity" | "takeOverFrom">, secret: ObservedSecret, context: HandOverContext = {}): Standing {
+export function standingOf(
+    spec: Pick<PolicySpec, "selector" | "exclude" | "identity" | "takeOverFrom"> & Partial<Pick<PolicySpec, "managedSecrets">>,
+    secret: ObservedSecret,
+    context: HandOverContext = {},
+): Standing {
     if (!selects(spec.selector, secret)) return { kind: "unselected" };
     const excluded = exclusionOf(spec.exclude, secret);
     if (excluded) return { kind: "passed-over", reason: "excluded", why: excluded };
@@ -392,7 +419,9 @@ export function standingOf(spec: Pick<PolicySpec, "selector" | "exclude" | "iden
     if (secret.primaryRegion && secret.primaryRegion !== secret.region) {
         return { kind: "passed-over", reason: "replica", why: `a replica: rotation happens on its primary in ${secret.primaryRegion}` };
     }
-    if (secret.owningService) return { kind: "passed-over", reason: "managedByService", why: `managed by ${secret.owningService}, which rotates it itself` };
+    if (secret.owningService && (spec.managedSecrets ?? "passOver") === "passOver") {
+        return { kind: "passed-over", reason: "managedByService", why: `managed by ${secret.owningService}, which rotates it itself (managedSecrets: passOver)` };
+    }
     if (secret.ownerTag !== undefined && namedBy(spec.takeOverFrom, secret.ownerTag) === undefined) {
         return { kind: "passed-over", reason: "ownedByDeclaration", why: `owned by the declaration ${secret.ownerTag}`, ...(sameStack(spec.identity, secret.ownerTag) ? { standsBy: true } : {}) };
     }
@@ -428,7 +457,8 @@ export function keepsOwnSchedule(spec: Pick<PolicySpec, "maxIntervalHours">, sch
  * it rotates at least as often as the policy's, else the policy's; the secret's own Lambda while
  * its rotation is on, the policy's (when declared) to turn it on.
  */
-export function desiredFor(spec: Pick<PolicySpec, "mode" | "settings" | "maxIntervalHours">, secret: ObservedSecret): DesiredState {
+export function desiredFor(spec: Pick<PolicySpec, "mode" | "settings" | "maxIntervalHours"> & Partial<Pick<PolicySpec, "managedSecrets">>, secret: ObservedSecret): DesiredState {
+    if (secret.owningService) return managedDesired(spec, secret);
     const base: DesiredState = { ...spec.settings, secretId: secret.arn, enabled: true };
     if (spec.mode === "enforce") return base;
     const { rotationLambdaArn: declaredLambda, schedule: declaredSchedule, ...rest } = base;
@@ -437,25 +467,42 @@ export function desiredFor(spec: Pick<PolicySpec, "mode" | "settings" | "maxInte
     return { ...rest, ...(lambda ? { rotationLambdaArn: lambda } : {}), ...(schedule ? { schedule } : {}) };
 }
 
+/**
+ * A governed secret another service manages (managedSecrets schedule or disable): managed rotation
+ * takes no Lambda, so the policy's rotationLambdaArn is never sent; disable declares rotation off;
+ * schedule declares it on with the policy's schedule (minimum mode: the secret's own when it is at
+ * least as strict).
+ */
+function managedDesired(spec: Pick<PolicySpec, "mode" | "settings" | "maxIntervalHours"> & Partial<Pick<PolicySpec, "managedSecrets">>, secret: ObservedSecret): DesiredState {
+    const { rotationLambdaArn: _lambda, schedule: declaredSchedule, ...rest } = spec.settings;
+    if (spec.managedSecrets === "disable") return { ...rest, secretId: secret.arn, enabled: false };
+    const schedule = spec.mode === "minimum" && keepsOwnSchedule(spec, secret.schedule) ? undefined : declaredSchedule;
+    return { ...rest, secretId: secret.arn, enabled: true, ...(schedule ? { schedule } : {}) };
+}
+
 /** The properties a single declaration's drift is reported by (state.ts OBSERVED_PROPERTIES). */
 export type DriftProperty = "enabled" | "rotationLambdaArn" | "schedule" | "stagingLabels";
 
 /**
  * Which of a governed secret's properties are out of line with the policy, as a single
  * declaration's drift names them: rotation off; in enforce mode another Lambda or schedule; in
- * minimum mode a schedule longer than allowed; a stranded AWSPENDING (a secret a service manages
- * is never governed, so its labels are never counted here). The last update left every governed
+ * minimum mode a schedule longer than allowed; a stranded AWSPENDING (not on a secret a service
+ * manages: its labels are its owner's). With managedSecrets disable, rotation on is what is out of line. The last update left every governed
  * secret in line, so these are what changed since, with `desired` as what was recorded.
  */
-export function outOfLine(spec: Pick<PolicySpec, "mode" | "settings" | "maxIntervalHours">, secret: ObservedSecret): { property: DriftProperty; desired: unknown }[] {
+export function outOfLine(
+    spec: Pick<PolicySpec, "mode" | "settings" | "maxIntervalHours"> & Partial<Pick<PolicySpec, "managedSecrets">>,
+    secret: ObservedSecret,
+): { property: DriftProperty; desired: unknown }[] {
     const desired = desiredFor(spec, secret);
     const out: { property: DriftProperty; desired: unknown }[] = [];
-    if (!secret.rotationEnabled) out.push({ property: "enabled", desired: true });
+    if (secret.rotationEnabled !== desired.enabled) out.push({ property: "enabled", desired: desired.enabled });
     if (desired.rotationLambdaArn !== undefined && desired.rotationLambdaArn !== secret.rotationLambdaArn && secret.rotationEnabled) {
         out.push({ property: "rotationLambdaArn", desired: desired.rotationLambdaArn });
     }
     if (desired.schedule !== undefined && !schedulesEqual(desired.schedule, secret.schedule) && secret.rotationEnabled) out.push({ property: "schedule", desired: desired.schedule });
-    if (analyzeLabels(secret, spec.settings.pendingGracePeriodMs).pending.kind === "stranded") out.push({ property: "stagingLabels", desired: "healthy" });
+    // A managed secret's labels are its owner's (plan.ts): never counted against it.
+    if (!secret.owningService && analyzeLabels(secret, spec.settings.pendingGracePeriodMs).pending.kind === "stranded") out.push({ property: "stagingLabels", desired: "healthy" });
     return out;
 }
 

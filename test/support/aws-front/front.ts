@@ -23,7 +23,7 @@ import {
 import { putSecretValue, updateSecretVersionStage } from "./labels";
 import { tagResource } from "./tags";
 import { changesSecrets, laggingListSecrets, ListingView, noteBeforeChange, noteCreated } from "./lagging-listing";
-import { describeSecret, listSecrets, listSecretVersionIds, noteResponseVersion } from "./listing";
+import { describeSecret, getSecretValue, listSecrets, listSecretVersionIds, noteResponseVersion } from "./listing";
 import { cancelRotateSecret, rotateSecret } from "./rotation";
 import { checkedDelay, dropTestRuns, dueTestRuns, startTestRun } from "./test-runs";
 import {
@@ -364,6 +364,8 @@ export class AwsFront {
                 return this.listingView ? laggingListSecrets(this.ctx, call, this.listingView) : listSecrets(this.ctx, call);
             case "ListSecretVersionIds":
                 return listSecretVersionIds(this.ctx, call);
+            case "GetSecretValue":
+                return getSecretValue(this.ctx, call);
             case "TagResource":
                 return this.exclusive(() => tagResource(this.ctx, call));
             default:

@@ -1,5 +1,6 @@
 // The reads (DescribeSecret, ListSecrets, ListSecretVersionIds) as AWS answers them: rules
-// list-missing-secret, list-arn, version-dates and hide-deprecated, and a test's secret dates.
+// list-missing-secret, list-arn, version-dates, hide-deprecated and version-kms-keys-guessed, a
+// test's secret dates; and GetSecretValue's default version (value-default-current).
 import { awsError, epochSeconds, isObject, isSuccess, noteVersion } from "./helpers";
 import { rotationShadowOnRead } from "./schedules";
 import { Call, FrontContext, Json, Reply } from "./types";
@@ -77,6 +78,20 @@ export async function listSecretVersionIds(front: FrontContext, call: Call): Pro
         const first = noteVersion(front.versionDates, version.VersionId);
         if (front.on("version-dates", call)) version.CreatedDate = epochSeconds(first);
     }
+    // Rule version-kms-keys-guessed. AWS API Reference, SecretVersionsListEntry (KmsKeyIds): "The
+    // KMS keys used to encrypt the secret version." moto leaves the field out. Real accounts report
+    // "DefaultEncryptionKey" for a version under the AWS managed key (mondoohq/mql PR #8927, seen on
+    // a live account). The guess: what AWS reports for a version WITHOUT a value (the empty
+    // AWSPENDING version a failed rotation can leave; RotateSecret reference) is documented nowhere,
+    // so the front reports the same as for a version with a value — the case where the field tells
+    // nothing, which a client must survive (docs/promote-and-empty-versions.md).
+    if (versions.some((v) => v.KmsKeyIds === undefined) && front.enabled("version-kms-keys-guessed")) {
+        const secret = await front.describeInMoto(call, call.payload.SecretId);
+        const key = secret && typeof secret.KmsKeyId === "string" ? secret.KmsKeyId : "DefaultEncryptionKey";
+        if (front.on("version-kms-keys-guessed", call)) {
+            for (const version of versions) if (version.KmsKeyIds === undefined) version.KmsKeyIds = [key];
+        }
+    }
     // Rule hide-deprecated (ListSecretVersionIds part). AWS API Reference, ListSecretVersionIds
     // (IncludeDeprecated): "Specifies whether to include versions of secrets that don't have any
     // staging labels attached to them. Versions without staging labels are considered deprecated
@@ -87,6 +102,18 @@ export async function listSecretVersionIds(front: FrontContext, call: Call): Pro
     }
     listing.Versions = versions;
     return reply;
+}
+
+export async function getSecretValue(front: FrontContext, call: Call): Promise<Reply> {
+    // Rule value-default-current. AWS API Reference, GetSecretValue (VersionStage): "If you don't
+    // specify either a VersionStage or VersionId, Secrets Manager returns the AWSCURRENT version."
+    // moto returns its internal default version instead, which its RotateSecret moves to the new,
+    // still empty AWSPENDING version: a plain read during (or after a failed) rotation fails there.
+    const { VersionId: versionId, VersionStage: versionStage } = call.payload;
+    if (versionId === undefined && versionStage === undefined && front.on("value-default-current", call)) {
+        return front.forward(call, { ...call.payload, VersionStage: "AWSCURRENT" });
+    }
+    return front.forward(call);
 }
 
 /** Records the version a call answered (rule version-dates' first sighting). */

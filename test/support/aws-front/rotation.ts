@@ -2,6 +2,7 @@
 // Lambda rules they call live in schedules.ts and lambda.ts, the test run in test-runs.ts).
 import { awsError, isObject, isSuccess, nonEmptyString, noteVersion, ok, versionStages, versionWith } from "./helpers";
 import { invokePermission, keepLambdaArn, lambdaExistsGuessedError, requireLambdaArn } from "./lambda";
+import { cancelManagedSecret, managedRotate } from "./managed";
 import { exclusiveSchedule, rotationShadowOnCancel, rotationShadowOnRotate, scheduleRulesGuessedMessage } from "./schedules";
 import { scheduleTestRun } from "./test-runs";
 import { Call, FrontContext, Json, Reply } from "./types";
@@ -58,6 +59,10 @@ export async function rotateSecret(front: FrontContext, call: Call): Promise<Rep
         (await lambdaExistsGuessedError(front, call, lambdaArn)) ??
         (await invokePermission(front, call, lambdaArn));
     if (lambdaRefused) return lambdaRefused;
+
+    // Rules managed-configure-guessed and managed-rotate-now-guessed: see managed.ts.
+    const managed = await managedRotate(front, call, secret, lambdaArn, requestedRules);
+    if (managed) return managed;
 
     // Rule pending-on-current. AWS API Reference, CancelRotateSecret: "To successfully start a
     // rotation, the staging label AWSPENDING must be in one of the following states: Not be
@@ -132,9 +137,13 @@ export async function cancelRotateSecret(front: FrontContext, call: Call): Promi
     // enabling, which cancelling never does. We guess success with rotation disabled, which is
     // what the operation is for: "Turns off automatic rotation, and if a rotation is currently in
     // progress, cancels the rotation." (CLI reference). The provider never depends on it: it
-    // cancels only a rotation that is on, which has a function (or an owning service, which it
-    // leaves alone).
-    if (nonEmptyString(secret.RotationLambdaARN) === undefined && front.on("cancel-without-lambda-guess", call)) {
+    // cancels only a rotation that is on, which has a function (a secret another service manages
+    // has none: rule cancel-managed-secret answers for it, with a reference).
+    // Rule cancel-managed-secret (a secret another service manages, which has no function either): see managed.ts.
+    const managed = cancelManagedSecret(front, call, secret);
+    if (managed) {
+        reply = managed;
+    } else if (nonEmptyString(secret.RotationLambdaARN) === undefined && front.on("cancel-without-lambda-guess", call)) {
         reply = ok({ ARN: arn, Name: secret.Name }, false);
     } else {
         reply = await front.forward(call);

@@ -18,6 +18,9 @@ export const FRONT_RULES = [
     "rotate-not-immediately",
     "cancel-version-id",
     "cancel-without-lambda-guess",
+    "cancel-managed-secret",
+    "managed-configure-guessed",
+    "managed-rotate-now-guessed",
     "error-status",
     "list-missing-secret",
     "version-dates",
@@ -28,6 +31,8 @@ export const FRONT_RULES = [
     "auth-errors",
     "invoke-permission",
     "tag-quota-guessed-error",
+    "version-kms-keys-guessed",
+    "value-default-current",
 ] as const;
 export type FrontRule = (typeof FRONT_RULES)[number];
 
