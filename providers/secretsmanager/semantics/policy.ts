@@ -7,7 +7,7 @@
 // through plan.ts's planReconcile (and, when the policy lets go of it, planDelete) exactly as a
 // single SecretRotationState's secret does, so `up`, previews and the review run the same plan.
 //
-// Ownership (README, "One owner per secret"; ownership.ts): a policy never writes the owner tag
+// Ownership (docs/design.md, "One owner per secret"; ownership.ts): a policy never writes the owner tag
 // `pulumi-secret-rotation:owner`, and passes over every secret that carries one — a
 // SecretRotationState's. It marks a secret before the first call it makes on it, with tags of its
 // own (values: the policy's identity), kept in AWS so that a crash or a failed call after the
