@@ -114,6 +114,26 @@ function mutatedSecrets(fleet: Seeded[]): Record<string, string[]> {
     return out;
 }
 
+/**
+ * How the front's log (in order of completion) orders each secret's DescribeSecret and its own
+ * calls: `describedFirst`, every secret acted on was described before its first mutating call;
+ * `pipelined`, some mutating call ended before the last DescribeSecret (the describes run in the
+ * executor's pool with the calls, not as a pass before them).
+ */
+function describeOrder(fleet: Seeded[]): { describedFirst: boolean; pipelined: boolean } {
+    const nameOf = new Map(fleet.flatMap((s) => [[s.arn, s.name], [s.name, s.name]] as const));
+    const secretOf = (call: { secretId?: string }) => nameOf.get(call.secretId ?? "") ?? call.secretId ?? "";
+    const log = aws.front.calls().filter((c) => c.status === 200 && (c.operation === "DescribeSecret" || MUTATING.includes(c.operation)));
+    const describedAt = new Map<string, number>();
+    let describedFirst = true;
+    log.forEach((call, index) => {
+        if (call.operation === "DescribeSecret") describedAt.set(secretOf(call), index);
+        else if (!describedAt.has(secretOf(call))) describedFirst = false;
+    });
+    const lastDescribe = Math.max(...describedAt.values());
+    return { describedFirst, pipelined: log.findIndex((call) => call.operation !== "DescribeSecret") < lastDescribe };
+}
+
 const POLICY = (lambda: string, overrides: Record<string, unknown> = {}) => ({
     name: "fleet",
     selector: { namePrefixes: ["app/", "svc/"] },
@@ -164,6 +184,9 @@ describe("a rotation policy over a fleet, end to end", () => {
             const byArn = new Map(fleet.map((s) => [s.arn, s.name]));
             const described = aws.front.calls("DescribeSecret").map((c) => byArn.get(c.secretId ?? "") ?? c.secretId).sort();
             assert.deepEqual(described, [...plain, ...declaredNames].sort(), "one DescribeSecret per secret acted on, none for the others");
+            // Each secret described right before its own calls, in the executor's pool: 150 secrets
+            // over 32 workers, so a worker's first secret is done before the 33rd is described.
+            assert.deepEqual(describeOrder(fleet), { describedFirst: true, pipelined: true }, "each secret described before its calls, the describes overlapping the others' calls");
             const pages = aws.front.callCount("ListSecrets");
             assert.ok(pages <= Math.ceil(188 / 100), `ListSecrets pages: ${pages}`);
             const [policy] = await stack.resourcesOfType(POLICY_TYPE);
@@ -369,6 +392,7 @@ describe("a rotation policy over a fleet, end to end", () => {
             assert.equal(turnedOn.length, 120, "119 plain secrets and the new one");
             assert.equal(marked.length, 120 + 12 + unmarked.length, "and those it reconfigured (10 strict, one made stricter, one made longer, the contested one, those it took back)");
             assert.deepEqual(mutatedSecrets(fleet), { CancelRotateSecret: turnedOn, UntagResource: [...marked, ...declaredNames, handedOver.name].sort() }, "and its standby tags released");
+            assert.deepEqual(describeOrder(fleet), { describedFirst: true, pipelined: true }, "destroy too: each secret described right before its release");
             live = await liveOf(fleet);
             for (const s of fleet) {
                 const l = live.get(s.name)!;
