@@ -2,8 +2,9 @@
 // The Pulumi adapter of a rotation policy (SecretRotationPolicy): check / diff / create / read /
 // update / delete, each a thin translation to validate -> list (aws.ts: one ListSecrets page per
 // 100 secrets, ListSecretVersionIds only for a pending version's age) -> plan (policy.ts, which runs
-// every governed secret through plan.ts) -> execute each secret's plan (provider.ts's apply, the
-// same as a single declaration's, under the same quota limiter). Loaded at call time by the
+// every governed secret through plan.ts) -> for each secret with work, in a pool: DescribeSecret,
+// its plan again from that (decideSecret), its calls (provider.ts's apply, the same as a single
+// declaration's, under the same quota limiter) -> the outputs, planned from the same observations. Loaded at call time by the
 // serialized shim (policy-shim.ts), like provider.ts.
 import { SecretsManagerGateway } from "../aws-edge/aws";
 import { confirm } from "../aws-edge/fleet";
