@@ -47,7 +47,7 @@ for (const { name, args } of policyEntries) policyResources.push(new SecretRotat
 
 /**
  * A stack output, with its failure handled where it happens. When a declaration fails (an `up`
- * with PULUMI_CONTINUE_ON_ERROR goes on past it, README "Running `up` on a fleet"), an output
+ * with PULUMI_CONTINUE_ON_ERROR goes on past it, docs/running-up.md), an output
  * derived from it rejects at once; the runtime reads the stack outputs only after every other
  * resource is done. Its read (runtime/stack.js massage: `output.apply`) subscribes to the two
  * promises an Output keeps for its life, isKnown and isSecret, which had rejected unhandled

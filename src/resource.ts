@@ -38,7 +38,7 @@ export interface AssumeRoleArgs {
  * The account, credentials, endpoints and proxies a declaration acts with: the arguments of an
  * explicit @pulumi/aws `aws.Provider` (the same names and meaning), minus static keys — a
  * declaration's setting is stored in state. Without it, the stack's `aws:*` configuration applies;
- * with it, only this (as for an explicit aws.Provider). README: "Accounts, credentials and regions".
+ * with it, only this (as for an explicit aws.Provider). docs/accounts.md.
  */
 export interface AwsSettingArgs {
     region?: pulumi.Input<string>;

@@ -114,6 +114,26 @@ function mutatedSecrets(fleet: Seeded[]): Record<string, string[]> {
     return out;
 }
 
+/**
+ * How the front's log (in order of completion) orders each secret's DescribeSecret and its own
+ * calls: `describedFirst`, every secret acted on was described before its first mutating call;
+ * `pipelined`, some mutating call ended before the last DescribeSecret (the describes run in the
+ * executor's pool with the calls, not as a pass before them).
+ */
+function describeOrder(fleet: Seeded[]): { describedFirst: boolean; pipelined: boolean } {
+    const nameOf = new Map(fleet.flatMap((s) => [[s.arn, s.name], [s.name, s.name]] as const));
+    const secretOf = (call: { secretId?: string }) => nameOf.get(call.secretId ?? "") ?? call.secretId ?? "";
+    const log = aws.front.calls().filter((c) => c.status === 200 && (c.operation === "DescribeSecret" || MUTATING.includes(c.operation)));
+    const describedAt = new Map<string, number>();
+    let describedFirst = true;
+    log.forEach((call, index) => {
+        if (call.operation === "DescribeSecret") describedAt.set(secretOf(call), index);
+        else if (!describedAt.has(secretOf(call))) describedFirst = false;
+    });
+    const lastDescribe = Math.max(...describedAt.values());
+    return { describedFirst, pipelined: log.findIndex((call) => call.operation !== "DescribeSecret") < lastDescribe };
+}
+
 const POLICY = (lambda: string, overrides: Record<string, unknown> = {}) => ({
     name: "fleet",
     selector: { namePrefixes: ["app/", "svc/"] },
@@ -164,6 +184,9 @@ describe("a rotation policy over a fleet, end to end", () => {
             const byArn = new Map(fleet.map((s) => [s.arn, s.name]));
             const described = aws.front.calls("DescribeSecret").map((c) => byArn.get(c.secretId ?? "") ?? c.secretId).sort();
             assert.deepEqual(described, [...plain, ...declaredNames].sort(), "one DescribeSecret per secret acted on, none for the others");
+            // Each secret described right before its own calls, in the executor's pool: 150 secrets
+            // over 32 workers, so a worker's first secret is done before the 33rd is described.
+            assert.deepEqual(describeOrder(fleet), { describedFirst: true, pipelined: true }, "each secret described before its calls, the describes overlapping the others' calls");
             const pages = aws.front.callCount("ListSecrets");
             assert.ok(pages <= Math.ceil(188 / 100), `ListSecrets pages: ${pages}`);
             const [policy] = await stack.resourcesOfType(POLICY_TYPE);
@@ -369,6 +392,7 @@ describe("a rotation policy over a fleet, end to end", () => {
             assert.equal(turnedOn.length, 120, "119 plain secrets and the new one");
             assert.equal(marked.length, 120 + 12 + unmarked.length, "and those it reconfigured (10 strict, one made stricter, one made longer, the contested one, those it took back)");
             assert.deepEqual(mutatedSecrets(fleet), { CancelRotateSecret: turnedOn, UntagResource: [...marked, ...declaredNames, handedOver.name].sort() }, "and its standby tags released");
+            assert.deepEqual(describeOrder(fleet), { describedFirst: true, pipelined: true }, "destroy too: each secret described right before its release");
             live = await liveOf(fleet);
             for (const s of fleet) {
                 const l = live.get(s.name)!;
@@ -422,29 +446,38 @@ describe("a rotation policy over a fleet, end to end", () => {
             const created = await sm.send(new CreateSecretCommand({ Name: name, SecretString: `value-${name}` }));
             return { name, arn: created.ARN!, kind: "plain" as const };
         });
-        const failing = [fleet[3]!, fleet[8]!];
-        // Every attempt the SDK makes (8) fails for these two: beyond the retries.
-        aws.front.script(failing.flatMap((s) => Array.from({ length: 8 }, () => ({ operation: "RotateSecret", secretId: s.arn, fault: "server-error" as const }))));
+        const failingCalls = [fleet[3]!, fleet[8]!];
+        // Its DescribeSecret fails: described in the pool just before its calls, that is this
+        // secret's failure alone, not the run's (no call on any secret, as when all were described first).
+        const undescribed = fleet[5]!;
+        const failing = [fleet[3]!, undescribed, fleet[8]!];
+        // Every attempt the SDK makes (8) fails for these: beyond the retries.
+        aws.front.script([
+            ...failingCalls.flatMap((s) => Array.from({ length: 8 }, () => ({ operation: "RotateSecret", secretId: s.arn, fault: "server-error" as const }))),
+            ...Array.from({ length: 8 }, () => ({ operation: "DescribeSecret", secretId: undescribed.arn, fault: "server-error" as const })),
+        ]);
         const stack = await newStack(t, { "e2e:policies": [POLICY(lambda, { selector: { namePrefixes: ["app/p-"] }, exclude: undefined, mode: "enforce" })] });
         await withTranscript(t, stack, async () => {
             const first = await stack.up([], { expectCode: 1 });
             const output = first.stdout + first.stderr;
             // The engine shows the failure's reasons, one per failed secret, on the policy.
-            assert.match(output, /error: 2 errors occurred:/);
-            for (const s of failing) assert.match(output, new RegExp(`\\* secret ${s.name}: RotateSecret on ${s.arn} failed: InternalServiceError`), `names ${s.name} and its cause`);
+            assert.match(output, /error: 3 errors occurred:/);
+            for (const s of failingCalls) assert.match(output, new RegExp(`\\* secret ${s.name}: RotateSecret on ${s.arn} failed: InternalServiceError`), `names ${s.name} and its cause`);
+            assert.match(output, new RegExp(`\\* secret ${undescribed.name}: DescribeSecret on ${undescribed.arn} failed: InternalServiceError`), "names the secret whose DescribeSecret failed");
             assert.equal(aws.front.scriptRemaining(), 0);
             let live = await liveOf(fleet);
             for (const s of fleet) assert.equal(live.get(s.name)!.enabled, !failing.includes(s), `${s.name}: the others are reconciled`);
-            for (const s of failing) assert.equal(live.get(s.name)!.policyTag, "organization/e2e/test/fleet", "marked before the call that failed");
-            // The engine kept the partial outputs: the failures, and the ten governed.
+            for (const s of failingCalls) assert.equal(live.get(s.name)!.policyTag, "organization/e2e/test/fleet", "marked before the call that failed");
+            assert.equal(live.get(undescribed.name)!.policyTag, undefined, "no call on a secret that could not be described");
+            // The engine kept the partial outputs: the failures, and the nine governed.
             const [policy] = await stack.resourcesOfType(POLICY_TYPE);
             assert.deepEqual(Object.keys(policy!.outputs!.failed as object).sort(), failing.map((s) => s.name));
-            assert.equal((policy!.outputs!.governed as string[]).length, 10);
+            assert.equal((policy!.outputs!.governed as string[]).length, 9);
 
-            // Plain up (no refresh) retries exactly the two.
+            // Plain up (no refresh) retries exactly the three (the undescribed one marked first).
             aws.front.clearCalls();
             await stack.up();
-            assert.deepEqual(mutatedSecrets(fleet), { RotateSecret: failing.map((s) => s.name) });
+            assert.deepEqual(mutatedSecrets(fleet), { RotateSecret: failing.map((s) => s.name), TagResource: [undescribed.name] });
             live = await liveOf(fleet);
             for (const s of fleet) assert.equal(live.get(s.name)!.enabled, true);
             await stack.up(["--expect-no-changes"]);

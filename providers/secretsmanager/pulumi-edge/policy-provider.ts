@@ -2,11 +2,12 @@
 // The Pulumi adapter of a rotation policy (SecretRotationPolicy): check / diff / create / read /
 // update / delete, each a thin translation to validate -> list (aws.ts: one ListSecrets page per
 // 100 secrets, ListSecretVersionIds only for a pending version's age) -> plan (policy.ts, which runs
-// every governed secret through plan.ts) -> execute each secret's plan (provider.ts's apply, the
-// same as a single declaration's, under the same quota limiter). Loaded at call time by the
+// every governed secret through plan.ts) -> for each secret with work, in a pool: DescribeSecret,
+// its plan again from that (decideSecret), its calls (provider.ts's apply, the same as a single
+// declaration's, under the same quota limiter) -> the outputs, planned from the same observations. Loaded at call time by the
 // serialized shim (policy-shim.ts), like provider.ts.
 import { SecretsManagerGateway } from "../aws-edge/aws";
-import { confirm, inPool } from "../aws-edge/fleet";
+import { confirm } from "../aws-edge/fleet";
 import { AwsConnection, connectionFor } from "../aws-edge/aws-clients";
 import { canonical, recordedAccountRefusal } from "../semantics/aws-settings";
 import { linesAbout, rememberUrn, Say, URN_INPUT, urnKnown } from "./engine-log";
@@ -17,8 +18,10 @@ import {
     needsPendingAge,
     passedOverCounts,
     PassedOverReason,
+    decideSecret,
     planGoverned,
     planPolicy,
+    policyHistory,
     PolicyPlan,
     PolicySpec,
     planRelease,
@@ -236,16 +239,22 @@ interface Recorded {
     identity?: string;
 }
 
-/**
- * List, describe what the listing says the policy would act on (confirm: the listing selects,
- * DescribeSecret decides), and plan from that — as create, update, refresh and the preview's
- * lines all do, so they agree.
- */
-async function observeAndPlan(spec: PolicySpec, place: Place, recorded: Recorded | undefined): Promise<{ listed: number; calls: string[]; observed: ObservedSecret[]; plan: PolicyPlan }> {
+/** The listing, and the secrets to describe before any call (secretsToConfirm over the listing's plan). */
+async function listAndChoose(spec: PolicySpec, place: Place, recorded: Recorded | undefined): Promise<{ listing: Listing; toDescribe: Set<string>; planOf: (secrets: ObservedSecret[]) => PolicyPlan }> {
     const listing = await list(spec, place, listingFilters(spec.selector, recorded?.selector));
     const planOf = (secrets: ObservedSecret[]) => planPolicy(spec, secrets, recorded?.governed, recorded?.identity);
-    const confirmed = await confirm(place, listing.secrets, secretsToConfirm(planOf(listing.secrets), listing.secrets, recorded?.governed));
-    return { listed: listing.secrets.length, calls: [...listing.calls, ...confirmed.calls], observed: confirmed.secrets, plan: planOf(confirmed.secrets) };
+    return { listing, toDescribe: secretsToConfirm(planOf(listing.secrets), listing.secrets, recorded?.governed), planOf };
+}
+
+/**
+ * List, describe what the listing says the policy would act on (confirm: the listing selects,
+ * DescribeSecret decides), and plan from that — as refresh and the preview's lines do, and as
+ * create and update do secret by secret (reconcile), so they agree.
+ */
+async function observeAndPlan(spec: PolicySpec, place: Place, recorded: Recorded | undefined): Promise<{ listed: number; calls: string[]; plan: PolicyPlan }> {
+    const { listing, toDescribe, planOf } = await listAndChoose(spec, place, recorded);
+    const confirmed = await confirm(place, listing.secrets, toDescribe);
+    return { listed: listing.secrets.length, calls: [...listing.calls, ...confirmed.calls], plan: planOf(confirmed.secrets) };
 }
 
 const recordedBy = (outs: Partial<RotationPolicyOutputs>): Recorded => ({
@@ -282,34 +291,24 @@ function limitedSay(say: Say, about: string): { say: Say; rest: () => Promise<vo
 
 const ABOUT_CALLS = "about the calls made (pulumi-secret-rotation review lists every secret's calls)";
 
-interface Execution {
-    failed: Record<string, string>;
-    calls: string[];
+/**
+ * Runs one secret's plan with the single declaration's executor (provider.ts's apply: one call per
+ * step, a second plan after a CancelRotateSecret that names an unexpected version), every call
+ * under the quota limiter of the account and region. A re-plan decides as the first plan did.
+ */
+async function applyWork(spec: PolicySpec, item: SecretWork, secret: ObservedSecret, governedBefore: boolean, gateway: SecretsManagerGateway, say: Say): Promise<void> {
+    const planFor = (seen: Observation, cancelledVersionId?: string): Plan => {
+        if (!seen.found) return { steps: [], blocked: { reason: `secret ${item.name} no longer exists` }, notes: [] };
+        return item.kind === "governed"
+            ? planGoverned(spec, seen.secret, governedBefore, cancelledVersionId)
+            : (planLetGo(spec, seen.secret, item.standsBy === true, cancelledVersionId) ?? { arn: seen.secret.arn, steps: [], notes: [] });
+    };
+    await apply(gateway, planFor, { found: true, secret }, say, /* observeAfter */ false);
 }
 
-/**
- * Runs each secret's plan with the single declaration's executor (provider.ts's apply: one call
- * per step, a second plan after a CancelRotateSecret that names an unexpected version), POLICY_CONCURRENCY
- * secrets at a time, every call under the quota limiter of the account and region. One failing
- * secret does not stop the others: each failure is kept with its cause.
- */
-async function execute(spec: PolicySpec, work: readonly SecretWork[], observed: ObservedSecret[], previouslyGoverned: ReadonlySet<string>, place: { connection: AwsConnection; region: string }, say: Say): Promise<Execution> {
-    const byName = new Map(observed.map((secret) => [secret.name, secret]));
-    const failed: Record<string, string> = {};
-    const calls = await inPool(place, work, async (item, gateway) => {
-            const planFor = (seen: Observation, cancelledVersionId?: string): Plan => {
-                if (!seen.found) return { steps: [], blocked: { reason: `secret ${item.name} no longer exists` }, notes: [] };
-                return item.kind === "governed"
-                    ? planGoverned(spec, seen.secret, previouslyGoverned.has(item.name), cancelledVersionId)
-                    : (planLetGo(spec, seen.secret, item.standsBy === true, cancelledVersionId) ?? { arn: seen.secret.arn, steps: [], notes: [] });
-            };
-            try {
-                await apply(gateway, planFor, { found: true, secret: byName.get(item.name)! }, say, /* observeAfter */ false);
-            } catch (error) {
-                failed[item.name] = (error as Error).message.replace(/^secret \S+: /, "");
-            }
-    });
-    return { failed, calls };
+/** Secret name → why its reconciliation failed, in words (the secret is named where it is shown). */
+function failuresOf(failed: ReadonlyMap<string, Error>): Record<string, string> {
+    return Object.fromEntries([...failed].map(([name, error]) => [name, error.message.replace(/^secret \S+: /, "")]));
 }
 
 /** The error of an operation that failed for some secrets, with the outputs to record (the engine keeps them). */
@@ -352,24 +351,37 @@ async function reconcile(id: string | undefined, declared: StoredPolicyInputs, p
     const place = previous ? await recordedPlace(declared, previous, spec.identity) : await currentPlace(declared);
     const base = linesAbout(urnKey(spec.identity));
     const { say, rest } = limitedSay(base, ABOUT_CALLS);
-    const previouslyGoverned = new Set(previous?.governed ?? []);
-    const { listed, calls: observeCalls, observed, plan } = await observeAndPlan(spec, place, previous ? recordedBy(previous) : undefined);
-    const execution = await execute(spec, plan.work, observed, previouslyGoverned, place, say);
+    const recorded = previous ? recordedBy(previous) : undefined;
+    const { listing, toDescribe, planOf } = await listAndChoose(spec, place, recorded);
+    // Each secret the listing says has work is described and, right after, acted on by what
+    // DescribeSecret says, decided by the function planPolicy runs for every secret (decideSecret):
+    // the describes overlap the quota limiter's waits. A kill between a describe and its calls
+    // leaves nothing new: the next up describes again (and the mark is a plan's first call).
+    const history = policyHistory(spec, recorded?.governed, recorded?.identity);
+    const confirmed = await confirm(place, listing.secrets, toDescribe, async (_name, secret, gateway) => {
+        if (secret === undefined) return;
+        const { work } = decideSecret(spec, secret, history);
+        if (work) await applyWork(spec, work, secret, history.governed?.has(secret.name) === true, gateway, say);
+    });
     await rest();
-    const calls = [...observeCalls, ...execution.calls];
+    // The outputs from the same observations, planned whole: the work in this plan is what was done.
+    const plan = planOf(confirmed.secrets);
+    const listed = listing.secrets.length;
+    const failed = failuresOf(confirmed.failed);
+    const calls = [...listing.calls, ...confirmed.calls, ...confirmed.thenCalls];
     // A secret whose reconciliation failed is not recorded as governed: the next up treats it as
     // it did this time (a first turn-on still rotates now when rotateImmediately says so).
-    const governed = plan.governed.filter((name) => execution.failed[name] === undefined);
+    const governed = plan.governed.filter((name) => failed[name] === undefined);
     const passed = passedOverCounts(plan);
     await base(
         `governs ${plan.governed.length} secret(s) of ${listed} listed in ${place.account}/${place.region}; ` +
             `passed over: ${Object.entries(passed).filter(([, n]) => n > 0).map(([why, n]) => `${n} ${why}`).join(", ") || "none"}; ` +
-            `${execution.calls.length} call(s) on ${plan.work.length} secret(s)` +
+            `${confirmed.thenCalls.length} call(s) on ${plan.work.length} secret(s)` +
             (plan.takenOver.length > 0 ? `; took over ${plan.takenOver.length} (takeOverFrom): ${[...new Set(plan.takenOver.map((t) => t.from))].slice(0, 10).join(", ")}` : ""),
     );
     const resourceId = id ?? spec.identity;
-    const outs = outputsOf(declared, place, plan, listed, calls, governed, {}, execution.failed);
-    if (Object.keys(execution.failed).length > 0) throw partialFailure(resourceId, outs, execution.failed, plan.work.length);
+    const outs = outputsOf(declared, place, plan, listed, calls, governed, {}, failed);
+    if (Object.keys(failed).length > 0) throw partialFailure(resourceId, outs, failed, plan.work.length);
     return { id: resourceId, outs };
 }
 
@@ -405,25 +417,30 @@ export async function remove(_id: string, props: RotationPolicyOutputs): Promise
     const place = await recordedPlace(props, props, spec.identity);
     const listing = await list(spec, place, RELEASE_FILTERS);
     // The listing may not show marks set minutes ago (see confirm): every secret it shows marked,
-    // and every secret the state records as governed, is described, and released by what that says.
+    // and every secret the state records as governed, is described, and released right after by
+    // what that says.
     const held = (secret: ObservedSecret) => heldBy(spec, secret);
     const listedMarks = listing.secrets.filter(held);
-    const confirmed = await confirm(place, listedMarks, new Set([...listedMarks.map((s) => s.name), ...(props.governed ?? []), ...(props.standingBy ?? [])]));
-    const marked = confirmed.secrets.filter(held);
-    const releases: SecretWork[] = marked.map((secret) => ({ name: secret.name, arn: secret.arn, kind: "release", newlyGoverned: false, plan: planRelease(spec, secret) }));
     const base = linesAbout(urnKey(spec.identity));
     const { say, rest } = limitedSay(base, ABOUT_CALLS);
-    const execution = await execute(spec, releases, marked, new Set(), place, say);
+    const marked: string[] = [];
+    const confirmed = await confirm(place, listedMarks, new Set([...listedMarks.map((s) => s.name), ...(props.governed ?? []), ...(props.standingBy ?? [])]), async (name, secret, gateway) => {
+        if (secret === undefined || !held(secret)) return;
+        marked.push(name);
+        const release: SecretWork = { name, arn: secret.arn, kind: "release", newlyGoverned: false, plan: planRelease(spec, secret) };
+        await applyWork(spec, release, secret, false, gateway, say);
+    });
     await rest();
-    const cancels = execution.calls.filter((call) => call === "CancelRotateSecret").length;
+    const cancels = confirmed.thenCalls.filter((call) => call === "CancelRotateSecret").length;
     await base(
         `released the marks on ${marked.length} secret(s) this policy had acted on, with CancelRotateSecret on ${cancels} whose rotation it had turned on (deletionPolicy ${spec.settings.deletionPolicy}); no other secret was touched`,
     );
-    const failedNames = Object.keys(execution.failed).sort();
+    const failed = failuresOf(confirmed.failed);
+    const failedNames = Object.keys(failed).sort();
     if (failedNames.length > 0) {
         throw new Error(
-            `rotation policy ${spec.identity}: ${failedNames.length} of ${marked.length} secret(s) could not be released (run destroy again to retry):\n` +
-                failedNames.map((name) => `  secret ${name}: ${execution.failed[name]}`).join("\n"),
+            `rotation policy ${spec.identity}: ${failedNames.length} of ${new Set([...marked, ...failedNames]).size} secret(s) could not be released (run destroy again to retry):\n` +
+                failedNames.map((name) => `  secret ${name}: ${failed[name]}`).join("\n"),
         );
     }
 }

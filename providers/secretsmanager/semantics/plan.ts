@@ -435,7 +435,7 @@ function labelReleases(
  *   false -> true) and rotateImmediately says so; restoring it after an out-of-band change, or
  *   changing the Lambda or the schedule, sends RotateImmediately=false (no rotation now, though
  *   AWS still runs the Lambda's testSecret step, and a rotation it had scheduled may still come:
- *   README, "What RotateImmediately=false still does"); a change of rotateNowToken always rotates,
+ *   docs/design.md, "What RotateImmediately=false still does"); a change of rotateNowToken always rotates,
  *   once: its ClientRequestToken is derived from the secret, the token and the link the state
  *   recorded at the previous change (rotateNowVersionId), and a version of that id means the
  *   rotation was started already;

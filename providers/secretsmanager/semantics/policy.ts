@@ -7,7 +7,7 @@
 // through plan.ts's planReconcile (and, when the policy lets go of it, planDelete) exactly as a
 // single SecretRotationState's secret does, so `up`, previews and the review run the same plan.
 //
-// Ownership (README, "One owner per secret"; ownership.ts): a policy never writes the owner tag
+// Ownership (docs/design.md, "One owner per secret"; ownership.ts): a policy never writes the owner tag
 // `pulumi-secret-rotation:owner`, and passes over every secret that carries one — a
 // SecretRotationState's. It marks a secret before the first call it makes on it, with tags of its
 // own (values: the policy's identity), kept in AWS so that a crash or a failed call after the
@@ -743,14 +743,89 @@ export function planSummary(plan: Plan): string {
 }
 const clip = (text: string) => (text.length > DRIFT_TEXT_LIMIT ? `${text.slice(0, DRIFT_TEXT_LIMIT - 1)}…` : text);
 
+/** What the policy's last create or update recorded, which each secret's decision starts from. */
+export interface PolicyHistory {
+    /** The names the last create or update governed; undefined for a create. */
+    governed?: ReadonlySet<string>;
+    /** Marks under this identity are the policy's own under an earlier name (HandOverContext). */
+    handOver: HandOverContext;
+}
+
+/** The history planPolicy and the executor's per-secret decisions start from. */
+export function policyHistory(spec: Pick<PolicySpec, "identity">, previouslyGoverned?: readonly string[], previousIdentity?: string): PolicyHistory {
+    return {
+        ...(previouslyGoverned !== undefined ? { governed: new Set(previouslyGoverned) } : {}),
+        handOver: previousIdentity !== undefined && previousIdentity !== spec.identity ? { previousIdentity } : {},
+    };
+}
+
+/** One selected secret's part of the policy's plan. */
+export interface SecretDecision {
+    /** Governed now (the policy's `governed`). */
+    governed: boolean;
+    /** Passed over, and why. */
+    passedOver?: PassedOverReason;
+    /** The policy stands by for it (the policy's `standingBy`). */
+    standingBy: boolean;
+    /** Calls to make, or a refusal. */
+    work?: SecretWork;
+    /** What changed since the last update, in words. */
+    drift?: string;
+    /** Governed by taking over this owner tag's or mark's identity (takeOverFrom). */
+    takenOverFrom?: string;
+}
+
+/**
+ * One secret's standing, plan and drift under the policy, from one observation of it: planPolicy
+ * runs it for every listed secret, and the executor again for each secret right after describing
+ * it, so a secret's calls are decided from DescribeSecret by the same function the plan uses.
+ */
+export function decideSecret(spec: PolicySpec, secret: ObservedSecret, history: PolicyHistory): SecretDecision {
+    const before = history.governed;
+    const wasGoverned = before?.has(secret.name) === true;
+    const standing = standingOf(spec, secret, history.handOver);
+    if (standing.kind === "governed") {
+        const newlyGoverned = before !== undefined && !wasGoverned;
+        const plan = planGoverned(spec, secret, wasGoverned);
+        const acts = plan.steps.length > 0 || plan.blocked !== undefined;
+        const takenFrom = takenOverFrom(spec, secret);
+        const how = takenFrom === undefined ? "newly governed" : `newly governed, taken over from ${takenFrom} (takeOverFrom)`;
+        const drift = newlyGoverned ? clip(`${how}: ${acts ? planSummary(plan) : "already in line, no call"}`) : acts && before !== undefined ? clip(planSummary(plan)) : undefined;
+        return {
+            governed: true,
+            standingBy: false,
+            ...(takenFrom !== undefined ? { takenOverFrom: takenFrom } : {}),
+            ...(acts ? { work: { name: secret.name, arn: secret.arn, kind: "governed", newlyGoverned, plan } } : {}),
+            ...(drift !== undefined ? { drift } : {}),
+        };
+    }
+    const standsBy = standing.kind === "passed-over" && standing.standsBy === true;
+    const letGo = planLetGo(spec, secret, standsBy);
+    const startsStandby = letGo !== undefined && letGo.steps.some(isStandbyStep);
+    const releases = letGo !== undefined && (letGo.blocked !== undefined || letGo.steps.some((s) => !isStandbyStep(s)));
+    const acts = releases || startsStandby;
+    const drift =
+        wasGoverned || releases
+            ? clip(`no longer governed (${standing.kind === "passed-over" ? standing.why : "no longer selected"})${acts ? `: ${planSummary(letGo!)}` : ""}`)
+            : startsStandby && before !== undefined
+              ? clip(`stands by (${standing.kind === "passed-over" ? standing.why : ""}): ${planSummary(letGo!)}`)
+              : undefined;
+    return {
+        governed: false,
+        ...(standing.kind === "passed-over" ? { passedOver: standing.reason } : {}),
+        standingBy: standsBy && (startsStandby || standsByFor(spec, secret)),
+        ...(letGo && acts ? { work: { name: secret.name, arn: secret.arn, kind: "release", newlyGoverned: false, standsBy, plan: letGo } } : {}),
+        ...(drift !== undefined ? { drift } : {}),
+    };
+}
+
 /**
  * The policy's plan over the listed secrets: which it governs, each one's plan, which it passes
  * over and why, which it releases, and the drift since the last update. `previouslyGoverned`: the
  * names the last create or update recorded (undefined for a create).
  */
 export function planPolicy(spec: PolicySpec, secrets: ObservedSecret[], previouslyGoverned?: readonly string[], previousIdentity?: string): PolicyPlan {
-    const handOver: HandOverContext = previousIdentity !== undefined && previousIdentity !== spec.identity ? { previousIdentity } : {};
-    const before = new Set(previouslyGoverned ?? []);
+    const history = policyHistory(spec, previouslyGoverned, previousIdentity);
     const passedOver = Object.fromEntries(PASSED_OVER.map((reason) => [reason, [] as string[]])) as Record<PassedOverReason, string[]>;
     const governed: string[] = [];
     const standingByNames: string[] = [];
@@ -760,36 +835,15 @@ export function planPolicy(spec: PolicySpec, secrets: ObservedSecret[], previous
     const seen = new Set<string>();
     for (const secret of [...secrets].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
         seen.add(secret.name);
-        const standing = standingOf(spec, secret, handOver);
-        if (standing.kind === "governed") {
-            governed.push(secret.name);
-            const newlyGoverned = previouslyGoverned !== undefined && !before.has(secret.name);
-            const plan = planGoverned(spec, secret, before.has(secret.name));
-            const acts = plan.steps.length > 0 || plan.blocked !== undefined;
-            if (acts) work.push({ name: secret.name, arn: secret.arn, kind: "governed", newlyGoverned, plan });
-            const takenFrom = takenOverFrom(spec, secret);
-            if (takenFrom !== undefined) takenOver.push({ name: secret.name, from: takenFrom });
-            const how = takenFrom === undefined ? "newly governed" : `newly governed, taken over from ${takenFrom} (takeOverFrom)`;
-            if (newlyGoverned) drift[secret.name] = clip(`${how}: ${acts ? planSummary(plan) : "already in line, no call"}`);
-            else if (acts && previouslyGoverned !== undefined) drift[secret.name] = clip(planSummary(plan));
-            continue;
-        }
-        if (standing.kind === "passed-over") passedOver[standing.reason].push(secret.name);
-        const standsBy = standing.kind === "passed-over" && standing.standsBy === true;
-        const letGo = planLetGo(spec, secret, standsBy);
-        const startsStandby = letGo !== undefined && letGo.steps.some(isStandbyStep);
-        const releases = letGo !== undefined && (letGo.blocked !== undefined || letGo.steps.some((s) => !isStandbyStep(s)));
-        if (standsBy && (startsStandby || standsByFor(spec, secret))) standingByNames.push(secret.name);
-        const acts = releases || startsStandby;
-        if (letGo && acts) work.push({ name: secret.name, arn: secret.arn, kind: "release", newlyGoverned: false, standsBy, plan: letGo });
-        if (before.has(secret.name) || releases) {
-            const why = standing.kind === "passed-over" ? standing.why : "no longer selected";
-            drift[secret.name] = clip(`no longer governed (${why})${acts ? `: ${planSummary(letGo!)}` : ""}`);
-        } else if (startsStandby && previouslyGoverned !== undefined) {
-            drift[secret.name] = clip(`stands by (${standing.kind === "passed-over" ? standing.why : ""}): ${planSummary(letGo!)}`);
-        }
+        const decision = decideSecret(spec, secret, history);
+        if (decision.governed) governed.push(secret.name);
+        if (decision.passedOver !== undefined) passedOver[decision.passedOver].push(secret.name);
+        if (decision.standingBy) standingByNames.push(secret.name);
+        if (decision.work) work.push(decision.work);
+        if (decision.drift !== undefined) drift[secret.name] = decision.drift;
+        if (decision.takenOverFrom !== undefined) takenOver.push({ name: secret.name, from: decision.takenOverFrom });
     }
-    for (const name of before) if (!seen.has(name)) drift[name] = "no longer governed (no longer exists, or no longer listed)";
+    for (const name of history.governed ?? []) if (!seen.has(name)) drift[name] = "no longer governed (no longer exists, or no longer listed)";
     return { governed, work, passedOver, drift, standingBy: standingByNames, takenOver };
 }
 
