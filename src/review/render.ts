@@ -155,16 +155,19 @@ class BudgetedLines {
 // artifact line and the marker (one short line per stack and section at most).
 const reserveFor = (report: ReviewReport) => 1_000 + 400 * report.stacks.length;
 
+/** A single declaration by its resource name; a policy's entry by the policy and the secret, since one policy has many. */
+const nameOf = (r: SecretReview) => (r.policy !== undefined ? `\`${r.resource}\`\n${r.secretId}` : `\`${r.resource}\``);
+
 function secretRow(r: SecretReview): string {
     const live = r.error !== undefined ? "not read" : config(r.live, false);
     const found = [...(r.error !== undefined ? [`error: ${r.error}`] : []), ...findings(r.findings)];
-    return `| ${cell(`\`${r.resource}\``)} | ${r.step} | ${cell(config(r.declared, true))} | ${cell(live)} | ${cell(labels(r.labels))} | ${cell(drift(r).join("\n") || "none")} | ${cell(found.join("\n") || "none")} |`;
+    return `| ${cell(nameOf(r))} | ${r.step} | ${cell(config(r.declared, true))} | ${cell(live)} | ${cell(labels(r.labels))} | ${cell(drift(r).join("\n") || "none")} | ${cell(found.join("\n") || "none")} |`;
 }
 
 function callsBlock(r: SecretReview): string[] {
     const lines = calls(r);
     return [
-        `<details${r.plan.calls.length > 0 ? " open" : ""}><summary><code>${r.resource}</code>: ${r.plan.calls.length} call(s) <code>pulumi up</code> will make</summary>`,
+        `<details${r.plan.calls.length > 0 ? " open" : ""}><summary><code>${r.resource}</code>${r.policy !== undefined ? ` ${r.secretId}` : ""}: ${r.plan.calls.length} call(s) <code>pulumi up</code> will make</summary>`,
         "",
         ...(lines.length > 0 ? lines.map((l) => (/^\d+\./.test(l) ? l : `- ${l}`)) : ["- none"]),
         "",

@@ -118,6 +118,13 @@ describe("the review's pull request comment", () => {
         assert.match(md, /<details><summary>Stack <code>prod<\/code>: 1 entry with nothing to act on<\/summary>\n\n- `app-00001` \(fleet\/app-00001\)\n/);
     });
 
+    test("a policy's entries name the secret beside the policy, in the row and in its calls", () => {
+        const governed = { ...drifted(3), resource: "fleet-policy", policy: "fleet-policy" };
+        const md = render(reportOf([governed]), "markdown");
+        assert.match(md, /^\| `fleet-policy`<br>fleet\/app-00003 \| same \|/m);
+        assert.match(md, /<summary><code>fleet-policy<\/code> fleet\/app-00003: 1 call\(s\)/);
+    });
+
     test("the marker names every stack reviewed, also on an all-clean review", () => {
         const clean = reportOf([inLine(1)], "dev");
         assert.equal(reviewMarker({ stacks: [{ stack: "org/proj/a", secrets: [] }, { stack: "b", secrets: [] }] }), "<!-- pulumi-secret-rotation:review stack=org/proj/a,b -->");
