@@ -123,9 +123,13 @@ export function reviewMarker(report: Pick<ReviewReport, "stacks">): string {
 
 export const ARTIFACT_LINE = "The full report, every secret with every field, is the JSON (`--format json`, or `--json-file <path>` beside this format), kept as the CI run's artifact.";
 
-/** Something a reviewer acts on or reads: an error, drift, a finding, a call, a refusal, a note, or a change the pull request makes. */
+/**
+ * Something a reviewer acts on: an error, drift, a finding, a call, a refusal, or a change the pull
+ * request makes. Notes alone are not (every secret in line has one: "the live rotation already
+ * matches the declaration: no call"); they are shown with the calls of an entry that is listed.
+ */
 export function isActionable(r: SecretReview): boolean {
-    return r.error !== undefined || r.drift.length > 0 || r.findings.length > 0 || r.plan.calls.length > 0 || r.plan.blocked !== undefined || r.plan.notes.length > 0 || r.step !== "same";
+    return r.error !== undefined || r.drift.length > 0 || r.findings.length > 0 || r.plan.calls.length > 0 || r.plan.blocked !== undefined || r.step !== "same";
 }
 
 /** Errors first, then drift, then findings, then the rest (calls, notes, changes): what is cut when over budget is the least urgent. */
@@ -221,7 +225,7 @@ function markdown(report: ReviewReport, budget: number): string {
     if (report.inventory) {
         const { region, undeclared, secretsListed } = report.inventory;
         const withFindings = undeclared.filter((u) => u.findings.length > 0);
-        out.force([`#### Secrets of ${region} that no stack declares (${undeclared.length} of ${secretsListed}; ${withFindings.length} with findings)`, ""]);
+        out.force([`#### Secrets of ${region} that no stack declares (${undeclared.length} of ${secretsListed})`, ""]);
         if (withFindings.length > 0) {
             out.force(["| secret | live | findings |", "| --- | --- | --- |"]);
             let shown = 0;
