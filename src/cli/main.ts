@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // `pulumi-secret-rotation review`: what `pulumi up` will do to each declared secret, the drift
 // since the last `up`, and rotation health — read-only, for pull requests and scheduled CI jobs.
-// Exit codes (docs/review-and-ci.md): 0 clean, 1 error, 2 drift, 4 findings, 6 drift and findings.
+// Exit codes (docs/review-at-scale.md): bits 2 drift, 4 findings, 8 an entry that could not be
+// reviewed (its error is in the report, beside every other entry); 0 clean; 1 only when the review
+// could not run at all (no report).
 // `pulumi-secret-rotation migrate`: declarations and steps to move rotations from
 // aws.secretsmanager.SecretRotation or Terraform's aws_secretsmanager_secret_rotation
 // (docs/migration.md).
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 
 import { SingleBar } from "cli-progress";
 import { Command, InvalidArgumentError, Option } from "commander";
@@ -50,6 +52,7 @@ interface ReviewFlags {
     concurrency: number;
     progress: boolean;
     fromState?: boolean;
+    jsonFile?: string;
 }
 
 export function program(): Command {
@@ -73,6 +76,7 @@ export function program(): Command {
         .option("--pending-long-running <duration>", "pending-long-running: report a rotation in progress for longer than this (Nm, Nh, Nd)", duration("--pending-long-running"), DEFAULT_THRESHOLDS.pendingLongRunningMs)
         .option("--concurrency <n>", "secrets observed at once (DescribeSecret's quota is 10,000/s)", wholeNumber("--concurrency", 1, 256), 16)
         .option("--from-state", "skip the preview: review the declarations the last `up` recorded (faster, no program run; a pull request's changes are not seen)")
+        .option("--json-file <path>", "also write the full JSON report to this file (e.g. the CI artifact beside a Markdown comment)")
         .option("--no-progress", "no progress bar, even on a terminal")
         .action(async (flags: ReviewFlags) => {
             process.exitCode = await runReview(flags);
@@ -149,6 +153,8 @@ async function runReview(flags: ReviewFlags): Promise<number> {
                 : {}),
         });
         bar?.stop();
+        // The file first: the comment's "see the JSON artifact" must hold whenever a comment is posted.
+        if (flags.jsonFile !== undefined) writeFileSync(flags.jsonFile, render(report, "json") + "\n");
         process.stdout.write(render(report, flags.format) + "\n");
         return report.exitCode;
     } catch (error) {

@@ -28,12 +28,17 @@ function orphanLines(stack: StackReview): string[] {
     return lines;
 }
 
-export function render(report: ReviewReport, format: ReportFormat): string {
+export interface RenderOptions {
+    /** Markdown only: the most characters the comment may have (default MARKDOWN_BUDGET). */
+    budget?: number;
+}
+
+export function render(report: ReviewReport, format: ReportFormat, options: RenderOptions = {}): string {
     switch (format) {
         case "json":
             return JSON.stringify(report, null, 2);
         case "markdown":
-            return markdown(report);
+            return markdown(report, options.budget ?? MARKDOWN_BUDGET);
         case "table":
             return table(report);
     }
@@ -117,30 +122,140 @@ function inventoryTable(undeclared: InventoryEntry[], region: string): string[] 
 // Markdown: escape what would break a table cell.
 const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\n/g, "<br>");
 
-function markdown(report: ReviewReport): string {
-    if (isAllClean(report)) return `### Secret rotation review\n\n✅ ${cleanLine(report)}\n`;
-    const out = ["### Secret rotation review", "", summaryLine(report), ""];
+/**
+ * GitHub refuses an issue or pull request comment over 65,536 characters (its REST API answers 422
+ * "body is too long"); the Markdown stays within this budget, a margin below it, whatever the fleet.
+ */
+export const MARKDOWN_BUDGET = 60_000;
+
+/** The hidden line that marks a comment as this review's, for the stacks reviewed: how a CI recipe finds its own comment to edit. */
+export function reviewMarker(report: Pick<ReviewReport, "stacks">): string {
+    return `<!-- pulumi-secret-rotation:review stack=${report.stacks.map((s) => s.stack).join(",")} -->`;
+}
+
+export const ARTIFACT_LINE = "The full report, every secret with every field, is the JSON (`--format json`, or `--json-file <path>` beside this format), kept as the CI run's artifact.";
+
+/**
+ * Something a reviewer acts on: an error, drift, a finding, a call, a refusal, or a change the pull
+ * request makes. Notes alone are not (every secret in line has one: "the live rotation already
+ * matches the declaration: no call"); they are shown with the calls of an entry that is listed.
+ */
+export function isActionable(r: SecretReview): boolean {
+    return r.error !== undefined || r.drift.length > 0 || r.findings.length > 0 || r.plan.calls.length > 0 || r.plan.blocked !== undefined || r.step !== "same";
+}
+
+/** Errors first, then drift, then findings, then the rest (calls, notes, changes): what is cut when over budget is the least urgent. */
+const urgency = (r: SecretReview) => (r.error !== undefined ? 0 : r.drift.length > 0 ? 1 : r.findings.length > 0 ? 2 : 3);
+
+/** Lines added while they fit in the budget; what does not fit is counted by the caller. */
+class BudgetedLines {
+    readonly lines: string[] = [];
+    private used = 0;
+    constructor(private readonly limit: number) {}
+    /** Adds the lines (one block, all or nothing) if they fit, keeping `reserve` characters free. */
+    add(block: string[], reserve = 0): boolean {
+        const size = block.reduce((n, line) => n + line.length + 1, 0);
+        if (this.used + size + reserve > this.limit) return false;
+        this.lines.push(...block);
+        this.used += size;
+        return true;
+    }
+    /** Adds the lines whatever the budget: short lines the rest were reserved for. */
+    force(block: string[]): void {
+        this.lines.push(...block);
+        this.used += block.reduce((n, line) => n + line.length + 1, 0);
+    }
+}
+
+// Room kept for what is always written after the entries: the counts of what was cut, the
+// artifact line and the marker (one short line per stack and section at most).
+const reserveFor = (report: ReviewReport) => 1_000 + 400 * report.stacks.length;
+
+/** A single declaration by its resource name; a policy's entry by the policy and the secret, since one policy has many. */
+const nameOf = (r: SecretReview) => (r.policy !== undefined ? `\`${r.resource}\`\n${r.secretId}` : `\`${r.resource}\``);
+
+function secretRow(r: SecretReview): string {
+    const live = r.error !== undefined ? "not read" : config(r.live, false);
+    const found = [...(r.error !== undefined ? [`error: ${r.error}`] : []), ...findings(r.findings)];
+    return `| ${cell(nameOf(r))} | ${r.step} | ${cell(config(r.declared, true))} | ${cell(live)} | ${cell(labels(r.labels))} | ${cell(drift(r).join("\n") || "none")} | ${cell(found.join("\n") || "none")} |`;
+}
+
+function callsBlock(r: SecretReview): string[] {
+    const lines = calls(r);
+    return [
+        `<details${r.plan.calls.length > 0 ? " open" : ""}><summary><code>${r.resource}</code>${r.policy !== undefined ? ` ${r.secretId}` : ""}: ${r.plan.calls.length} call(s) <code>pulumi up</code> will make</summary>`,
+        "",
+        ...(lines.length > 0 ? lines.map((l) => (/^\d+\./.test(l) ? l : `- ${l}`)) : ["- none"]),
+        "",
+        "</details>",
+        "",
+    ];
+}
+
+function countOf(entries: SecretReview[]): string {
+    const n = (f: (r: SecretReview) => boolean) => entries.filter(f).length;
+    return `${n((r) => r.error !== undefined)} error(s), ${n((r) => r.drift.length > 0)} drifted, ${n((r) => r.findings.length > 0)} with findings, ${n((r) => r.plan.calls.length > 0)} with calls`;
+}
+
+/**
+ * The pull request comment: the summary, then per stack the entries to act on (errors, drift,
+ * findings, calls `up` will make, changes) with their calls, then what has nothing to act on,
+ * collapsed — each part only while it fits in `budget`; what does not fit is counted, naming the
+ * JSON artifact that has it all. The marker is the last line.
+ */
+function markdown(report: ReviewReport, budget: number): string {
+    const out = new BudgetedLines(budget);
+    const reserve = reserveFor(report);
+    out.force(["### Secret rotation review", ""]);
+    if (isAllClean(report)) {
+        out.force([`✅ ${cleanLine(report)}`, "", reviewMarker(report), ""]);
+        return out.lines.join("\n");
+    }
+    out.force([summaryLine(report), ""]);
+    const quiet: { stack: string; entries: SecretReview[] }[] = [];
     for (const stack of report.stacks) {
-        out.push(`#### Stack \`${stack.stack}\``, "", "| secret | step | declared | live | labels | drift | findings |", "| --- | --- | --- | --- | --- | --- | --- |");
-        for (const r of stack.secrets) {
-            out.push(
-                `| ${cell(`\`${r.resource}\``)} | ${r.step} | ${cell(config(r.declared, true))} | ${cell(config(r.live, false))} | ${cell(labels(r.labels))} | ${cell(drift(r).join("\n") || "none")} | ${cell(findings(r.findings).join("\n") || "none")} |`,
-            );
-        }
-        out.push("", ...[...(stack.policies ?? []).map(policyLine), ...orphanLines(stack)].map((line) => `- ${line}`), "");
-        for (const r of stack.secrets) {
-            const lines = calls(r);
-            out.push(`<details${lines.length > 0 && r.plan.calls.length > 0 ? " open" : ""}><summary><code>${r.resource}</code>: ${r.plan.calls.length} call(s) <code>pulumi up</code> will make</summary>`, "");
-            out.push(...(lines.length > 0 ? lines.map((l) => (/^\d+\./.test(l) ? l : `- ${l}`)) : ["- none"]), "", "</details>", "");
+        const actionable = stack.secrets.filter(isActionable).sort((a, b) => urgency(a) - urgency(b));
+        quiet.push({ stack: stack.stack, entries: stack.secrets.filter((r) => !isActionable(r)) });
+        out.force([`#### Stack \`${stack.stack}\`: ${actionable.length} of ${stack.secrets.length} listed entr${stack.secrets.length === 1 ? "y" : "ies"} to act on`, ""]);
+        if (actionable.length > 0) {
+            out.force(["| secret | step | declared | live | labels | drift | findings |", "| --- | --- | --- | --- | --- | --- | --- |"]);
+            let shown = 0;
+            while (shown < actionable.length && out.add([secretRow(actionable[shown]!)], reserve)) shown++;
+            const cut = actionable.slice(shown);
+            out.force([...(cut.length > 0 ? ["", `**${cut.length} more to act on are not shown here** (${countOf(cut)}): see the JSON artifact.`] : []), ""]);
+            for (const line of [...(stack.policies ?? []).map(policyLine), ...orphanLines(stack)]) out.add([`- ${line}`], reserve);
+            out.add([""], reserve);
+            let detailed = 0;
+            const withCalls = actionable.slice(0, shown).filter((r) => calls(r).length > 0);
+            while (detailed < withCalls.length && out.add(callsBlock(withCalls[detailed]!), reserve)) detailed++;
+            if (detailed < withCalls.length) out.force([`The calls of ${withCalls.length - detailed} more listed entr${withCalls.length - detailed === 1 ? "y" : "ies"} are in the JSON artifact.`, ""]);
+        } else {
+            for (const line of [...(stack.policies ?? []).map(policyLine), ...orphanLines(stack)]) out.add([`- ${line}`], reserve);
+            out.add([""], reserve);
         }
     }
     if (report.inventory) {
-        out.push(`#### Secrets of ${report.inventory.region} that no stack declares (${report.inventory.undeclared.length} of ${report.inventory.secretsListed})`, "");
-        if (report.inventory.undeclared.length > 0) {
-            out.push("| secret | live | findings |", "| --- | --- | --- |");
-            for (const u of report.inventory.undeclared) out.push(`| ${cell(u.arn)} | ${cell(config(u.live, false))} | ${cell(findings(u.findings).join("\n") || "none")} |`);
+        const { region, undeclared, secretsListed } = report.inventory;
+        const withFindings = undeclared.filter((u) => u.findings.length > 0);
+        out.force([`#### Secrets of ${region} that no stack declares (${undeclared.length} of ${secretsListed})`, ""]);
+        if (withFindings.length > 0) {
+            out.force(["| secret | live | findings |", "| --- | --- | --- |"]);
+            let shown = 0;
+            while (shown < withFindings.length && out.add([`| ${cell(withFindings[shown]!.arn)} | ${cell(config(withFindings[shown]!.live, false))} | ${cell(findings(withFindings[shown]!.findings).join("\n"))} |`], reserve)) shown++;
+            if (shown < withFindings.length) out.force(["", `**${withFindings.length - shown} more undeclared secret(s) with findings are not shown here**: see the JSON artifact.`]);
+            out.force([""]);
         }
-        out.push("");
+        const healthy = undeclared.filter((u) => u.findings.length === 0);
+        if (healthy.length > 0) quietBlock(out, reserve, `${healthy.length} undeclared secret(s) with no finding`, healthy.map((u) => `- ${u.arn}`));
     }
-    return out.join("\n");
+    for (const { stack, entries } of quiet) {
+        if (entries.length > 0) quietBlock(out, reserve, `Stack <code>${stack}</code>: ${entries.length} entr${entries.length === 1 ? "y" : "ies"} with nothing to act on`, entries.map((r) => `- \`${r.resource}\` (${r.secretId})`));
+    }
+    out.force([ARTIFACT_LINE, "", reviewMarker(report), ""]);
+    return out.lines.join("\n");
+}
+
+/** A collapsed list when it fits, else its count alone. */
+function quietBlock(out: BudgetedLines, reserve: number, title: string, items: string[]): void {
+    if (!out.add([`<details><summary>${title}</summary>`, "", ...items, "", "</details>", ""], reserve)) out.force([`${title}: not listed here (over the comment's size budget); see the JSON artifact.`, ""]);
 }

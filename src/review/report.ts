@@ -7,10 +7,15 @@ import type { ScheduleInput } from "../../providers/secretsmanager/semantics/mod
 export const REPORT_SCHEMA_VERSION = 1;
 
 /**
- * Exit codes of `pulumi-secret-rotation review`. Drift and findings are bits, so a CI step can
- * test either one: 6 = both. An error wins over both.
+ * Exit codes of `pulumi-secret-rotation review` (docs/review-at-scale.md). Drift (2), findings (4)
+ * and unreviewable entries (8) are bits, so a CI step can test each one and a report shows them
+ * all: 6 = drift and findings, 10 = drift and an entry that could not be reviewed, 14 = all three.
+ * An entry the review cannot read (a denied DescribeSecret, a policy whose listing failed) is one
+ * entry of the report, not a veto over the others. 1 is only for a review that could not run at
+ * all (bad arguments, no such stack, a failed preview, a failed `--all` listing): then there is
+ * no report.
  */
-export const EXIT_CODES = { clean: 0, error: 1, drift: 2, findings: 4, driftAndFindings: 6 } as const;
+export const EXIT_CODES = { clean: 0, error: 1, drift: 2, findings: 4, driftAndFindings: 6, unreviewable: 8 } as const;
 
 /** What the engine's preview says `pulumi up` will do with the resource. */
 export type StepKind = "create" | "update" | "same" | "delete" | "replace";
@@ -157,6 +162,9 @@ export interface ReviewReport {
 }
 
 export function exitCodeFor(summary: ReviewReport["summary"]): number {
-    if (summary.errors > 0) return EXIT_CODES.error;
-    return (summary.drifted > 0 ? EXIT_CODES.drift : 0) | (summary.findings > 0 ? EXIT_CODES.findings : 0);
+    return (
+        (summary.drifted > 0 ? EXIT_CODES.drift : 0) |
+        (summary.findings > 0 ? EXIT_CODES.findings : 0) |
+        (summary.errors > 0 ? EXIT_CODES.unreviewable : 0)
+    );
 }

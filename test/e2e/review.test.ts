@@ -55,7 +55,7 @@ const driftedProperties = (r: SecretReview) => r.drift.map((d) => d.property).so
 const apis = (r: SecretReview) => r.plan.calls.map((c) => c.api);
 
 describe("review: what up will do, drift and health", () => {
-    test("every kind of drift and finding, made out of band, in table, Markdown and JSON; exit code 6; read-only; warnings in preview --refresh", async (t) => {
+    test("every kind of drift and finding, made out of band, in table, Markdown and JSON; exit code 6; read-only; warnings in preview --refresh; one secret denied is an entry beside the drift (exit 14)", async (t) => {
         const lambda = await createRotationLambda("rotate-a");
         const otherLambda = await createRotationLambda("rotate-b");
         const names = ["clean", "off", "reconf", "stranded", "overdue", "deleted", "long", "pr"] as const;
@@ -198,6 +198,35 @@ describe("review: what up will do, drift and health", () => {
             assert.match(warningsOf("app-overdue"), /warning: \[missed-scheduled-rotation\] app\/overdue's scheduled rotation of /);
             assert.match(warningsOf("app-long"), /warning: \[pending-long-running\] a rotation of app\/long has been in progress for 1\.5 h/);
             assert.equal(warningsOf("app-clean"), "", "a healthy secret has no warning");
+
+            // One secret the review cannot read, beside the others' drift and findings: an entry
+            // with its error and exit bit 8 (14 = 2 drift | 4 findings | 8), not a veto (exit 1
+            // with the drift hidden, before). The front denies DescribeSecret of app-clean, once
+            // per run; the review keys on the error's name, AccessDeniedException (the fault's
+            // message is the front's Lambda-permission text, not IAM's).
+            aws.front.clearCalls();
+            const denyClean = { operation: "DescribeSecret", secretId: secrets.clean!.arn, fault: "access-denied" as const };
+            aws.front.script([denyClean, denyClean]);
+            const withDenied = parseReport(await reviewCli(stack, ["--stack", stack.stack, "--format", "json"], 14));
+            assert.equal(aws.front.calls().filter((c) => c.injected === "access-denied" && c.operation === "DescribeSecret").length, 1, "the fault was met");
+            const denied = withDenied.stacks[0]!.secrets.find((s) => s.resource === "app-clean")!;
+            assert.match(denied.error ?? "", /^DescribeSecret on \S+app\/clean\S* was denied: the caller lacks the IAM permission secretsmanager:DescribeSecret /);
+            assert.deepEqual(
+                { drifted: withDenied.summary.drifted, findings: withDenied.summary.findings, errors: withDenied.summary.errors, exitCode: withDenied.exitCode },
+                { drifted: 4, findings: 8, errors: 1, exitCode: 14 },
+            );
+            assert.deepEqual(driftedProperties(withDenied.stacks[0]!.secrets.find((s) => s.resource === "app-reconf")!), ["rotationLambdaArn", "schedule"]);
+            // The same in the pull request comment, with the full JSON beside it (--json-file) and the marker.
+            const jsonFile = join(stack.projectDir, "review.json");
+            const deniedMd = (await reviewCli(stack, ["--stack", stack.stack, "--format", "markdown", "--json-file", jsonFile], 14)).stdout;
+            assert.match(deniedMd, /^9 secret\(s\): 5 call\(s\) planned, 4 drifted, 8 finding\(s\), 1 error\(s\) — exit code 14$/m);
+            assert.match(deniedMd, /^\| `app-clean` \| same \|.*\| not read \|.*\| error: DescribeSecret on \S+ was denied: /m);
+            assert.match(deniedMd, /^\| `app-off` \| same \|.*\| enabled: true → false/m);
+            assert.ok(deniedMd.trimEnd().endsWith(`<!-- pulumi-secret-rotation:review stack=${stack.stack} -->`), "the marker ends the comment");
+            const artifact = JSON.parse(readFileSync(jsonFile, "utf8")) as ReviewReport;
+            assert.ok(validateReport(artifact), ajv.errorsText(validateReport.errors));
+            assert.deepEqual([artifact.exitCode, artifact.stacks[0]!.secrets.find((s) => s.resource === "app-clean")!.error !== undefined], [14, true]);
+            assert.deepEqual(mutatingCalls(), []);
         });
     });
 

@@ -57,7 +57,7 @@ test("the review is exported from the package's main entry, with its exit codes"
     // The built main entry, as `require("pulumi-secret-rotation")` loads it.
     const pkg = require(join(root, manifest.main)) as typeof import("../../src/index");
     assert.equal(typeof pkg.review, "function");
-    assert.deepEqual(pkg.REVIEW_EXIT_CODES, { clean: 0, error: 1, drift: 2, findings: 4, driftAndFindings: 6 });
+    assert.deepEqual(pkg.REVIEW_EXIT_CODES, { clean: 0, error: 1, drift: 2, findings: 4, driftAndFindings: 6, unreviewable: 8 });
     await assert.rejects(pkg.review({ stacks: [] }), /stacks: name at least one stack to review/);
     await assert.rejects(pkg.review({ stacks: ["prod"], concurrency: 0 }), /concurrency must be a whole number from 1 to 256 \(got 0\)/);
 });
