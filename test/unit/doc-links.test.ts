@@ -9,11 +9,6 @@ import { repoRoot } from "../support/pulumi";
 
 const root = repoRoot();
 
-/**
- * Pages other branches of issue 22 add (docs/config-only.md, docs/migration.md, …): linked from the
- * README and the docs index before they land. Once merged, they are checked like every other.
- */
-const PAGES_LANDING_ELSEWHERE = new Set(["docs/config-only.md", "docs/migration.md", "docs/managed-secrets.md", "docs/ownership-and-reclaiming.md", "docs/promote-and-empty-versions.md"]);
 
 function markdownFiles(): string[] {
     const top = ["README.md", "CONTRIBUTING.md", "CHANGELOG.md", "BENCHMARKS.md", "test/support/aws-front/README.md"].map((name) => join(root, name));
@@ -56,7 +51,7 @@ test("every relative link of the documentation resolves to a file and, with an a
             const target = path === "" ? file : resolve(dirname(file), path);
             const name = relative(root, target);
             if (!existsSync(target)) {
-                if (!PAGES_LANDING_ELSEWHERE.has(name)) broken.push(`${relative(root, file)}: ${link} (no such file)`);
+                broken.push(`${relative(root, file)}: ${link} (no such file)`);
                 continue;
             }
             if (anchor !== undefined && !(statSync(target).isFile() && anchorsOf(readFileSync(target, "utf8")).has(anchor))) {
