@@ -697,6 +697,20 @@ test("cancel-managed-secret: CancelRotateSecret on a secret another service mana
     assert.deepEqual(await labelsOf(f.arn), { [f.versionId]: ["AWSCURRENT"] });
 });
 
+test("cancel-managed-secret: CancelRotateSecret during a managed rotation cancels it: AWSCURRENT stays, the partial version keeps AWSPENDING", async () => {
+    front.delayTestRuns(Infinity);
+    const f = await createManaged(secretsManager(), "rds!cancel-in-progress");
+    const started = await rotate(secretsManager(), { SecretId: f.arn, RotationRules: { AutomaticallyAfterDays: 7 } });
+    assert.deepEqual(front.managedRotationsInProgress(), [{ arn: f.arn, versionId: started.VersionId }]);
+    const out = await secretsManager().send(new CancelRotateSecretCommand({ SecretId: f.arn }));
+    assert.equal(out.VersionId, started.VersionId, "the partially created version (rule cancel-version-id)");
+    assert.deepEqual(front.managedRotationsInProgress(), []);
+    await front.finishTestRuns();
+    await front.settled();
+    assert.deepEqual(await labelsOf(f.arn), { [f.versionId]: ["AWSCURRENT"], [started.VersionId!]: ["AWSPENDING"] });
+    assert.equal((await describeSecret(f.arn)).RotationEnabled, false);
+});
+
 // ---- rules error-status / list-missing-secret ----
 
 test("error-status: ResourceNotFoundException is HTTP 400 with a JSON body and x-amzn-errortype", async () => {

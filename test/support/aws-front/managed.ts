@@ -8,7 +8,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 
 import { awsError, ok } from "./helpers";
 import { rotationShadowOnRotate } from "./schedules";
-import { scheduleTestRun } from "./test-runs";
+import { dropTestRuns, scheduleTestRun } from "./test-runs";
 import { Call, FrontContext, Json, Reply } from "./types";
 
 /** A managed secret's RotateSecret without a function, answered here (moto would move AWSCURRENT to a new version); undefined otherwise. */
@@ -68,7 +68,11 @@ export function cancelManagedSecret(front: FrontContext, call: Call, secret: Jso
     // AWS API Reference, CancelRotateSecret: "Turns off automatic rotation, and if a rotation is
     // currently in progress, cancels the rotation." moto refuses it (InvalidRequestException: no
     // Lambda function ARN). The response carries ARN and Name (VersionId by rule cancel-version-id,
-    // rotation disabled by rule rotation-shadow, both after).
+    // rotation disabled by rule rotation-shadow, both after). A managed rotation in progress (rule
+    // managed-rotate-now-guessed) is cancelled: it does not complete, and its version keeps
+    // AWSPENDING (CancelRotateSecret, VersionId: "you might need to remove the staging label
+    // AWSPENDING from the partially created version").
     if (typeof secret.OwningService !== "string" || !front.on("cancel-managed-secret", call)) return undefined;
+    dropTestRuns(front, { work: "managed-rotation", arn: String(secret.ARN) });
     return ok({ ARN: secret.ARN, Name: secret.Name }, false);
 }

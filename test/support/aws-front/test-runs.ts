@@ -95,8 +95,10 @@ export async function dueTestRuns(front: FrontContext, call: Call): Promise<void
     if (due.length > 0) await Promise.all(due.map((run) => startTestRun(front, run)));
 }
 
-export function dropTestRuns(front: FrontContext): void {
+/** Drops the work not started yet (of one kind, on one secret, when given): it will not happen. */
+export function dropTestRuns(front: FrontContext, only?: { work: AsynchronousWork; arn: string }): void {
     for (const run of front.testRuns) {
+        if (only && (run.work !== only.work || run.arn !== only.arn)) continue;
         clearTimeout(run.timer);
         if (!run.running) {
             front.testRuns.delete(run);
