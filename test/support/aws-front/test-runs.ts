@@ -57,7 +57,8 @@ async function completeTestRun(front: FrontContext, run: TestRun): Promise<void>
                 const moved = await front.smInMoto(run.call, "UpdateSecretVersionStage", { SecretId: run.arn, ...move });
                 if (moved.status >= 500) failure = `UpdateSecretVersionStage answered ${moved.status}`;
                 else if (moved.status !== 200) return;
-                else continue; // the next move, if any, from the labels as they are now
+                else if (attempt < TEST_RUN_ATTEMPTS) continue; // the next move, if any, from the labels as they are now
+                else failure = "the labels were still not as the work leaves them";
             }
         } catch (error) {
             failure = (error as Error).message;
