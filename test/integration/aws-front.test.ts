@@ -21,7 +21,7 @@ import {
     UpdateSecretVersionStageCommand,
 } from "@aws-sdk/client-secrets-manager";
 
-import { AwsFront, CallRecord, nextRotationDate, rotationRulesProblem } from "../support/aws-front";
+import { AwsFront, CallRecord, DEFAULT_TEST_RUN_DELAY_MS, nextRotationDate, rotationRulesProblem } from "../support/aws-front";
 import { MotoServer, useAwsEnv } from "../support/moto";
 import { createRotationLambda, createSecret, describeSecret, labelsOf, secretsManager, versionIdFor } from "../support/seed";
 
@@ -630,22 +630,46 @@ test("managed-configure-guessed: RotateSecret with only the rules on a managed s
     for (const c of rotations) assert.ok(c.rules.includes("managed-configure-guessed") && !c.forwarded, `rules: ${JSON.stringify(c.rules)}`);
 });
 
-test("managed-rotate-now-guessed: RotateSecret now on a managed secret writes a new AWSCURRENT version with a value", async () => {
-    // moto alone moves AWSCURRENT to a version without a value.
+test("managed-rotate-now-guessed: RotateSecret now on a managed secret answers at once; the service moves AWSCURRENT to a new version with a value afterwards", async () => {
+    // moto alone moves AWSCURRENT to a version without a value, before it answers.
     const m = await createManaged(direct(), "rds!now-moto");
     const mOut = await rotate(direct(), { SecretId: m.arn, RotationRules: { AutomaticallyAfterDays: 7 } });
     assert.deepEqual(holderOf(await labelsVia(direct(), m.arn), "AWSCURRENT"), [mOut.VersionId]);
     const noValue = await rejection(direct().send(new GetSecretValueCommand({ SecretId: m.arn })));
     assert.match(noValue.message, /can't find the specified secret value for staging label: AWSCURRENT/);
 
+    // In progress (held until the test says the service is done): the answer names the new
+    // version, which holds AWSPENDING; AWSCURRENT has not moved, and a second rotation is refused.
+    front.delayTestRuns(Infinity);
+    const held = await createManaged(secretsManager(), "rds!now-front-held");
+    const heldOut = await rotate(secretsManager(), { SecretId: held.arn, RotationRules: { AutomaticallyAfterDays: 7 } });
+    assert.ok(heldOut.VersionId);
+    assert.notEqual(heldOut.VersionId, held.versionId);
+    assert.deepEqual(await labelsOf(held.arn), { [held.versionId]: ["AWSCURRENT"], [heldOut.VersionId]: ["AWSPENDING"] });
+    assert.deepEqual(front.managedRotationsInProgress(), [{ arn: held.arn, versionId: heldOut.VersionId }]);
+    assert.equal((await secretsManager().send(new GetSecretValueCommand({ SecretId: held.arn }))).VersionId, held.versionId, "readers still get the old credential");
+    const again = await rejection(rotate(secretsManager(), { SecretId: held.arn }));
+    assert.equal(again.name, "InvalidRequestException");
+    await front.finishTestRuns();
+    assert.deepEqual(await labelsOf(held.arn), { [held.versionId]: ["AWSPREVIOUS"], [heldOut.VersionId]: ["AWSCURRENT"] });
+
+    // With the default delay: settled() (what the e2e harness waits for) waits for the service,
+    // observed in moto directly (a call through the front would finish a due rotation itself).
+    front.delayTestRuns(DEFAULT_TEST_RUN_DELAY_MS);
     const f = await createManaged(secretsManager(), "rds!now-front");
     const out = await rotate(secretsManager(), { SecretId: f.arn, RotationRules: { AutomaticallyAfterDays: 7 } });
     assert.ok(out.VersionId);
-    assert.deepEqual(await labelsOf(f.arn), { [f.versionId]: ["AWSPREVIOUS"], [out.VersionId]: ["AWSCURRENT"] });
+    await front.settled();
+    assert.deepEqual(front.managedRotationsInProgress(), []);
+    assert.deepEqual(await labelsVia(direct(), f.arn), { [f.versionId]: ["AWSPREVIOUS"], [out.VersionId]: ["AWSCURRENT"] });
     const value = await secretsManager().send(new GetSecretValueCommand({ SecretId: f.arn }));
     assert.equal(value.VersionId, out.VersionId);
     assert.equal(typeof value.SecretString, "string", "the owning service wrote a credential");
+    assert.notEqual(value.SecretString, "managed-value");
     assert.equal((await describeSecret(f.arn)).RotationEnabled, true);
+    const rotations = front.calls("RotateSecret");
+    assert.equal(rotations.length, 3);
+    for (const c of rotations.filter((c) => c.status === 200)) assert.ok(c.rules.includes("managed-rotate-now-guessed") && !c.forwarded, `rules: ${JSON.stringify(c.rules)}`);
 });
 
 test("cancel-managed-secret: CancelRotateSecret on a secret another service manages turns its rotation off", async () => {
@@ -671,6 +695,20 @@ test("cancel-managed-secret: CancelRotateSecret on a secret another service mana
     assert.equal(described.NextRotationDate, undefined);
     assert.deepEqual(described.RotationRules, { AutomaticallyAfterDays: 7 }, "the schedule is kept for a later RotateSecret");
     assert.deepEqual(await labelsOf(f.arn), { [f.versionId]: ["AWSCURRENT"] });
+});
+
+test("cancel-managed-secret: CancelRotateSecret during a managed rotation cancels it: AWSCURRENT stays, the partial version keeps AWSPENDING", async () => {
+    front.delayTestRuns(Infinity);
+    const f = await createManaged(secretsManager(), "rds!cancel-in-progress");
+    const started = await rotate(secretsManager(), { SecretId: f.arn, RotationRules: { AutomaticallyAfterDays: 7 } });
+    assert.deepEqual(front.managedRotationsInProgress(), [{ arn: f.arn, versionId: started.VersionId }]);
+    const out = await secretsManager().send(new CancelRotateSecretCommand({ SecretId: f.arn }));
+    assert.equal(out.VersionId, started.VersionId, "the partially created version (rule cancel-version-id)");
+    assert.deepEqual(front.managedRotationsInProgress(), []);
+    await front.finishTestRuns();
+    await front.settled();
+    assert.deepEqual(await labelsOf(f.arn), { [f.versionId]: ["AWSCURRENT"], [started.VersionId!]: ["AWSPENDING"] });
+    assert.equal((await describeSecret(f.arn)).RotationEnabled, false);
 });
 
 // ---- rules error-status / list-missing-secret ----

@@ -27,6 +27,7 @@ import { describeSecret, getSecretValue, listSecrets, listSecretVersionIds, note
 import { cancelRotateSecret, rotateSecret } from "./rotation";
 import { checkedDelay, dropTestRuns, dueTestRuns, startTestRun } from "./test-runs";
 import {
+    AsynchronousWork,
     AwsFrontOptions,
     Call,
     CallRecord,
@@ -221,11 +222,12 @@ export class AwsFront {
         this.secretDates.set(arn, { ...this.secretDates.get(arn), ...dates });
     }
 
-    // ---- AWS's asynchronous test runs (rule rotate-not-immediately) ----
+    // ---- AWS's asynchronous work: test runs (rule rotate-not-immediately), managed rotations (rule managed-rotate-now-guessed) ----
 
     /**
-     * How long the test runs that RotateSecret starts from now on take, counted from its response
-     * (Infinity: until finishTestRuns()). A test that wants to see a run in progress sets it.
+     * How long the test runs and managed rotations that RotateSecret starts from now on take,
+     * counted from its response (Infinity: until finishTestRuns()). A test that wants to see one
+     * in progress sets it.
      */
     delayTestRuns(ms: number): void {
         this.testRunDelayMs = checkedDelay(ms);
@@ -233,16 +235,25 @@ export class AwsFront {
 
     /** The test runs AWS has started and not finished: their pending versions are still labelled AWSPENDING. */
     testRunsInProgress(): TestRunInProgress[] {
-        return [...this.testRuns].map(({ arn, versionId }) => ({ arn, versionId }));
+        return this.inProgress("test-run");
     }
 
-    /** Finishes every test run now, held or not (the test's stand-in for the Lambda being done). */
+    /** The managed rotations AWS has started and not finished: their new versions are labelled AWSPENDING, AWSCURRENT is still on the old one. */
+    managedRotationsInProgress(): TestRunInProgress[] {
+        return this.inProgress("managed-rotation");
+    }
+
+    private inProgress(work: AsynchronousWork): TestRunInProgress[] {
+        return [...this.testRuns].filter((run) => run.work === work).map(({ arn, versionId }) => ({ arn, versionId }));
+    }
+
+    /** Finishes every test run and managed rotation now, held or not (the test's stand-in for the Lambda or the owning service being done). */
     async finishTestRuns(): Promise<void> {
         await Promise.all([...this.testRuns].map((run) => startTestRun(this.ctx, run)));
     }
 
     /**
-     * Resolves when every test run that finishes on its own (a finite delay) is over: what the
+     * Resolves when every test run and managed rotation that finishes on its own (a finite delay) is over: what the
      * test harness waits for between commands, so that a quick second `up` never meets a run the
      * test did not mean to leave in progress. Runs held with Infinity are the test's to finish.
      */

@@ -10,7 +10,8 @@
 //     reference it follows (a rule can be switched off with `disabledRules`, which is how the tests
 //     show that each rule is what makes the difference);
 //   - keeps asynchronous what AWS does asynchronously: the test run AWS starts for a
-//     RotateImmediately=false rotation ends after the response (delayTestRuns, settled);
+//     RotateImmediately=false rotation, and a managed secret's rotation, end after the response
+//     (delayTestRuns, settled);
 //   - injects faults (throttling, 5xx, connection resets, latency), randomly from a seed or scripted;
 //   - logs every call the client made (the front's own look-ups in moto are not logged, so call
 //     counts in tests are the client's calls only).

@@ -8,6 +8,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 
 import { awsError, ok } from "./helpers";
 import { rotationShadowOnRotate } from "./schedules";
+import { dropTestRuns, scheduleTestRun } from "./test-runs";
 import { Call, FrontContext, Json, Reply } from "./types";
 
 /** A managed secret's RotateSecret without a function, answered here (moto would move AWSCURRENT to a new version); undefined otherwise. */
@@ -30,19 +31,30 @@ export async function managedRotate(front: FrontContext, call: Call, secret: Jso
         return ok({ ARN: arn, Name: secret.Name }, false);
     }
     // Rule managed-rotate-now-guessed. Secrets Manager User Guide, "Managed rotation": "Rotation for
-    // managed secrets typically completes within one minute." The owning service writes a new
-    // credential as a new AWSCURRENT version. A GUESS in its details: the front writes it at once
-    // (not within the minute), with a value of its own making (the service's new password), and
-    // answers that version's id. moto instead moves AWSCURRENT to a version without a value.
+    // managed secrets typically completes within one minute." AWS API Reference, RotateSecret:
+    // "Configures and starts the asynchronous process of rotating the secret." The owning service
+    // rotates as a Lambda rotation does (User Guide, "How rotation works": AWSPENDING on the new
+    // version while in progress; at the end AWSCURRENT on it, AWSPREVIOUS on the old one). So the
+    // front answers at once with the new version's id, the version labelled AWSPENDING and
+    // AWSCURRENT not moved (DescribeSecret shows the rotation in progress), and finishes the
+    // rotation after the response, with the delay of rule rotate-not-immediately's test runs
+    // (delayTestRuns; settled() and finishTestRuns() for the harness; a call on the secret after
+    // it is due sees it over). A GUESS in its details: the new version holds its value (the
+    // service's new password, of the front's making) from the start, as after a rotation's
+    // createSecret step (moto can make a version without a value only by moving AWSCURRENT to it);
+    // and how long the service takes is the front's delay, not up to a minute. moto instead moves
+    // AWSCURRENT to a version without a value at once.
     if (!front.on("managed-rotate-now-guessed", call)) return undefined;
     const versionId = typeof call.payload.ClientRequestToken === "string" ? call.payload.ClientRequestToken : randomUUID();
     const written = await front.smInMoto(call, "PutSecretValue", {
         SecretId: arn,
         ClientRequestToken: versionId,
         SecretString: JSON.stringify({ password: randomBytes(18).toString("base64url") }),
+        VersionStages: ["AWSPENDING"],
     });
     // moto refused its own write (it should not: the secret exists and is not deleted): say so as AWS says an internal failure.
     if (written.status !== 200) return awsError(500, "InternalServiceError", `the front could not write the managed rotation's version (moto answered ${written.status})`);
+    call.afterResponse.push(() => scheduleTestRun(front, call, arn, versionId, "managed-rotation"));
     rotationShadowOnRotate(front, call, arn, secret, requestedRules);
     return ok({ ARN: arn, Name: secret.Name, VersionId: versionId }, false);
 }
@@ -56,7 +68,11 @@ export function cancelManagedSecret(front: FrontContext, call: Call, secret: Jso
     // AWS API Reference, CancelRotateSecret: "Turns off automatic rotation, and if a rotation is
     // currently in progress, cancels the rotation." moto refuses it (InvalidRequestException: no
     // Lambda function ARN). The response carries ARN and Name (VersionId by rule cancel-version-id,
-    // rotation disabled by rule rotation-shadow, both after).
+    // rotation disabled by rule rotation-shadow, both after). A managed rotation in progress (rule
+    // managed-rotate-now-guessed) is cancelled: it does not complete, and its version keeps
+    // AWSPENDING (CancelRotateSecret, VersionId: "you might need to remove the staging label
+    // AWSPENDING from the partially created version").
     if (typeof secret.OwningService !== "string" || !front.on("cancel-managed-secret", call)) return undefined;
+    dropTestRuns(front, { work: "managed-rotation", arn: String(secret.ARN) });
     return ok({ ARN: secret.ARN, Name: secret.Name }, false);
 }

@@ -1,9 +1,10 @@
-// AWS's asynchronous test runs (rule rotate-not-immediately): each ends after RotateSecret's
-// response, so the front schedules it, finishes it when due (or when a test says), drops it on reset.
+// AWS's asynchronous work after RotateSecret: the test runs of rule rotate-not-immediately and the
+// managed rotations of rule managed-rotate-now-guessed. Each ends after RotateSecret's response, so
+// the front schedules it, finishes it when due (or when a test says), drops it on reset.
 import { designates, versionStages, versionWith } from "./helpers";
-import { Call, FrontContext, TestRun } from "./types";
+import { AsynchronousWork, Call, FrontContext, Json, TestRun } from "./types";
 
-/** How many times the front tries to finish a test run while moto answers 5xx (about 5 s in all). */
+/** How many times the front tries to finish a test run or managed rotation while moto answers 5xx (about 5 s in all). */
 const TEST_RUN_ATTEMPTS = 20;
 
 export function checkedDelay(ms: number): number {
@@ -11,10 +12,11 @@ export function checkedDelay(ms: number): number {
     return ms;
 }
 
-export function scheduleTestRun(front: FrontContext, call: Call, arn: string, versionId: string): void {
+/** Schedules `work` on the secret's AWSPENDING version `versionId`, due testRunDelayMs from now. */
+export function scheduleTestRun(front: FrontContext, call: Call, arn: string, versionId: string, work: AsynchronousWork = "test-run"): void {
     let end!: () => void;
     const done = new Promise<void>((resolve) => (end = resolve));
-    const run: TestRun = { call, arn, versionId, dueAt: Date.now() + front.testRunDelayMs, done, end };
+    const run: TestRun = { work, call, arn, versionId, dueAt: Date.now() + front.testRunDelayMs, done, end };
     front.testRuns.add(run);
     if (Number.isFinite(run.dueAt)) run.timer = setTimeout(() => void startTestRun(front, run), front.testRunDelayMs);
 }
@@ -33,8 +35,10 @@ export function startTestRun(front: FrontContext, run: TestRun): Promise<void> {
 }
 
 /**
- * The end of AWS's test run: "The test creates an AWSPENDING version of the secret and then
- * removes it." Only if the label is still where the run put it (a test may have moved it).
+ * The end of the work, as a sequence of label moves each decided from the secret's labels as they
+ * are now, so that a move moto failed (5xx) is tried again and a move already made is not made
+ * twice. Nothing is done once the label is no longer where the work put it (a test, or the
+ * caller, moved it).
  */
 async function completeTestRun(front: FrontContext, run: TestRun): Promise<void> {
     // moto now and then answers a call that meets a concurrent CreateSecret with an HTML 500
@@ -48,18 +52,35 @@ async function completeTestRun(front: FrontContext, run: TestRun): Promise<void>
             if (described.status < 500 && described.status !== 200) return;
             failure = `DescribeSecret answered ${described.status}`;
             if (described.status === 200) {
-                const stages = described.json ? versionStages(described.json) : new Map<string, string[]>();
-                if (versionWith(stages, "AWSPENDING") !== run.versionId || versionWith(stages, "AWSCURRENT") === run.versionId) return;
-                const moved = await front.smInMoto(run.call, "UpdateSecretVersionStage", { SecretId: run.arn, VersionStage: "AWSPENDING", RemoveFromVersionId: run.versionId });
-                if (moved.status < 500) return;
-                failure = `UpdateSecretVersionStage answered ${moved.status}`;
+                const move = nextMove(run, described.json ? versionStages(described.json) : new Map<string, string[]>());
+                if (move === undefined) return;
+                const moved = await front.smInMoto(run.call, "UpdateSecretVersionStage", { SecretId: run.arn, ...move });
+                if (moved.status >= 500) failure = `UpdateSecretVersionStage answered ${moved.status}`;
+                else if (moved.status !== 200) return;
+                else if (attempt < TEST_RUN_ATTEMPTS) continue; // the next move, if any, from the labels as they are now
+                else failure = "the labels were still not as the work leaves them";
             }
         } catch (error) {
             failure = (error as Error).message;
         }
-        if (attempt >= TEST_RUN_ATTEMPTS) throw new Error(`the test run of ${run.arn} could not finish after ${attempt} attempts: ${failure}`);
+        if (attempt >= TEST_RUN_ATTEMPTS) throw new Error(`the ${run.work} of ${run.arn} could not finish after ${attempt} attempts: ${failure}`);
         await new Promise((resolve) => setTimeout(resolve, 25 * attempt));
     }
+}
+
+/** The UpdateSecretVersionStage payload (without SecretId) that takes the work one step further, or undefined when it is over. */
+function nextMove(run: TestRun, stages: Map<string, string[]>): Json | undefined {
+    const pending = versionWith(stages, "AWSPENDING");
+    const current = versionWith(stages, "AWSCURRENT");
+    if (pending !== run.versionId) return undefined;
+    if (run.work === "test-run") {
+        // "The test creates an AWSPENDING version of the secret and then removes it."
+        return current === run.versionId ? undefined : { VersionStage: "AWSPENDING", RemoveFromVersionId: run.versionId };
+    }
+    // A managed rotation finishes as a Lambda rotation's finishSecret step does: AWSCURRENT to the
+    // new version (moto, as AWS, then moves AWSPREVIOUS to the version it left), AWSPENDING off.
+    if (current !== run.versionId) return { VersionStage: "AWSCURRENT", MoveToVersionId: run.versionId, ...(current !== undefined ? { RemoveFromVersionId: current } : {}) };
+    return { VersionStage: "AWSPENDING", RemoveFromVersionId: run.versionId };
 }
 
 /**
@@ -75,8 +96,10 @@ export async function dueTestRuns(front: FrontContext, call: Call): Promise<void
     if (due.length > 0) await Promise.all(due.map((run) => startTestRun(front, run)));
 }
 
-export function dropTestRuns(front: FrontContext): void {
+/** Drops the work not started yet (of one kind, on one secret, when given): it will not happen. */
+export function dropTestRuns(front: FrontContext, only?: { work: AsynchronousWork; arn: string }): void {
     for (const run of front.testRuns) {
+        if (only && (run.work !== only.work || run.arn !== only.arn)) continue;
         clearTimeout(run.timer);
         if (!run.running) {
             front.testRuns.delete(run);

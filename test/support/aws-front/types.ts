@@ -175,8 +175,16 @@ export interface Call {
     afterResponse: (() => void)[];
 }
 
-/** A test run scheduled by rule rotate-not-immediately. */
+/**
+ * What AWS finishes after RotateSecret has answered: the test run of rule rotate-not-immediately
+ * (AWSPENDING removed), or the managed rotation of rule managed-rotate-now-guessed (AWSCURRENT
+ * moved to the pending version, then AWSPENDING removed).
+ */
+export type AsynchronousWork = "test-run" | "managed-rotation";
+
+/** Work AWS goes on with after RotateSecret's response (rules rotate-not-immediately, managed-rotate-now-guessed), with the same delay. */
 export interface TestRun extends TestRunInProgress {
+    work: AsynchronousWork;
     /** The RotateSecret call that started it (its headers select moto's account and region). */
     call: Call;
     /** Epoch ms when it finishes; Infinity while held for finishTestRuns(). */
@@ -211,9 +219,9 @@ export interface FrontContext {
     readonly versionDates: Map<string, Date>;
     /** Dates a test set on a secret (AwsFront.setSecretDates), by ARN. */
     readonly secretDates: Map<string, SecretDates>;
-    /** The test runs started by rule rotate-not-immediately and not over yet. */
+    /** The test runs (rule rotate-not-immediately) and managed rotations (rule managed-rotate-now-guessed) not over yet. */
     readonly testRuns: Set<TestRun>;
-    /** How long the test runs that RotateSecret starts from now on take (AwsFront.delayTestRuns). */
+    /** How long the test runs and managed rotations that RotateSecret starts from now on take (AwsFront.delayTestRuns). */
     readonly testRunDelayMs: number;
     /** Whether the rule is on; if so, it is recorded as used by the call. */
     on(rule: FrontRule, call: Call): boolean;
