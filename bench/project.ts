@@ -3,10 +3,11 @@
 // is (as a require of the installed shim, not as code). One program serves both stacks of a size:
 // the real one (SecretRotationState) and the engine floor (the same resources through a no-op
 // dynamic provider: same engine, same property shapes, no AWS calls).
-import { cpSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
-import { describeResult, isolatedPulumiEnv, PulumiResult, repoRoot, runProcess } from "../test/support/pulumi";
+import { installUserProject, packPackage, runChecked } from "../test/support/packed";
+import { isolatedPulumiEnv, PulumiResult } from "../test/support/pulumi";
 
 export const ROTATION_TYPE = "pulumi-nodejs:dynamic/secretsmanager:RotationState";
 export const FLOOR_TYPE = "pulumi-nodejs:dynamic/bench:NoOp";
@@ -63,26 +64,10 @@ export interface BenchProject {
     parallelism: number;
 }
 
-async function run(command: string, args: string[], cwd: string, env: Record<string, string>, timeoutMs = 600_000): Promise<PulumiResult> {
-    const result = await runProcess(command, args, cwd, env, timeoutMs);
-    if (result.code !== 0) throw new Error(`benchmark set-up failed\n${describeResult(result)}`);
-    return result;
-}
-
 export async function createBenchProject(root: string, awsEnv: Record<string, string>): Promise<BenchProject> {
-    const base = { ...process.env } as Record<string, string>;
-    const packed = await run("npm", ["pack", "--silent", "--pack-destination", root, "--ignore-scripts"], repoRoot(), base);
-    const tarball = join(root, packed.stdout.trim().split("\n").pop()!);
+    const tarball = await packPackage(root);
     const dir = join(root, "project");
-    mkdirSync(dir);
-    const pulumiVersion = JSON.parse(readFileSync(join(repoRoot(), "package.json"), "utf8")).devDependencies["@pulumi/pulumi"];
-    writeFileSync(
-        join(dir, "package.json"),
-        JSON.stringify({ name: "bench", private: true, dependencies: { "@pulumi/pulumi": pulumiVersion, "pulumi-secret-rotation": `file:${tarball}` } }),
-    );
-    writeFileSync(join(dir, "Pulumi.yaml"), "name: bench\nruntime: nodejs\nmain: index.js\n");
-    writeFileSync(join(dir, "index.js"), PROGRAM);
-    await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts"], dir, base);
+    await installUserProject(dir, { name: "bench", tarball, pulumiYaml: "name: bench\nruntime: nodejs\nmain: index.js\n", files: { "index.js": PROGRAM } });
     const noop = join(dir, "node_modules", "bench-noop-provider");
     mkdirSync(noop);
     writeFileSync(join(noop, "package.json"), JSON.stringify({ name: "bench-noop-provider", version: "1.0.0", main: "index.js" }));
@@ -91,7 +76,7 @@ export async function createBenchProject(root: string, awsEnv: Record<string, st
     const stateDir = join(root, "state");
     mkdirSync(stateDir);
     const env = isolatedPulumiEnv(stateDir, join(root, "pulumi-home"), awsEnv);
-    const help = await run("pulumi", ["up", "--help"], dir, env);
+    const help = await runChecked("pulumi", ["up", "--help"], dir, env);
     const parallelism = Number(/--parallel int32 .*\(default (\d+)\)/.exec(help.stdout)?.[1] ?? "8");
     return { dir, env, parallelism };
 }
@@ -119,7 +104,7 @@ export function createByValueVariant(project: BenchProject, root: string): Bench
 
 /** Runs one pulumi command in the project; failures throw with the command's output. */
 export async function pulumi(project: BenchProject, args: string[]): Promise<PulumiResult> {
-    return run("pulumi", [...args, "--non-interactive", "--color=never"], project.dir, project.env, 3_600_000);
+    return runChecked("pulumi", [...args, "--non-interactive", "--color=never"], project.dir, project.env, 0, 3_600_000);
 }
 
 export async function initStack(project: BenchProject, stack: string, config: Record<string, string>): Promise<void> {

@@ -9,17 +9,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 
-import { describeResult, isolatedPulumiEnv, PulumiResult, repoRoot, runProcess } from "../support/pulumi";
+import { installUserProject, packPackage, runChecked } from "../support/packed";
+import { isolatedPulumiEnv } from "../support/pulumi";
 import { createRotationLambda, createSecret, describeSecret } from "../support/seed";
 import { useLocalAws } from "../support/services";
 
 const aws = useLocalAws();
-
-async function run(command: string, args: string[], cwd: string, env: Record<string, string>, expectCode = 0): Promise<PulumiResult> {
-    const result = await runProcess(command, args, cwd, env, 600_000);
-    if (result.code !== expectCode) throw new Error(`expected exit code ${expectCode}\n${describeResult(result)}`);
-    return result;
-}
 
 /** The stack program's path inside the installed package: what a config-only Pulumi.yaml's `main` names. */
 const PROGRAM = "node_modules/pulumi-secret-rotation/dist/src/program.js";
@@ -29,27 +24,22 @@ test("a config-only repository runs preview, up, review and destroy from the pac
     t.after(() => {
         if (!process.env.KEEP_TEST_DIRS) rmSync(root, { recursive: true, force: true });
     });
-    const base = { ...process.env } as Record<string, string>;
-    const packed = await run("npm", ["pack", "--silent", "--pack-destination", root, "--ignore-scripts"], repoRoot(), base);
-    const tarball = join(root, packed.stdout.trim().split("\n").pop()!);
+    const tarball = await packPackage(root);
 
     // The repository: three files, none of them code. The project's name is the team's own.
     const repo = join(root, "platform-secrets");
-    mkdirSync(repo);
-    const pulumiVersion = JSON.parse(readFileSync(join(repoRoot(), "package.json"), "utf8")).devDependencies["@pulumi/pulumi"];
-    writeFileSync(
-        join(repo, "package.json"),
-        JSON.stringify({ name: "platform-secrets", private: true, dependencies: { "@pulumi/pulumi": pulumiVersion, "pulumi-secret-rotation": `file:${tarball}` } }, null, 2),
-    );
-    writeFileSync(join(repo, "Pulumi.yaml"), ["name: platform-secrets", "runtime: nodejs", `main: ${PROGRAM}`, "options:", "  refresh: always", ""].join("\n"));
-    await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts"], repo, base);
+    await installUserProject(repo, {
+        name: "platform-secrets",
+        tarball,
+        pulumiYaml: ["name: platform-secrets", "runtime: nodejs", `main: ${PROGRAM}`, "options:", "  refresh: always", ""].join("\n"),
+    });
 
     const lambda = await createRotationLambda("rotate-config-only");
     const declared = await createSecret("config-only/db", "value-db");
     const fleet = [await createSecret("config-only/fleet/a", "value-a"), await createSecret("config-only/fleet/b", "value-b")];
     const env = isolatedPulumiEnv(join(root, "state"), join(root, "pulumi-home"), aws.env);
     mkdirSync(join(root, "state"));
-    const pulumi = (args: string[], expectCode = 0) => run("pulumi", [...args, "--non-interactive", "--color=never"], repo, env, expectCode);
+    const pulumi = (args: string[], expectCode = 0) => runChecked("pulumi", [...args, "--non-interactive", "--color=never"], repo, env, expectCode);
     /** Pulumi.<stack>.yaml as the repository holds it, keeping the salt `stack init` wrote. */
     const writeStackConfig = (stack: string, text: string) => {
         const file = join(repo, `Pulumi.${stack}.yaml`);
@@ -97,7 +87,7 @@ test("a config-only repository runs preview, up, review and destroy from the pac
     }
 
     // The package's bin reviews the config-only stack: the declared secret and the policy.
-    const review = await run(join(repo, "node_modules", ".bin", "pulumi-secret-rotation"), ["review", "--stack", "dev", "--format", "json"], repo, env, 0);
+    const review = await runChecked(join(repo, "node_modules", ".bin", "pulumi-secret-rotation"), ["review", "--stack", "dev", "--format", "json"], repo, env, 0);
     const report = JSON.parse(review.stdout);
     const reviewed = report.stacks[0].secrets.map((s: { secretId: string; step: string }) => [s.secretId, s.step]);
     assert.deepEqual(reviewed.find(([id]: [string]) => id === declared.name), [declared.name, "same"], JSON.stringify(reviewed));

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 
+import { packPackage } from "../support/packed";
 import { describeResult, repoRoot, runProcess } from "../support/pulumi";
 
 test("examples/aws-program builds when copied out of the repository, against the packed package and @pulumi/aws", async (t) => {
@@ -16,9 +17,7 @@ test("examples/aws-program builds when copied out of the repository, against the
         if (!process.env.KEEP_TEST_DIRS) rmSync(root, { recursive: true, force: true });
     });
     const env = { ...process.env } as Record<string, string>;
-    const packed = await runProcess("npm", ["pack", "--silent", "--pack-destination", root, "--ignore-scripts"], repoRoot(), env, 300_000);
-    assert.equal(packed.code, 0, describeResult(packed));
-    const tarball = join(root, packed.stdout.trim().split("\n").pop()!);
+    const tarball = await packPackage(root);
 
     const example = join(root, "aws-program");
     cpSync(join(repoRoot(), "examples", "aws-program"), example, { recursive: true, filter: (source) => !source.includes("node_modules") });

@@ -11,17 +11,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 
-import { describeResult, isolatedPulumiEnv, PulumiResult, repoRoot, runProcess } from "../support/pulumi";
+import { installUserProject, packPackage, runChecked } from "../support/packed";
+import { describeResult, isolatedPulumiEnv, repoRoot, runProcess } from "../support/pulumi";
 import { createRotationLambda, createSecret, describeSecret } from "../support/seed";
 import { useLocalAws } from "../support/services";
 
 const aws = useLocalAws();
 
-async function run(command: string, args: string[], cwd: string, env: Record<string, string>, expectCode = 0): Promise<PulumiResult> {
-    const result = await runProcess(command, args, cwd, env, 600_000);
-    if (result.code !== expectCode) throw new Error(`expected exit code ${expectCode}\n${describeResult(result)}`);
-    return result;
-}
+const run = runChecked;
 
 /** npm pack of the repository, or of a copy of it with a different version and a marked read(). */
 async function pack(into: string, variant?: { version: string; readMarker: string }): Promise<string> {
@@ -41,8 +38,7 @@ async function pack(into: string, variant?: { version: string; readMarker: strin
         assert.notEqual(patched, code, "the upgrade marker was inserted into read()");
         writeFileSync(provider, patched);
     }
-    const result = await run("npm", ["pack", "--silent", "--pack-destination", into, "--ignore-scripts"], source, { ...process.env } as Record<string, string>);
-    return join(into, result.stdout.trim().split("\n").pop()!);
+    return packPackage(into, source);
 }
 
 /** The last commit whose providers/secretsmanager/ was flat, before the layers (issue 20). */
@@ -61,8 +57,7 @@ async function packFromHistory(into: string, commit: string): Promise<string> {
     writeFileSync(join(source, "tsconfig.pack.json"), JSON.stringify({ extends: "./tsconfig.json", include: ["src/**/*.ts", "providers/**/*.ts"] }));
     await run(process.execPath, [join(repoRoot(), "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.pack.json"], source, env);
     rmSync(join(source, "node_modules"));
-    const result = await run("npm", ["pack", "--silent", "--pack-destination", into, "--ignore-scripts"], source, env);
-    return join(into, result.stdout.trim().split("\n").pop()!);
+    return packPackage(into, source);
 }
 
 test("the packed package works from a fresh project, and an upgrade reaches refresh and destroy", async (t) => {
@@ -77,31 +72,27 @@ test("the packed package works from a fresh project, and an upgrade reaches refr
         assert.ok(listed.includes(`package/${file}`), `the tarball holds ${file}`);
     }
     const project = join(root, "project");
-    mkdirSync(project);
-    const pulumiVersion = JSON.parse(readFileSync(join(repoRoot(), "package.json"), "utf8")).devDependencies["@pulumi/pulumi"];
-    writeFileSync(
-        join(project, "package.json"),
-        JSON.stringify({ name: "user-project", private: true, dependencies: { "@pulumi/pulumi": pulumiVersion, "pulumi-secret-rotation": `file:${v1}` } }),
-    );
-    writeFileSync(join(project, "Pulumi.yaml"), "name: user-project\nruntime: nodejs\nmain: index.js\n");
-    writeFileSync(
-        join(project, "index.js"),
-        [
-            `const pulumi = require("@pulumi/pulumi");`,
-            `const { SecretRotationState } = require("pulumi-secret-rotation");`,
-            `const config = new pulumi.Config();`,
-            `const state = new SecretRotationState("db", {`,
-            `    secretId: config.require("secretId"),`,
-            `    rotationLambdaArn: config.require("lambda"),`,
-            `    schedule: { automaticallyAfterDays: 30 },`,
-            `    rotateImmediately: false,`,
-            `});`,
-            `exports.rotationEnabled = state.rotationEnabled;`,
-            ``,
-        ].join("\n"),
-    );
     const base = { ...process.env } as Record<string, string>;
-    await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts"], project, base);
+    await installUserProject(project, {
+        name: "user-project",
+        tarball: v1,
+        pulumiYaml: "name: user-project\nruntime: nodejs\nmain: index.js\n",
+        files: {
+            "index.js": [
+                `const pulumi = require("@pulumi/pulumi");`,
+                `const { SecretRotationState } = require("pulumi-secret-rotation");`,
+                `const config = new pulumi.Config();`,
+                `const state = new SecretRotationState("db", {`,
+                `    secretId: config.require("secretId"),`,
+                `    rotationLambdaArn: config.require("lambda"),`,
+                `    schedule: { automaticallyAfterDays: 30 },`,
+                `    rotateImmediately: false,`,
+                `});`,
+                `exports.rotationEnabled = state.rotationEnabled;`,
+                ``,
+            ].join("\n"),
+        },
+    });
     // Errors name this file; the package must carry it (and the review policy beside it).
     for (const name of ["minimal-iam-policy.json", "review-iam-policy.json"]) {
         const shipped = join(project, "node_modules", "pulumi-secret-rotation", "policy", name);
@@ -164,39 +155,35 @@ test("a stack created by the package before the layers is refreshed, updated and
     });
     const flat = await packFromHistory(root, FLAT_LAYOUT_COMMIT);
     const project = join(root, "project");
-    mkdirSync(project);
-    const pulumiVersion = JSON.parse(readFileSync(join(repoRoot(), "package.json"), "utf8")).devDependencies["@pulumi/pulumi"];
-    writeFileSync(
-        join(project, "package.json"),
-        JSON.stringify({ name: "layers-upgrade", private: true, dependencies: { "@pulumi/pulumi": pulumiVersion, "pulumi-secret-rotation": `file:${flat}` } }),
-    );
-    writeFileSync(join(project, "Pulumi.yaml"), "name: layers-upgrade\nruntime: nodejs\nmain: index.js\n");
-    // One single declaration and one policy: both shims (shim, policy-shim) are stored in state.
-    writeFileSync(
-        join(project, "index.js"),
-        [
-            `const pulumi = require("@pulumi/pulumi");`,
-            `const { SecretRotationState, SecretRotationPolicy } = require("pulumi-secret-rotation");`,
-            `const config = new pulumi.Config();`,
-            `const days = Number(config.require("days"));`,
-            `new SecretRotationState("db", {`,
-            `    secretId: config.require("secretId"),`,
-            `    rotationLambdaArn: config.require("lambda"),`,
-            `    schedule: { automaticallyAfterDays: days },`,
-            `    rotateImmediately: false,`,
-            `});`,
-            `new SecretRotationPolicy("fleet", {`,
-            `    selector: { namePrefixes: ["layers-upgrade/fleet/"] },`,
-            `    rotationLambdaArn: config.require("lambda"),`,
-            `    schedule: { automaticallyAfterDays: days },`,
-            `    rotateImmediately: false,`,
-            `});`,
-            ``,
-        ].join("\n"),
-    );
     const base = { ...process.env } as Record<string, string>;
     const installed = join(project, "node_modules", "pulumi-secret-rotation", "dist", "providers", "secretsmanager");
-    await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts"], project, base);
+    // One single declaration and one policy: both shims (shim, policy-shim) are stored in state.
+    await installUserProject(project, {
+        name: "layers-upgrade",
+        tarball: flat,
+        pulumiYaml: "name: layers-upgrade\nruntime: nodejs\nmain: index.js\n",
+        files: {
+            "index.js": [
+                `const pulumi = require("@pulumi/pulumi");`,
+                `const { SecretRotationState, SecretRotationPolicy } = require("pulumi-secret-rotation");`,
+                `const config = new pulumi.Config();`,
+                `const days = Number(config.require("days"));`,
+                `new SecretRotationState("db", {`,
+                `    secretId: config.require("secretId"),`,
+                `    rotationLambdaArn: config.require("lambda"),`,
+                `    schedule: { automaticallyAfterDays: days },`,
+                `    rotateImmediately: false,`,
+                `});`,
+                `new SecretRotationPolicy("fleet", {`,
+                `    selector: { namePrefixes: ["layers-upgrade/fleet/"] },`,
+                `    rotationLambdaArn: config.require("lambda"),`,
+                `    schedule: { automaticallyAfterDays: days },`,
+                `    rotateImmediately: false,`,
+                `});`,
+                ``,
+            ].join("\n"),
+        },
+    });
     assert.ok(existsSync(join(installed, "shim.js")) && existsSync(join(installed, "policy-shim.js")), "the flat layout is installed");
 
     const lambda = await createRotationLambda("rotate-layers-upgrade");
