@@ -553,16 +553,16 @@ export function takenOverFrom(spec: Pick<PolicySpec, "identity" | "takeOverFrom"
 }
 
 /**
- * What a take-over (takeOverFrom) removes after this policy's mark goes on: the owner tag of the
+ * What a take-over (takeOverFrom) removes after this policy's mark goes on (`from`: takenOverFrom's answer): the owner tag of the
  * declaration it takes the secret from (a policy passes over every secret that carries one), and a
  * standby tag that names this policy (it governs now) or what it takes over from. Undefined when
  * the policy takes nothing over, or there is nothing to remove.
  */
-function reclaimStep(spec: Pick<PolicySpec, "identity" | "takeOverFrom">, secret: ObservedSecret): PlannedStep | undefined {
-    const from = takenOverFrom(spec, secret);
+function reclaimStep(spec: Pick<PolicySpec, "identity" | "takeOverFrom">, secret: ObservedSecret, from: string | undefined): PlannedStep | undefined {
     if (from === undefined) return undefined;
     const owner = secret.ownerTag;
-    const ownerGoes = owner !== undefined && namedBy(spec.takeOverFrom, owner) !== undefined;
+    // takenOverFrom names the owner tag whenever takeOverFrom names it.
+    const ownerGoes = owner !== undefined && from === owner;
     const standby = secret.tags?.[POLICY_STANDBY_TAG_KEY];
     const standbyGoes = standby !== undefined && (standby === policyTagValue(spec.identity) || namedBy(spec.takeOverFrom, standby) !== undefined);
     if (!ownerGoes && !standbyGoes) return undefined;
@@ -627,15 +627,16 @@ export function planGoverned(spec: PolicySpec, secret: ObservedSecret, governedB
     if (POLICY_TAG_KEYS.some((key) => secret.tags?.[key] !== undefined)) governedBefore = true;
     // So was a secret whose owner tag it takes over (takeOverFrom): a declaration managed its
     // rotation; taking that over is no first turn-on either — no rotation because of it.
-    if (takenOverFrom(spec, secret) !== undefined) governedBefore = true;
-    const reclaimed = reclaimStep(spec, secret);
+    const takenFrom = takenOverFrom(spec, secret);
+    if (takenFrom !== undefined) governedBefore = true;
+    const reclaimed = reclaimStep(spec, secret, takenFrom);
     const desired = desiredFor(spec, secret);
     const plan = planReconcile(
         desired,
         { found: true, secret },
         governedBefore ? { operation: "update", previous: { enabled: true }, cancelledVersionId } : { operation: "create", cancelledVersionId },
     );
-    const takesOver = foreignMark(spec.identity, secret) !== undefined || takenOverFrom(spec, secret) !== undefined;
+    const takesOver = foreignMark(spec.identity, secret) !== undefined || takenFrom !== undefined;
     if (plan.blocked || (plan.steps.length === 0 && !takesOver)) return plan;
     const turnsOn = !secret.rotationEnabled && plan.steps.some((s) => s.call.api === "RotateSecret");
     const mark = markStep(spec, secret, turnsOn);
