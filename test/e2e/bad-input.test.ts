@@ -56,49 +56,29 @@ const CATALOG: Record<string, [Record<string, unknown>, string, string]> = {
 
 /**
  * Previews each declaration of the catalog on its own (the engine stops a preview at the first
- * failed check: a preview of several invalid declarations reports one of them) and returns those
- * not refused with a line naming the resource, the property and the rule, e.g. "resource
- * 'days-zero': property schedule.automaticallyAfterDays value {0} has a problem: must be …".
- * The catalog is shared out over `stacks`, which preview side by side: a preview spends most of
- * its 5-6 s starting processes one after another (CLI, language host, program, provider), so two
- * cores serve several at once. Each stack still previews one declaration at a time.
+ * failed check) and returns those not refused with a line naming the resource, the property and
+ * the rule, e.g. "resource 'days-zero': property schedule.automaticallyAfterDays value {0} has a
+ * problem: must be …".
  */
-async function unreported(stacks: TestStack[], catalog: Record<string, [Record<string, unknown>, string, string]>, base: Record<string, unknown> = {}): Promise<string[]> {
-    const entries = Object.entries(catalog);
-    let previewed = 0;
-    const missing = await Promise.all(
-        stacks.map(async (stack, s) => {
-            const missingHere: string[] = [];
-            for (const [name, [declaration, property, rule]] of entries.filter((_, i) => i % stacks.length === s)) {
-                stack.writeConfig({ "e2e:rotations": [{ name, ...base, ...declaration }] });
-                const preview = await stack.preview([], { expectCode: 1 });
-                previewed++;
-                const reported = (preview.stdout + preview.stderr)
-                    .split("\n")
-                    .some((l) => l.includes(`resource '${name}'`) && l.includes(`property ${property} `) && l.includes(rule));
-                if (!reported) missingHere.push(`${name}: ${property} / ${rule}\n${preview.stdout.slice(-1500)}`);
-            }
-            return missingHere;
-        }),
-    );
-    // Every entry was previewed by exactly one stack (a share left out would pass unseen).
-    assert.equal(previewed, entries.length, "every declaration of the catalog was previewed");
-    return missing.flat();
-}
-
-/** Stacks previewing side by side (see unreported). */
-const SIDE_BY_SIDE = 3;
-
-function stacksFor(program: string, count: number): Promise<TestStack[]> {
-    return Promise.all(Array.from({ length: count }, () => TestStack.create({ program, env: aws.env, config: { "e2e:rotations": [] } })));
+async function unreported(stack: TestStack, catalog: Record<string, [Record<string, unknown>, string, string]>, base: Record<string, unknown> = {}): Promise<string[]> {
+    const missing: string[] = [];
+    for (const [name, [declaration, property, rule]] of Object.entries(catalog)) {
+        stack.writeConfig({ "e2e:rotations": [{ name, ...base, ...declaration }] });
+        const preview = await stack.preview([], { expectCode: 1 });
+        const reported = (preview.stdout + preview.stderr)
+            .split("\n")
+            .some((l) => l.includes(`resource '${name}'`) && l.includes(`property ${property} `) && l.includes(rule));
+        if (!reported) missing.push(`${name}: ${property} / ${rule}\n${preview.stdout.slice(-1500)}`);
+    }
+    return missing;
 }
 
 test(`bad input: ${Object.keys(CATALOG).length} invalid declarations, each rejected at preview naming property and rule, no mutating call`, async (t) => {
     const secret = await createSecret("app/validated", "value-v");
-    const stacks = await stacksFor(join(repoRoot(), "dist", "src", "program.js"), SIDE_BY_SIDE);
-    t.after(() => stacks.forEach((stack) => stack.cleanup()));
+    const stack = await TestStack.create({ program: join(repoRoot(), "dist", "src", "program.js"), env: aws.env, config: { "e2e:rotations": [] } });
+    t.after(() => stack.cleanup());
     aws.front.clearCalls();
-    assert.deepEqual(await unreported(stacks, CATALOG, { secretId: secret.name }), []);
+    assert.deepEqual(await unreported(stack, CATALOG, { secretId: secret.name }), []);
     assert.deepEqual(aws.front.calls().filter((c) => MUTATING.includes(c.operation)), []);
 });
 
@@ -119,11 +99,10 @@ const WITH_UNKNOWNS: Record<string, [Record<string, unknown>, string, string]> =
 };
 
 test(`unknown values during preview: ${Object.keys(WITH_UNKNOWNS).length} declarations refused on what is known; an unknown alone is let through`, async (t) => {
-    const stacks = await stacksFor(join(repoRoot(), "dist", "test", "e2e", "programs", "unknown-inputs.js"), 2);
-    t.after(() => stacks.forEach((stack) => stack.cleanup()));
-    const stack = stacks[0]!;
+    const stack = await TestStack.create({ program: join(repoRoot(), "dist", "test", "e2e", "programs", "unknown-inputs.js"), env: aws.env, config: { "e2e:rotations": [] } });
+    t.after(() => stack.cleanup());
     aws.front.clearCalls();
-    assert.deepEqual(await unreported(stacks, WITH_UNKNOWNS), []);
+    assert.deepEqual(await unreported(stack, WITH_UNKNOWNS), []);
 
     // Valid apart from being unknown: preview accepts it and shows the create, calling nothing.
     stack.writeConfig({ "e2e:rotations": [{ name: "unknown-but-valid", secretId: "@unknown", rotationLambdaArn: "@unknown", schedule: { automaticallyAfterDays: 30 } }] });
