@@ -29,7 +29,7 @@ import { repoRoot, runProcess } from "../test/support/pulumi";
 import { createRotationLambda } from "../test/support/seed";
 import { mapConcurrently, runApiFloor } from "./api-floor";
 import { BenchProject, createBenchProject, createByValueVariant, FLOOR_TYPE, initStack, POLICY_TYPE, pulumi, ROTATION_TYPE } from "./project";
-import { ProcessSampler } from "./processes";
+import { processCpuSeconds, ProcessSampler } from "./processes";
 import {
     API_FLOOR_WORK,
     evaluateTargets,
@@ -124,13 +124,28 @@ async function releaseOwnerTags(secretIds: string[], concurrency: number): Promi
     client.destroy();
 }
 
+// The benchmark's Secrets Manager is one moto process (one core: Python) and the front in this
+// process; their CPU seconds per step tell a step bound by that server from one bound by the quota
+// or by Pulumi (BENCHMARKS.md, "Where the policy's first up spends its time"). Set by main.
+let motoPid: number | undefined;
+
 async function measureStep(front: AwsFront, project: BenchProject, run: () => Promise<unknown>): Promise<StepMeasurement> {
     front.clearCalls();
     const sampler = ProcessSampler.start(project.env.PULUMI_BACKEND_URL!);
+    const motoBefore = motoPid === undefined ? undefined : processCpuSeconds(motoPid);
+    const ownBefore = process.cpuUsage();
     const started = performance.now();
     await run();
     const wallSeconds = Math.round((performance.now() - started) / 10) / 100;
-    return { wallSeconds, apiCalls: front.callCounts(), ...(sampler?.stop() ?? {}) };
+    const own = process.cpuUsage(ownBefore);
+    const motoAfter = motoPid === undefined ? undefined : processCpuSeconds(motoPid);
+    const costs = sampler?.stop();
+    const round = (seconds: number) => Math.round(seconds * 100) / 100;
+    const server = {
+        ...(motoBefore !== undefined && motoAfter !== undefined ? { moto: round(motoAfter - motoBefore) } : {}),
+        front: round((own.user + own.system) / 1e6),
+    };
+    return { wallSeconds, apiCalls: front.callCounts(), ...costs, cpuSeconds: { ...costs?.cpuSeconds, ...server } };
 }
 
 const STEP_ARGS: Record<Exclude<StepName, "adopt">, string[]> = {
@@ -382,7 +397,7 @@ export function renderTable(results: BenchResults): string {
     let policyTable = "";
     if (results.policies.length > 0) {
         const p = new Table({
-            head: ["N", "policy step", "this package (s)", "API floor (s)", "ratio to floor", "API calls", "provider RSS MiB"],
+            head: ["N", "policy step", "this package (s)", "API floor (s)", "ratio to floor", "API calls", "provider RSS MiB", "moto CPU s (floor)"],
             style: { head: [], border: [] },
         });
         for (const size of results.policies) {
@@ -397,9 +412,10 @@ export function renderTable(results: BenchResults): string {
                     floor ? (real.wallSeconds / floor).toFixed(2) : "-",
                     fmtCalls(real.apiCalls),
                     real.providerPeakRssMiB?.toFixed(0) ?? "-",
+                    `${real.cpuSeconds?.moto ?? "-"}${size.apiFloor[step]?.cpuSeconds?.moto !== undefined ? ` (${size.apiFloor[step]!.cpuSeconds!.moto})` : ""}`,
                 ]);
             }
-            p.push([String(size.secrets), "state of the policy", `${size.stateBytes} B`, "", "", `${(size.stateBytes / size.secrets).toFixed(1)} B per secret`, ""]);
+            p.push([String(size.secrets), "state of the policy", `${size.stateBytes} B`, "", "", `${(size.stateBytes / size.secrets).toFixed(1)} B per secret`, "", ""]);
         }
         policyTable = `\n${p.toString()}`;
     }
@@ -411,6 +427,7 @@ async function main(): Promise<number> {
     const startedAt = new Date();
     const root = mkdtempSync(join(tmpdir(), "psr-bench-"));
     const moto = await MotoServer.start();
+    motoPid = moto.pid;
     const front = await AwsFront.start(moto.endpoint);
     const env = { ...moto.awsEnv(), AWS_ENDPOINT_URL_SECRETS_MANAGER: front.endpoint };
     const restoreEnv = useAwsEnv(env);

@@ -32,7 +32,12 @@ export interface StepMeasurement {
     /** Peak RSS of the dynamic provider process during the step, MiB. */
     providerPeakRssMiB?: number;
     /** CPU seconds by process: engine (the pulumi CLI), program, provider, languageHost. */
-    cpuSeconds?: Partial<Record<"engine" | "program" | "provider" | "languageHost", number>>;
+    /**
+     * CPU seconds by process: the engine, the program, the dynamic provider, the language host; and
+     * the benchmark's Secrets Manager: `moto` (the moto server) and `front` (the benchmark's own
+     * process: the AWS front, the /proc sampler and, for an API floor step, the floor's SDK client).
+     */
+    cpuSeconds?: Partial<Record<"engine" | "program" | "provider" | "languageHost" | "moto" | "front", number>>;
 }
 
 export interface SizeResult {
