@@ -234,6 +234,14 @@ export interface PolicySizeResult {
     real: Record<PolicyStepName, StepMeasurement>;
     /** The API floor of the steps that have one: `up` (N RotateSecret) and `destroy` (N CancelRotateSecret), each paced at the documented 50/s. */
     apiFloor: Partial<Record<PolicyStepName, StepMeasurement>>;
+    /**
+     * With --same-calls: the policy's own calls made directly with the SDK, 32 secrets in flight,
+     * RotateSecret/CancelRotateSecret and TagResource/UntagResource each paced at 50/s — enable:
+     * DescribeSecret, TagResource, RotateSecret per secret; destroy: DescribeSecret,
+     * CancelRotateSecret, UntagResource. Not a floor and no target: it tells what these calls cost
+     * the benchmark's Secrets Manager from what the provider and Pulumi add.
+     */
+    sameCalls?: Partial<Record<"up" | "destroy", StepMeasurement>>;
     /** The provider's limiter rate during the run (PULUMI_SECRET_ROTATION_CALLS_PER_SECOND). */
     callsPerSecond: number;
     /** Bytes of the policy resource in `pulumi stack export` after the first up. */
