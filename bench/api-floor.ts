@@ -10,9 +10,11 @@ import {
     DescribeSecretCommand,
     RotateSecretCommand,
     SecretsManagerClient,
+    TagResourceCommand,
+    UntagResourceCommand,
 } from "@aws-sdk/client-secrets-manager";
 
-export type FloorWork = "observe" | "enable" | "disable";
+export type FloorWork = "observe" | "enable" | "disable" | "enable-as-policy" | "disable-as-policy";
 
 /** Runs `work` for every item with at most `concurrency` in flight. */
 export async function mapConcurrently<T>(items: T[], concurrency: number, work: (item: T) => Promise<unknown>): Promise<void> {
@@ -43,6 +45,9 @@ export class QuotaPacer {
 
 export const MUTATION_QUOTA_PER_SECOND = 50;
 
+/** The tag the "as policy" works set and remove in place of a policy's mark. */
+export const SAME_CALLS_MARK = "bench-same-calls-mark";
+
 export async function runApiFloor(
     work: FloorWork,
     secretIds: string[],
@@ -50,9 +55,35 @@ export async function runApiFloor(
 ): Promise<number> {
     const client = new SecretsManagerClient({});
     const pacer = new QuotaPacer(MUTATION_QUOTA_PER_SECOND);
+    // TagResource and UntagResource have a quota of their own (50/s), as in the provider's limiter.
+    const tagPacer = new QuotaPacer(MUTATION_QUOTA_PER_SECOND);
     const started = performance.now();
     await mapConcurrently(secretIds, options.concurrency, async (secretId) => {
         switch (work) {
+            // The same calls a policy makes per secret (not a floor: for telling what these calls
+            // cost the server from what the provider and Pulumi add; BENCHMARKS.md).
+            case "enable-as-policy":
+                await client.send(new DescribeSecretCommand({ SecretId: secretId }));
+                await tagPacer.acquire();
+                await client.send(new TagResourceCommand({ SecretId: secretId, Tags: [{ Key: SAME_CALLS_MARK, Value: "x" }] }));
+                await pacer.acquire();
+                await client.send(
+                    new RotateSecretCommand({
+                        SecretId: secretId,
+                        ClientRequestToken: randomUUID(),
+                        RotationLambdaARN: options.lambdaArn,
+                        RotationRules: { AutomaticallyAfterDays: 30 },
+                        RotateImmediately: false,
+                    }),
+                );
+                return;
+            case "disable-as-policy":
+                await client.send(new DescribeSecretCommand({ SecretId: secretId }));
+                await pacer.acquire();
+                await client.send(new CancelRotateSecretCommand({ SecretId: secretId }));
+                await tagPacer.acquire();
+                await client.send(new UntagResourceCommand({ SecretId: secretId, TagKeys: [SAME_CALLS_MARK] }));
+                return;
             case "observe":
                 await client.send(new DescribeSecretCommand({ SecretId: secretId }));
                 return;

@@ -8,6 +8,18 @@ import { readdirSync, readFileSync } from "node:fs";
 
 export type ProcessRole = "engine" | "program" | "provider" | "languageHost";
 
+/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat; undefined where unreadable. */
+export function processCpuSeconds(pid: number): number | undefined {
+    try {
+        // Fields 14 and 15 of /proc/<pid>/stat (after the parenthesised name) are utime, stime.
+        const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+        const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+    } catch {
+        return undefined;
+    }
+}
+
 function roleOf(cmdline: string): ProcessRole | undefined {
     if (cmdline.includes("cmd/dynamic-provider")) return "provider";
     if (cmdline.includes("cmd/run")) return "program";
@@ -64,10 +76,7 @@ export class ProcessSampler {
                     known = { role, cpuSeconds: 0, peakKiB: 0 };
                     this.seen.set(pid, known);
                 }
-                // Fields 14 and 15 of /proc/<pid>/stat (after the parenthesised name) are utime, stime.
-                const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-                const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-                known.cpuSeconds = (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+                known.cpuSeconds = processCpuSeconds(pid) ?? known.cpuSeconds;
                 const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
                 if (hwm) known.peakKiB = Math.max(known.peakKiB, Number(hwm[1]));
             } catch {

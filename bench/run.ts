@@ -9,7 +9,8 @@
 // Then, for each policy size N, N secrets again and one SecretRotationPolicy for all of them:
 //   API floor     N RotateSecret (enable) and N CancelRotateSecret (destroy), paced at the quota;
 //   the policy    first up (enable all), no-op up, preview --refresh, refresh, destroy — with the
-//                 provider's limiter raised to the documented quota (50/s), as the floor is paced.
+//                 provider's limiter raised to the documented quota (50/s), as the floor is paced;
+//   --same-calls  also the policy's own calls per secret made with the SDK, no Pulumi (not a floor).
 // It prints a table, writes JSON (schema in BENCHMARKS.md) to bench/results/latest.json, and exits
 // 1 when a deterministic target (API call counts, state bytes) fails. Timings are only reported.
 import { randomBytes } from "node:crypto";
@@ -29,7 +30,7 @@ import { repoRoot, runProcess } from "../test/support/pulumi";
 import { createRotationLambda } from "../test/support/seed";
 import { mapConcurrently, runApiFloor } from "./api-floor";
 import { BenchProject, createBenchProject, createByValueVariant, FLOOR_TYPE, initStack, POLICY_TYPE, pulumi, ROTATION_TYPE } from "./project";
-import { ProcessSampler } from "./processes";
+import { processCpuSeconds, ProcessSampler } from "./processes";
 import {
     API_FLOOR_WORK,
     evaluateTargets,
@@ -78,6 +79,7 @@ function options() {
             sizes: { type: "string" },
             "policy-sizes": { type: "string" },
             profile: { type: "boolean", default: false },
+            "same-calls": { type: "boolean", default: false },
             out: { type: "string", default: join(repoRoot(), "bench", "results", "latest.json") },
         },
     });
@@ -97,7 +99,7 @@ function options() {
     const sizes = preset ? [...preset.sizes] : parse("sizes", values.sizes);
     const policySizes = preset ? [...preset.policySizes] : parse("policy-sizes", values["policy-sizes"]);
     // The profile (three more first ups) runs at the largest size, in full mode or when asked.
-    return { mode, sizes, policySizes, profile: values.profile || mode === "full", out: resolve(values.out!) };
+    return { mode, sizes, policySizes, profile: values.profile || mode === "full", sameCalls: values["same-calls"], out: resolve(values.out!) };
 }
 
 const log = (message: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
@@ -124,13 +126,30 @@ async function releaseOwnerTags(secretIds: string[], concurrency: number): Promi
     client.destroy();
 }
 
+// The benchmark's Secrets Manager is one moto process (one core: Python) and the front in this
+// process; their CPU seconds per step tell a step bound by that server from one bound by the quota
+// or by Pulumi (BENCHMARKS.md, "Where the policy's first up spends its time"). Set by main.
+let motoPid: number | undefined;
+// --same-calls: also measure the policy's calls made without Pulumi (PolicySizeResult.sameCalls). Set by main.
+let withSameCalls = false;
+
 async function measureStep(front: AwsFront, project: BenchProject, run: () => Promise<unknown>): Promise<StepMeasurement> {
     front.clearCalls();
     const sampler = ProcessSampler.start(project.env.PULUMI_BACKEND_URL!);
+    const motoBefore = motoPid === undefined ? undefined : processCpuSeconds(motoPid);
+    const ownBefore = process.cpuUsage();
     const started = performance.now();
     await run();
     const wallSeconds = Math.round((performance.now() - started) / 10) / 100;
-    return { wallSeconds, apiCalls: front.callCounts(), ...(sampler?.stop() ?? {}) };
+    const own = process.cpuUsage(ownBefore);
+    const motoAfter = motoPid === undefined ? undefined : processCpuSeconds(motoPid);
+    const costs = sampler?.stop();
+    const round = (seconds: number) => Math.round(seconds * 100) / 100;
+    const server = {
+        ...(motoBefore !== undefined && motoAfter !== undefined ? { moto: round(motoAfter - motoBefore) } : {}),
+        front: round((own.user + own.system) / 1e6),
+    };
+    return { wallSeconds, apiCalls: front.callCounts(), ...costs, cpuSeconds: { ...costs?.cpuSeconds, ...server } };
 }
 
 const STEP_ARGS: Record<Exclude<StepName, "adopt">, string[]> = {
@@ -293,6 +312,16 @@ async function measurePolicy(n: number, moto: MotoServer, front: AwsFront, proje
     apiFloor.up = await measureStep(front, project, () => runApiFloor("enable", secretIds, { concurrency: POLICY_CONCURRENCY, lambdaArn: lambda }));
     apiFloor.destroy = await measureStep(front, project, () => runApiFloor("disable", secretIds, { concurrency: POLICY_CONCURRENCY, lambdaArn: lambda }));
     log(`policy N=${n}: API floor ${apiFloor.up.wallSeconds} s to enable, ${apiFloor.destroy.wallSeconds} s to disable`);
+    let sameCalls: PolicySizeResult["sameCalls"];
+    if (withSameCalls) {
+        // Enables then disables again, so the policy below starts from the same secrets.
+        const options = { concurrency: POLICY_CONCURRENCY, lambdaArn: lambda };
+        sameCalls = {
+            up: await measureStep(front, project, () => runApiFloor("enable-as-policy", secretIds, options)),
+            destroy: await measureStep(front, project, () => runApiFloor("disable-as-policy", secretIds, options)),
+        };
+        log(`policy N=${n}: the policy's calls without Pulumi: ${sameCalls.up!.wallSeconds} s to enable, ${sameCalls.destroy!.wallSeconds} s to disable`);
+    }
 
     const atQuota: BenchProject = { ...project, env: { ...project.env, PULUMI_SECRET_ROTATION_CALLS_PER_SECOND: String(QUOTA_PER_SECOND) } };
     const stack = `policy-${n}`;
@@ -312,7 +341,7 @@ async function measurePolicy(n: number, moto: MotoServer, front: AwsFront, proje
         }
     }
     await pulumi(atQuota, ["stack", "rm", "--yes", "--stack", stack]);
-    return { secrets: n, real, apiFloor, callsPerSecond: QUOTA_PER_SECOND, stateBytes, sampleResourceState: sample };
+    return { secrets: n, real, apiFloor, ...(sameCalls ? { sameCalls } : {}), callsPerSecond: QUOTA_PER_SECOND, stateBytes, sampleResourceState: sample };
 }
 
 const fmtCalls = (calls: Record<string, number>) =>
@@ -382,7 +411,7 @@ export function renderTable(results: BenchResults): string {
     let policyTable = "";
     if (results.policies.length > 0) {
         const p = new Table({
-            head: ["N", "policy step", "this package (s)", "API floor (s)", "ratio to floor", "API calls", "provider RSS MiB"],
+            head: ["N", "policy step", "this package (s)", "API floor (s)", "ratio to floor", "API calls", "provider RSS MiB", "moto CPU s (floor)"],
             style: { head: [], border: [] },
         });
         for (const size of results.policies) {
@@ -397,9 +426,10 @@ export function renderTable(results: BenchResults): string {
                     floor ? (real.wallSeconds / floor).toFixed(2) : "-",
                     fmtCalls(real.apiCalls),
                     real.providerPeakRssMiB?.toFixed(0) ?? "-",
+                    `${real.cpuSeconds?.moto ?? "-"}${size.apiFloor[step]?.cpuSeconds?.moto !== undefined ? ` (${size.apiFloor[step]!.cpuSeconds!.moto})` : ""}`,
                 ]);
             }
-            p.push([String(size.secrets), "state of the policy", `${size.stateBytes} B`, "", "", `${(size.stateBytes / size.secrets).toFixed(1)} B per secret`, ""]);
+            p.push([String(size.secrets), "state of the policy", `${size.stateBytes} B`, "", "", `${(size.stateBytes / size.secrets).toFixed(1)} B per secret`, "", ""]);
         }
         policyTable = `\n${p.toString()}`;
     }
@@ -407,10 +437,12 @@ export function renderTable(results: BenchResults): string {
 }
 
 async function main(): Promise<number> {
-    const { mode, sizes, policySizes, profile, out } = options();
+    const { mode, sizes, policySizes, profile, sameCalls, out } = options();
+    withSameCalls = sameCalls;
     const startedAt = new Date();
     const root = mkdtempSync(join(tmpdir(), "psr-bench-"));
     const moto = await MotoServer.start();
+    motoPid = moto.pid;
     const front = await AwsFront.start(moto.endpoint);
     const env = { ...moto.awsEnv(), AWS_ENDPOINT_URL_SECRETS_MANAGER: front.endpoint };
     const restoreEnv = useAwsEnv(env);

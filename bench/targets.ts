@@ -32,7 +32,12 @@ export interface StepMeasurement {
     /** Peak RSS of the dynamic provider process during the step, MiB. */
     providerPeakRssMiB?: number;
     /** CPU seconds by process: engine (the pulumi CLI), program, provider, languageHost. */
-    cpuSeconds?: Partial<Record<"engine" | "program" | "provider" | "languageHost", number>>;
+    /**
+     * CPU seconds by process: the engine, the program, the dynamic provider, the language host; and
+     * the benchmark's Secrets Manager: `moto` (the moto server) and `front` (the benchmark's own
+     * process: the AWS front, the /proc sampler and, for an API floor step, the floor's SDK client).
+     */
+    cpuSeconds?: Partial<Record<"engine" | "program" | "provider" | "languageHost" | "moto" | "front", number>>;
 }
 
 export interface SizeResult {
@@ -229,6 +234,14 @@ export interface PolicySizeResult {
     real: Record<PolicyStepName, StepMeasurement>;
     /** The API floor of the steps that have one: `up` (N RotateSecret) and `destroy` (N CancelRotateSecret), each paced at the documented 50/s. */
     apiFloor: Partial<Record<PolicyStepName, StepMeasurement>>;
+    /**
+     * With --same-calls: the policy's own calls made directly with the SDK, 32 secrets in flight,
+     * RotateSecret/CancelRotateSecret and TagResource/UntagResource each paced at 50/s — enable:
+     * DescribeSecret, TagResource, RotateSecret per secret; destroy: DescribeSecret,
+     * CancelRotateSecret, UntagResource. Not a floor and no target: it tells what these calls cost
+     * the benchmark's Secrets Manager from what the provider and Pulumi add.
+     */
+    sameCalls?: Partial<Record<"up" | "destroy", StepMeasurement>>;
     /** The provider's limiter rate during the run (PULUMI_SECRET_ROTATION_CALLS_PER_SECOND). */
     callsPerSecond: number;
     /** Bytes of the policy resource in `pulumi stack export` after the first up. */

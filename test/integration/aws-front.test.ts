@@ -3,6 +3,8 @@
 // differently, and through the front the SDK sees what AWS documents. Tests play the rotation Lambda
 // with real calls (PutSecretValue with AWSPENDING, UpdateSecretVersionStage).
 import assert from "node:assert/strict";
+import http from "node:http";
+import { AddressInfo } from "node:net";
 import { after, before, beforeEach, test } from "node:test";
 
 import {
@@ -504,6 +506,43 @@ test("rotate-not-immediately: RotateImmediately=false leaves no AWSPENDING behin
     assert.deepEqual(front.testRunsInProgress(), []);
     // So a later rotation is not taken for a stranded one.
     await rotate(secretsManager(), { SecretId: f.arn });
+});
+
+test("rotate-not-immediately: one RotateSecret costs moto six requests, AWS's test run included (what the benchmark's floor and policy pay per rotation)", async () => {
+    // A second front, in front of a relay that records what reaches moto.
+    const reached: string[] = [];
+    const relay = http.createServer((req, res) => {
+        const target = req.headers["x-amz-target"];
+        reached.push(typeof target === "string" ? target.replace(/^secretsmanager\./, "") : `${req.method} ${(req.url ?? "").split("/").slice(0, 3).join("/")}`);
+        const forwarded = http.request(new URL(req.url ?? "/", moto.endpoint), { method: req.method, headers: req.headers }, (answer) => {
+            res.writeHead(answer.statusCode ?? 502, answer.headers);
+            answer.pipe(res);
+        });
+        req.pipe(forwarded);
+    });
+    await new Promise<void>((resolve) => relay.listen(0, "127.0.0.1", resolve));
+    const counted = await AwsFront.start(`http://127.0.0.1:${(relay.address() as AddressInfo).port}`);
+    try {
+        const lambdaArn = await createRotationLambda();
+        const secret = await createSecret("later/counted", "value-1");
+        const client = new SecretsManagerClient({ endpoint: counted.endpoint });
+        reached.length = 0;
+        await rotate(client, { SecretId: secret.arn, RotationLambdaARN: lambdaArn, RotationRules: { AutomaticallyAfterDays: 30 }, RotateImmediately: false });
+        await counted.settled();
+        assert.deepEqual(holderOf(await labelsOf(secret.arn), "AWSPENDING"), [], "the test run is over");
+        assert.deepEqual(reached, [
+            "DescribeSecret", // the rules' look at the secret (stages, stored Lambda)
+            "GET /2015-03-31/functions", // lambda-exists-guessed-error
+            "RotateSecret",
+            "DescribeSecret", // rotate-not-immediately: the version the test run labelled
+            "DescribeSecret", // the test run: the labels as they are when it ends
+            "UpdateSecretVersionStage", // AWSPENDING off; the run is over (no DescribeSecret to find that out again)
+        ]);
+        client.destroy();
+    } finally {
+        await counted.stop();
+        await new Promise<void>((resolve) => relay.close(() => resolve()));
+    }
 });
 
 test("rotate-not-immediately: the test run is asynchronous: right after RotateSecret it is in progress, and a later RotateSecret is refused until it ends", async () => {

@@ -60,6 +60,11 @@ export class MotoServer {
         return `http://127.0.0.1:${this.port}`;
     }
 
+    /** The server's process id (moto_server's shim execs Python in the same process), e.g. to read its CPU time. */
+    get pid(): number | undefined {
+        return this.child.pid;
+    }
+
     /** What moto printed, for failure messages. */
     get log(): string {
         return this.output.join("");
