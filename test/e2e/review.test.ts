@@ -426,8 +426,15 @@ describe("review: what up will do, drift and health", () => {
             assert.deepEqual(codes(secrets["thr-strict"]!), ["interval-too-long"]);
             assert.equal(second.summary.findings, 1);
 
-            // Flags given on the command line override every other source, for that run (from the
-            // state, no preview: the thresholds recorded in the resources' inputs, as the last up left them).
+            // An up with nothing to change records them in the resource's inputs, with no AWS change.
+            aws.front.clearCalls();
+            await stack.up();
+            assert.deepEqual(mutatingCalls(), []);
+            const recorded = (await stack.exportState()).deployment.resources!.find((r) => r.urn.endsWith("::thr-long"))!;
+            assert.deepEqual((recorded.inputs as { healthThresholds?: unknown }).healthThresholds, { maxIntervalDays: 180 });
+
+            // Flags given on the command line override every other source, for that run (here from
+            // the state, no preview: the thresholds recorded in the resources' inputs).
             const flagged = parseReport(await reviewCli(stack, ["--stack", stack.stack, "--from-state", "--format", "json", "--max-interval-days", "100"], 4));
             assert.deepEqual(flagged.thresholds, { maxIntervalDays: 100, maxDaysSinceRotation: 90, pendingLongRunningMinutes: 60 });
             secrets = byResource(flagged);
