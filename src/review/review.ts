@@ -7,7 +7,7 @@ import { confirm } from "../../providers/secretsmanager/aws-edge/fleet";
 import { AwsConnection, connectionFor } from "../../providers/secretsmanager/aws-edge/aws-clients";
 import { recordedAccountRefusal } from "../../providers/secretsmanager/semantics/aws-settings";
 import { assessHealth, effectiveThresholds, HealthThresholds, healthFactsFromObservation, reportedThresholds } from "../../providers/secretsmanager/semantics/health";
-import { parseDurationMs, regionOfSecretArn, sameSecret, secretNameFromArn, validateInputs } from "../../providers/secretsmanager/semantics/inputs";
+import { parseDurationMs, regionOfSecretArn, sameSecret, secretNameFromArn, validateHealthThresholds, validateInputs } from "../../providers/secretsmanager/semantics/inputs";
 import {
     AWSCURRENT,
     AWSPENDING,
@@ -88,12 +88,16 @@ const REPAIRED_ONLY_WITH_REFRESH =
 
 /** The thresholds a secret is judged by (health.ts effectiveThresholds), and what the report says of them. */
 interface Judging {
+    /** The run's thresholds, the report's top-level ones: the flags given, else the run's defaults. */
+    top: ReportedThresholds;
     of(declared: DeclaredThresholds | undefined, governingSchedule?: Schedule): { thresholds: HealthThresholds; reported?: ReportedThresholds };
 }
 
 function judgingFor(options: ReviewOptions): Judging {
-    const top = JSON.stringify(reportedThresholds(options.thresholds));
+    const topThresholds = reportedThresholds(effectiveThresholds({ explicit: options.explicitThresholds, defaults: options.thresholds }));
+    const top = JSON.stringify(topThresholds);
     return {
+        top: topThresholds,
         of(declared, governingSchedule) {
             const thresholds = effectiveThresholds({ explicit: options.explicitThresholds, declared, defaults: options.thresholds, ...(governingSchedule ? { governingSchedule } : {}) });
             const reported = reportedThresholds(thresholds);
@@ -103,10 +107,10 @@ function judgingFor(options: ReviewOptions): Judging {
     };
 }
 
-/** The thresholds recorded in a declaration's or policy's inputs (validated with the rest of the declaration). */
+/** The thresholds recorded in a declaration's or policy's inputs; invalid ones are none (the declaration's error reports them). */
 function declaredThresholdsOf(source: Record<string, unknown> | undefined): DeclaredThresholds | undefined {
     const value = source?.healthThresholds;
-    return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as DeclaredThresholds) : undefined;
+    return value !== undefined && validateHealthThresholds(value, "healthThresholds").length === 0 ? (value as DeclaredThresholds) : undefined;
 }
 
 export async function review(snapshots: StackSnapshot[], options: ReviewOptions): Promise<ReviewReport> {
@@ -216,7 +220,7 @@ export async function review(snapshots: StackSnapshot[], options: ReviewOptions)
     return {
         schemaVersion: REPORT_SCHEMA_VERSION,
         generatedAt: now().toISOString(),
-        thresholds: reportedThresholds(effectiveThresholds({ explicit: options.explicitThresholds, defaults: options.thresholds })),
+        thresholds: judging.top,
         stacks,
         ...(inventory ? { inventory } : {}),
         summary,
