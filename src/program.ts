@@ -20,6 +20,11 @@
 //         mode: minimum
 //         rotationLambdaArn: arn:aws:lambda:us-east-1:123456789012:function:rotate
 //         schedule: { automaticallyAfterDays: 90 }
+//
+// The health thresholds of the whole stack, under each entry's own `healthThresholds` (read by
+// the classes themselves, src/thresholds.ts; docs/health-thresholds.md):
+//
+//     secret-rotation:healthThresholds: { maxIntervalDays: 180 }
 import * as pulumi from "@pulumi/pulumi";
 
 import { readEntries, readPolicies } from "./config";

@@ -443,6 +443,13 @@ describe("review: what up will do, drift and health", () => {
             assert.deepEqual([codes(secrets["thr-strict"]!), secrets["thr-strict"]!.thresholds], [[], undefined]);
             const governedEntry = flagged.stacks[0]!.secrets.find((s) => s.secretId === governed.name)!;
             assert.deepEqual([codes(governedEntry), governedEntry.thresholds], [["interval-too-long"], { maxIntervalDays: 100, maxDaysSinceRotation: 182, pendingLongRunningMinutes: 60 }]);
+
+            // A bad stack-wide value (the YAML slip of a quoted number) stops the program before it declares anything, naming the key, the field and the rule.
+            stack.writeConfig({ "e2e:rotations": rotations, "e2e:policies": policies, "e2e:healthThresholds": { maxIntervalDays: "180" } });
+            aws.front.clearCalls();
+            const refused = await stack.preview([], { expectCode: 1 });
+            assert.match(refused.stdout + refused.stderr, /e2e:healthThresholds\.maxIntervalDays: must be a whole number from 1 to 1000 \(got string "180"\)/);
+            assert.deepEqual(mutatingCalls(), []);
         });
     });
 });
