@@ -7,7 +7,9 @@ import { URN_INPUT } from "../providers/secretsmanager/pulumi-edge/engine-log";
 import type { DeletionPolicy, PendingPolicy } from "../providers/secretsmanager/semantics/model";
 import type { ManagedSecretsChoice, PassedOverReason, PolicyMode } from "../providers/secretsmanager/semantics/policy";
 import rotationPolicyProvider = require("../providers/secretsmanager/pulumi-edge/policy-shim");
-import { AwsSettingArgs, ownerOf, ScheduleArgs } from "./resource";
+import type { DeclaredThresholds } from "../providers/secretsmanager/semantics/model";
+import { AwsSettingArgs, HealthThresholdsArgs, ownerOf, ScheduleArgs } from "./resource";
+import { thresholdsInput } from "./thresholds";
 
 /** A tag a secret must carry: the key, and when given the exact value. */
 export interface TagConditionArgs {
@@ -72,6 +74,12 @@ export interface SecretRotationPolicyArgs {
     quarantineLabelLimit?: pulumi.Input<number>;
     /** The account and region's credentials (a profile, roles to assume, …); default: the stack's aws:* configuration. */
     aws?: pulumi.Input<AwsSettingArgs>;
+    /**
+     * The thresholds its secrets' health is judged by in the review; over the stack-wide
+     * `secret-rotation:healthThresholds`, field by field. Left out, the defaults rise to this
+     * policy's schedule (docs/health-thresholds.md). Changes nothing in AWS.
+     */
+    healthThresholds?: pulumi.Input<HealthThresholdsArgs>;
 }
 
 /** The type token: a dynamic resource of module "secretsmanager", type "RotationPolicy". */
@@ -99,6 +107,9 @@ export class SecretRotationPolicy extends pulumi.dynamic.Resource {
         const outputs = { account: undefined, region: undefined, governed: undefined, passedOver: undefined, failed: undefined, secretsListed: undefined, apiCalls: undefined };
         // The policy's lines (drift in previews, calls in up) land on it: the provider takes the URN off in check.
         const urn = pulumi.createUrn(name, ROTATION_POLICY_TYPE, opts?.parent);
-        super(rotationPolicyProvider, name, { ...outputs, ...args, drift: {}, __owner: ownerOf(name, opts), [URN_INPUT]: urn }, opts, "secretsmanager", "RotationPolicy");
+        const healthThresholds = thresholdsInput(args.healthThresholds as pulumi.Input<DeclaredThresholds> | undefined);
+        const { healthThresholds: _own, ...rest } = args;
+        const inputs = { ...outputs, ...rest, ...(healthThresholds !== undefined ? { healthThresholds } : {}), drift: {}, __owner: ownerOf(name, opts), [URN_INPUT]: urn };
+        super(rotationPolicyProvider, name, inputs, opts, "secretsmanager", "RotationPolicy");
     }
 }

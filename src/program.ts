@@ -20,13 +20,18 @@
 //         mode: minimum
 //         rotationLambdaArn: arn:aws:lambda:us-east-1:123456789012:function:rotate
 //         schedule: { automaticallyAfterDays: 90 }
+//
+// The health thresholds of the whole stack, under each entry's own `healthThresholds` (read by
+// the classes themselves, src/thresholds.ts; docs/health-thresholds.md):
+//
+//     secret-rotation:healthThresholds: { maxIntervalDays: 180 }
 import * as pulumi from "@pulumi/pulumi";
 
 import { readEntries, readPolicies } from "./config";
+import { declaredConfig } from "./stack-config";
 import { SecretRotationPolicy } from "./policy";
 import { SecretRotationState } from "./resource";
 
-const CONFIG_NAMESPACE = "secret-rotation";
 const CONFIG_KEY = "rotations";
 const POLICIES_KEY = "policies";
 
@@ -65,16 +70,10 @@ function stackOutput<T>(output: pulumi.Output<T>): pulumi.Output<T> {
     return output;
 }
 
-/** A key's value and its full name, from the package's namespace or else the project's (see above). */
+/** A key's value and its full name, from the package's namespace or else the project's (see above); an empty list when unset. */
 function declared(key: string): [unknown, string] {
-    const own = new pulumi.Config(CONFIG_NAMESPACE).getObject<unknown>(key);
-    const project = pulumi.getProject();
-    const projects = project === CONFIG_NAMESPACE ? undefined : new pulumi.Config(project).getObject<unknown>(key);
-    if (own !== undefined && projects !== undefined) {
-        throw new Error(`${CONFIG_NAMESPACE}:${key} and ${project}:${key} are both set: keep one (${CONFIG_NAMESPACE}:${key} is the documented name)`);
-    }
-    if (projects !== undefined) return [projects, `${project}:${key}`];
-    return [own ?? [], `${CONFIG_NAMESPACE}:${key}`];
+    const [value, name] = declaredConfig(key);
+    return [value ?? [], name];
 }
 
 /** Per policy: how many secrets it governs, and how many it passed over, per reason. */

@@ -1,13 +1,15 @@
 // SecretRotationState: the rotation state one secret should have, reconciled by `pulumi up`.
 import * as pulumi from "@pulumi/pulumi";
 
-import { assessHealth, DEFAULT_THRESHOLDS, FindingCode, healthFactsFromOutputs, RecordedRotationState } from "../providers/secretsmanager/semantics/health";
-import type { DeletionPolicy, PendingPolicy } from "../providers/secretsmanager/semantics/model";
+import { assessHealth, effectiveThresholds, FindingCode, healthFactsFromOutputs, RecordedRotationState } from "../providers/secretsmanager/semantics/health";
+import { validateHealthThresholds } from "../providers/secretsmanager/semantics/inputs";
+import type { DeclaredThresholds, DeletionPolicy, PendingPolicy } from "../providers/secretsmanager/semantics/model";
 import { URN_INPUT } from "../providers/secretsmanager/pulumi-edge/engine-log";
 import { OWNER_NAMESPACE_KEY, ownerIdentity, ownerNamespaceProblem, SELF_MANAGED_ORGANIZATION } from "../providers/secretsmanager/semantics/ownership";
 import { HEALTHY } from "../providers/secretsmanager/semantics/plan";
 import { stripUndefined } from "../providers/secretsmanager/semantics/state";
 import rotationStateProvider = require("../providers/secretsmanager/pulumi-edge/shim");
+import { thresholdsInput } from "./thresholds";
 
 export interface ScheduleArgs {
     /** Rotate every N days, 1..1000 (the window opens at 00:00 UTC). Not together with scheduleExpression. */
@@ -40,6 +42,20 @@ export interface AssumeRoleArgs {
  * declaration's setting is stored in state. Without it, the stack's `aws:*` configuration applies;
  * with it, only this (as for an explicit aws.Provider). docs/accounts.md.
  */
+/**
+ * Health thresholds (docs/health-thresholds.md): the names and meaning of the review report's
+ * `thresholds`. Each one left out takes the stack-wide `secret-rotation:healthThresholds`, else the
+ * default (90 days, 90 days, 60 minutes).
+ */
+export interface HealthThresholdsArgs {
+    /** interval-too-long: the longest allowed rotation interval, days (1..1000). */
+    maxIntervalDays?: pulumi.Input<number>;
+    /** not-rotated-recently: the secret must have rotated within this many days (1..100000). */
+    maxDaysSinceRotation?: pulumi.Input<number>;
+    /** pending-long-running: a rotation in progress for longer than this many minutes is reported (1..43200). */
+    pendingLongRunningMinutes?: pulumi.Input<number>;
+}
+
 export interface AwsSettingArgs {
     region?: pulumi.Input<string>;
     profile?: pulumi.Input<string>;
@@ -92,6 +108,11 @@ export interface SecretRotationStateArgs {
     takeOver?: pulumi.Input<boolean>;
     /** Another account or credentials for this secret (a profile, roles to assume, …); default: the stack's aws:* configuration. */
     aws?: pulumi.Input<AwsSettingArgs>;
+    /**
+     * The thresholds this secret's health is judged by, in preview warnings and the review; over
+     * the stack-wide `secret-rotation:healthThresholds`, field by field. Changes nothing in AWS.
+     */
+    healthThresholds?: pulumi.Input<HealthThresholdsArgs>;
 }
 
 /** The type token: a dynamic resource of module "secretsmanager", type "RotationState". */
@@ -147,8 +168,18 @@ export class SecretRotationState extends pulumi.dynamic.Resource {
         // stack (providers/secretsmanager/pulumi-edge/engine-log.ts); the provider's check takes it off, so
         // it is never stored.
         const urn = pulumi.createUrn(name, ROTATION_STATE_TYPE, opts?.parent);
-        super(rotationStateProvider, name, { ...outputs, ...args, __owner: ownerOf(name, opts), [URN_INPUT]: urn }, opts, "secretsmanager", "RotationState");
-        warnOfHealthFindings(this);
+        // Its own thresholds over the stack's, recorded in its inputs: what the review judges it by too.
+        const healthThresholds = thresholdsInput(args.healthThresholds as pulumi.Input<DeclaredThresholds> | undefined);
+        const { healthThresholds: _own, ...rest } = args;
+        super(
+            rotationStateProvider,
+            name,
+            { ...outputs, ...rest, ...(healthThresholds !== undefined ? { healthThresholds } : {}), __owner: ownerOf(name, opts), [URN_INPUT]: urn },
+            opts,
+            "secretsmanager",
+            "RotationState",
+        );
+        warnOfHealthFindings(this, pulumi.output(healthThresholds));
     }
 }
 
@@ -214,21 +245,26 @@ function organization(): string {
  * The outputs are only known for a resource the step leaves as it is (unknown while it is being
  * created or updated, when the diff shows what will change instead).
  */
-function warnOfHealthFindings(state: SecretRotationState): void {
+function warnOfHealthFindings(state: SecretRotationState, declaredThresholds: pulumi.Output<DeclaredThresholds | undefined>): void {
     // During a preview an output the state does not have (e.g. no pending version) is *unknown*,
     // and one unknown output keeps an apply from running. So each rule is judged from exactly the
     // outputs it needs; where those are absent there is nothing to judge anyway.
-    const judge = (codes: FindingCode[], recorded: Partial<RecordedRotationState> & { name: string }, declared?: { enabled: boolean }) => {
+    type Judged = Partial<RecordedRotationState> & { name: string; thresholds: DeclaredThresholds | undefined };
+    const judge = (codes: FindingCode[], { thresholds: declaredOnes, ...recorded }: Judged, declared?: { enabled: boolean }) => {
+        // Invalid thresholds are refused by the provider's check, naming them; nothing to judge by.
+        if (declaredOnes !== undefined && validateHealthThresholds(declaredOnes, "healthThresholds").length > 0) return;
         const now = new Date().toISOString();
+        const thresholds = effectiveThresholds({ declared: declaredOnes });
         const facts = healthFactsFromOutputs({ rotationEnabled: true, stagingLabels: HEALTHY, ...stripUndefined(recorded) }, now);
-        for (const finding of assessHealth(facts, { now, thresholds: DEFAULT_THRESHOLDS, rotationExpected: declared?.enabled !== false })) {
+        for (const finding of assessHealth(facts, { now, thresholds, rotationExpected: declared?.enabled !== false })) {
             if (codes.includes(finding.code)) void pulumi.log.warn(`[${finding.code}] ${finding.message}`, state);
         }
     };
     const { name, rotationEnabled, schedule, lastRotatedDate, nextRotationDate, stagingLabels, pendingVersionId, pendingCreatedDate, declared } = state;
-    pulumi.output({ name, rotationEnabled, declared }).apply(({ declared: d, ...o }) => judge(["rotation-disabled"], o, d));
-    pulumi.output({ name, rotationEnabled, schedule }).apply((o) => judge(["interval-too-long"], o));
-    pulumi.output({ name, lastRotatedDate, declared }).apply(({ declared: d, ...o }) => judge(["not-rotated-recently"], o, d));
-    pulumi.output({ name, rotationEnabled, schedule, nextRotationDate }).apply((o) => judge(["missed-scheduled-rotation"], o));
-    pulumi.output({ name, stagingLabels, pendingVersionId, pendingCreatedDate }).apply((o) => judge(["pending-stranded", "pending-long-running"], o));
+    const thresholds = declaredThresholds;
+    pulumi.output({ name, rotationEnabled, declared, thresholds }).apply(({ declared: d, ...o }) => judge(["rotation-disabled"], o, d));
+    pulumi.output({ name, rotationEnabled, schedule, thresholds }).apply((o) => judge(["interval-too-long"], o));
+    pulumi.output({ name, lastRotatedDate, declared, thresholds }).apply(({ declared: d, ...o }) => judge(["not-rotated-recently"], o, d));
+    pulumi.output({ name, rotationEnabled, schedule, nextRotationDate, thresholds }).apply((o) => judge(["missed-scheduled-rotation"], o));
+    pulumi.output({ name, stagingLabels, pendingVersionId, pendingCreatedDate, thresholds }).apply((o) => judge(["pending-stranded", "pending-long-running"], o));
 }

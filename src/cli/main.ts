@@ -12,7 +12,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { SingleBar } from "cli-progress";
 import { Command, InvalidArgumentError, Option } from "commander";
 
-import { DEFAULT_THRESHOLDS } from "../../providers/secretsmanager/semantics/health";
+import { DEFAULT_THRESHOLDS, THRESHOLD_RANGES } from "../../providers/secretsmanager/semantics/health";
 import { parseDurationMs } from "../../providers/secretsmanager/semantics/inputs";
 import { planMigration, renderSteps, renderTypeScript, renderYaml } from "../migrate/migration";
 import { OldEstate, readPulumiExport, readTerraformState } from "../migrate/sources";
@@ -46,9 +46,9 @@ interface ReviewFlags {
     format: ReportFormat;
     all?: boolean;
     region?: string;
-    maxIntervalDays: number;
-    maxDaysSinceRotation: number;
-    pendingLongRunning: number;
+    maxIntervalDays?: number;
+    maxDaysSinceRotation?: number;
+    pendingLongRunning?: number;
     concurrency: number;
     progress: boolean;
     fromState?: boolean;
@@ -66,14 +66,24 @@ export function program(): Command {
         .addOption(new Option("-f, --format <format>", "output format").choices(REPORT_FORMATS as string[]).default("table"))
         .option("--all", "also list every secret of the region (ListSecrets) and report those whose rotation no reviewed stack declares")
         .option("--region <region>", "region for --all (default: the stack's aws:region, else AWS_REGION)")
-        .option("--max-interval-days <days>", "interval-too-long: the longest allowed rotation interval", wholeNumber("--max-interval-days", 1, 1000), DEFAULT_THRESHOLDS.maxIntervalDays)
+        // No default values here: a flag given overrides every other source for this run; one left
+        // out leaves each secret to its stack's, declaration's or policy's thresholds, else the
+        // default (docs/health-thresholds.md).
+        .option(
+            "--max-interval-days <days>",
+            `interval-too-long: the longest allowed rotation interval, over every other source (default: as configured, else ${DEFAULT_THRESHOLDS.maxIntervalDays})`,
+            wholeNumber("--max-interval-days", THRESHOLD_RANGES.maxIntervalDays.min, THRESHOLD_RANGES.maxIntervalDays.max),
+        )
         .option(
             "--max-days-since-rotation <days>",
-            "not-rotated-recently: a secret must have rotated within this many days",
-            wholeNumber("--max-days-since-rotation", 1, 100_000),
-            DEFAULT_THRESHOLDS.maxDaysSinceRotation,
+            `not-rotated-recently: a secret must have rotated within this many days, over every other source (default: as configured, else ${DEFAULT_THRESHOLDS.maxDaysSinceRotation})`,
+            wholeNumber("--max-days-since-rotation", THRESHOLD_RANGES.maxDaysSinceRotation.min, THRESHOLD_RANGES.maxDaysSinceRotation.max),
         )
-        .option("--pending-long-running <duration>", "pending-long-running: report a rotation in progress for longer than this (Nm, Nh, Nd)", duration("--pending-long-running"), DEFAULT_THRESHOLDS.pendingLongRunningMs)
+        .option(
+            "--pending-long-running <duration>",
+            "pending-long-running: report a rotation in progress for longer than this (Nm, Nh, Nd), over every other source (default: as configured, else 1h)",
+            duration("--pending-long-running"),
+        )
         .option("--concurrency <n>", "secrets observed at once (DescribeSecret's quota is 10,000/s)", wholeNumber("--concurrency", 1, 256), 16)
         .option("--from-state", "skip the preview: review the declarations the last `up` recorded (faster, no program run; a pull request's changes are not seen)")
         .option("--json-file <path>", "also write the full JSON report to this file (e.g. the CI artifact beside a Markdown comment)")
@@ -138,6 +148,7 @@ async function runReview(flags: ReviewFlags): Promise<number> {
             stacks: flags.stack,
             cwd: flags.cwd,
             fromState: flags.fromState === true,
+            // Only the flags given (api.ts drops the undefined ones): they override every other source.
             thresholds: { maxIntervalDays: flags.maxIntervalDays, maxDaysSinceRotation: flags.maxDaysSinceRotation, pendingLongRunningMs: flags.pendingLongRunning },
             concurrency: flags.concurrency,
             ...(flags.all ? { all: flags.region ?? true } : {}),

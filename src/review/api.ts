@@ -23,7 +23,12 @@ export interface ReviewArgs {
      * declares (`--all`); a string names the region (`--region`), `true` takes the stack's.
      */
     all?: boolean | string;
-    /** Health thresholds; each one left out takes the command's default (90 days, 90 days, 1 hour). */
+    /**
+     * Health thresholds for this review only: each one given overrides every other source (the
+     * stack's, a declaration's or policy's own, a policy's schedule); each one left out is judged
+     * per secret as `pulumi preview` judges it, else the default (90 days, 90 days, 1 hour).
+     * docs/health-thresholds.md.
+     */
     thresholds?: Partial<HealthThresholds>;
     /** Secrets observed at once (`--concurrency`, 1–256). Default 16. */
     concurrency?: number;
@@ -31,6 +36,11 @@ export interface ReviewArgs {
     onStack?: (stack: string) => void;
     /** Called after each secret is reviewed, with (done, total). */
     onProgress?: (done: number, total: number) => void;
+}
+
+/** Only the thresholds given: an undefined one (e.g. a flag not passed) is not an override. */
+function stripUndefined<T extends object>(value: T): Partial<T> {
+    return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 export async function review(args: ReviewArgs): Promise<ReviewReport> {
@@ -51,7 +61,8 @@ export async function review(args: ReviewArgs): Promise<ReviewReport> {
         snapshots.push(await readStack(stack, cwd, { fromState: args.fromState === true }));
     }
     return reviewSnapshots(snapshots, {
-        thresholds: { ...DEFAULT_THRESHOLDS, ...args.thresholds },
+        thresholds: DEFAULT_THRESHOLDS,
+        explicitThresholds: stripUndefined(args.thresholds ?? {}),
         concurrency,
         ...(args.all === undefined || args.all === false ? {} : { inventoryRegion: args.all }),
         ...(args.onProgress ? { onProgress: args.onProgress } : {}),

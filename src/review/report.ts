@@ -85,6 +85,15 @@ export interface SecretReview {
     error?: string;
     /** For a secret a rotation policy governs or lets go of: the policy's resource name (then `resource` is it too). */
     policy?: string;
+    /** The thresholds this secret was judged by, when they differ from the report's top-level ones (optional, added in v1). */
+    thresholds?: ReportedThresholds;
+}
+
+/** Health thresholds as the report shows them (docs/health-thresholds.md). */
+export interface ReportedThresholds {
+    maxIntervalDays: number;
+    maxDaysSinceRotation: number;
+    pendingLongRunningMinutes: number;
 }
 
 /** A rotation policy of the stack: what it governs, and what it passes over. Its secrets are in `secrets` (with `policy` set) when there is something to say about them. */
@@ -105,6 +114,8 @@ export interface PolicyReview {
     passedOver: Record<string, number>;
     secretsListed: number;
     error?: string;
+    /** The thresholds its secrets were judged by, when they differ from the report's top-level ones (optional, added in v1). */
+    thresholds?: ReportedThresholds;
 }
 
 export interface StackReview {
@@ -147,7 +158,8 @@ export interface InventoryEntry {
 export interface ReviewReport {
     schemaVersion: typeof REPORT_SCHEMA_VERSION;
     generatedAt: string;
-    thresholds: { maxIntervalDays: number; maxDaysSinceRotation: number; pendingLongRunningMinutes: number };
+    /** The thresholds of this run: the review's flags where given, else the defaults; an entry judged by others carries its own. */
+    thresholds: ReportedThresholds;
     stacks: StackReview[];
     /** `--all`: the region's secrets whose rotation no reviewed stack declares. */
     inventory?: {

@@ -6,16 +6,18 @@ import { SecretsManagerGateway } from "../../providers/secretsmanager/aws-edge/a
 import { confirm } from "../../providers/secretsmanager/aws-edge/fleet";
 import { AwsConnection, connectionFor } from "../../providers/secretsmanager/aws-edge/aws-clients";
 import { recordedAccountRefusal } from "../../providers/secretsmanager/semantics/aws-settings";
-import { assessHealth, HealthThresholds, healthFactsFromObservation } from "../../providers/secretsmanager/semantics/health";
-import { parseDurationMs, regionOfSecretArn, sameSecret, secretNameFromArn, validateInputs } from "../../providers/secretsmanager/semantics/inputs";
+import { assessHealth, effectiveThresholds, HealthThresholds, healthFactsFromObservation, reportedThresholds } from "../../providers/secretsmanager/semantics/health";
+import { parseDurationMs, regionOfSecretArn, sameSecret, secretNameFromArn, validateHealthThresholds, validateInputs } from "../../providers/secretsmanager/semantics/inputs";
 import {
     AWSCURRENT,
     AWSPENDING,
     AWSPREVIOUS,
     AwsSetting,
     DEFAULT_PENDING_GRACE_PERIOD,
+    DeclaredThresholds,
     DesiredState,
     Observation,
+    Schedule,
     ObservedSecret,
     QUARANTINE_LABEL_PREFIX,
     SUPERSEDED_LABEL_PREFIX,
@@ -58,6 +60,7 @@ import {
     LiveState,
     PolicyReview,
     REPORT_SCHEMA_VERSION,
+    ReportedThresholds,
     ReviewReport,
     SecretReview,
     StackReview,
@@ -66,7 +69,10 @@ import { orphansOf } from "./orphans";
 import { AwsRotationResource, StackResource, StackSnapshot } from "./stack";
 
 export interface ReviewOptions {
+    /** The run's thresholds (the report's top-level ones): for a secret whose stack, declaration, policy or policy's schedule sets none. */
     thresholds: HealthThresholds;
+    /** Given explicitly (the command's flags): over every other source, for this run (docs/health-thresholds.md). */
+    explicitThresholds?: Partial<HealthThresholds>;
     /** How many secrets are observed at once. DescribeSecret's quota is 10,000 requests/s per region. */
     concurrency: number;
     /** `--all`: also list the region's secrets (ListSecrets) and report those no stack declares. */
@@ -80,8 +86,36 @@ const DEFAULT_GRACE_MS = parseDurationMs(DEFAULT_PENDING_GRACE_PERIOD)!;
 const REPAIRED_ONLY_WITH_REFRESH =
     "plain `pulumi up` makes none of these calls (it compares the declaration with the recorded state, which does not show this drift); `pulumi up --refresh` makes them";
 
+/** The thresholds a secret is judged by (health.ts effectiveThresholds), and what the report says of them. */
+interface Judging {
+    /** The run's thresholds, the report's top-level ones: the flags given, else the run's defaults. */
+    top: ReportedThresholds;
+    of(declared: DeclaredThresholds | undefined, governingSchedule?: Schedule): { thresholds: HealthThresholds; reported?: ReportedThresholds };
+}
+
+function judgingFor(options: ReviewOptions): Judging {
+    const topThresholds = reportedThresholds(effectiveThresholds({ explicit: options.explicitThresholds, defaults: options.thresholds }));
+    const top = JSON.stringify(topThresholds);
+    return {
+        top: topThresholds,
+        of(declared, governingSchedule) {
+            const thresholds = effectiveThresholds({ explicit: options.explicitThresholds, declared, defaults: options.thresholds, ...(governingSchedule ? { governingSchedule } : {}) });
+            const reported = reportedThresholds(thresholds);
+            // Only where they differ from the top-level ones: a report of a stack without any stays as it was.
+            return JSON.stringify(reported) === top ? { thresholds } : { thresholds, reported };
+        },
+    };
+}
+
+/** The thresholds recorded in a declaration's or policy's inputs; invalid ones are none (the declaration's error reports them). */
+function declaredThresholdsOf(source: Record<string, unknown> | undefined): DeclaredThresholds | undefined {
+    const value = source?.healthThresholds;
+    return value !== undefined && validateHealthThresholds(value, "healthThresholds").length === 0 ? (value as DeclaredThresholds) : undefined;
+}
+
 export async function review(snapshots: StackSnapshot[], options: ReviewOptions): Promise<ReviewReport> {
     const now = options.now ?? (() => new Date());
+    const judging = judgingFor(options);
     const jobs = snapshots.flatMap((snapshot) => snapshot.resources.map((resource) => ({ snapshot, resource })));
     let done = 0;
     // Every account the stacks reach: each stack's own setting, and each declaration's (for --all).
@@ -95,7 +129,7 @@ export async function review(snapshots: StackSnapshot[], options: ReviewOptions)
     const order = jobs.map((job, index) => ({ ...job, index }));
     for (const phase of [order.filter((j) => j.resource.step !== "delete"), order.filter((j) => j.resource.step === "delete")]) {
         await mapConcurrently(phase, options.concurrency, async ({ snapshot, resource, index }) => {
-            reviews[index] = await reviewResource(resource, snapshot, options.thresholds, now, claims, reach);
+            reviews[index] = await reviewResource(resource, snapshot, judging, now, claims, reach);
             options.onProgress?.(++done, jobs.length);
         });
     }
@@ -113,7 +147,7 @@ export async function review(snapshots: StackSnapshot[], options: ReviewOptions)
     let policyErrors = 0;
     for (const [index, snapshot] of snapshots.entries()) {
         for (const resource of snapshot.policies ?? []) {
-            const reviewed = await reviewPolicy(resource, snapshot, options.thresholds, now, claims, policyMarks, reach);
+            const reviewed = await reviewPolicy(resource, snapshot, judging, now, claims, policyMarks, reach);
             (stacks[index]!.policies ??= []).push(reviewed.summary);
             stacks[index]!.secrets.push(...reviewed.secrets);
             for (const arn of reviewed.governedArns) governedArns.add(arn);
@@ -157,7 +191,8 @@ export async function review(snapshots: StackSnapshot[], options: ReviewOptions)
                 labels: labelsOf(secret),
                 findings: assessHealth(healthFactsFromObservation({ found: true, secret }, DEFAULT_GRACE_MS), {
                     now: now().toISOString(),
-                    thresholds: options.thresholds,
+                    // No declaration: the run's thresholds (the stack-wide ones are recorded on declarations only).
+                    thresholds: judging.of(undefined).thresholds,
                     rotationExpected: true,
                 }),
             }));
@@ -185,11 +220,7 @@ export async function review(snapshots: StackSnapshot[], options: ReviewOptions)
     return {
         schemaVersion: REPORT_SCHEMA_VERSION,
         generatedAt: now().toISOString(),
-        thresholds: {
-            maxIntervalDays: options.thresholds.maxIntervalDays,
-            maxDaysSinceRotation: options.thresholds.maxDaysSinceRotation,
-            pendingLongRunningMinutes: Math.round(options.thresholds.pendingLongRunningMs / 60_000),
-        },
+        thresholds: judging.top,
         stacks,
         ...(inventory ? { inventory } : {}),
         summary,
@@ -240,11 +271,13 @@ const claimKey = (snapshot: StackSnapshot, arn: string) => `${snapshot.stack}\n$
 async function reviewResource(
     resource: StackResource,
     snapshot: StackSnapshot,
-    thresholds: HealthThresholds,
+    judging: Judging,
     now: () => Date,
     claims: Claims,
     reach: (connection: AwsConnection) => void,
 ): Promise<SecretReview> {
+    // As the preview's warnings judge it (src/resource.ts): the thresholds recorded in its inputs.
+    const { thresholds, reported } = judging.of(declaredThresholdsOf(resource.inputs));
     const recorded = resource.recorded?.outputs as Partial<RotationStateOutputs> | undefined;
     const declaredSecretId = typeof resource.inputs?.secretId === "string" ? resource.inputs.secretId : undefined;
     const secretId = declaredSecretId ?? recorded?.secretId ?? resource.recorded?.id ?? "";
@@ -267,6 +300,7 @@ async function reviewResource(
         plan: { calls: [], notes: [] },
         drift: [],
         findings: [],
+        ...(reported ? { thresholds: reported } : {}),
     };
     try {
         let desired: DesiredState | undefined;
@@ -331,7 +365,7 @@ async function reviewResource(
 async function reviewPolicy(
     resource: StackResource,
     snapshot: StackSnapshot,
-    thresholds: HealthThresholds,
+    judging: Judging,
     now: () => Date,
     claims: Claims,
     policyMarks: Map<string, string>,
@@ -353,6 +387,9 @@ async function reviewPolicy(
     }
     const spec = validated.spec;
     if (!spec) return { summary: { ...summary, error: "some declared values are only known during up: its calls are decided then" }, secrets: [], governedArns: [] };
+    // Its own or the stack's thresholds, as recorded in its inputs; else defaults raised to its schedule.
+    const { thresholds, reported } = judging.of(declaredThresholdsOf(source), spec.settings.schedule);
+    if (reported) summary.thresholds = reported;
     const recordedSelector = recorded?.selector as Selector | undefined;
     const recordedGoverned = Array.isArray(recorded?.governed) ? (recorded.governed as string[]) : undefined;
     try {
@@ -403,6 +440,7 @@ async function reviewPolicy(
                 drift,
                 findings,
                 policy: resource.name,
+                ...(reported ? { thresholds: reported } : {}),
             };
         };
         const out: SecretReview[] = [];

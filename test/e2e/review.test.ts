@@ -382,4 +382,74 @@ describe("review: what up will do, drift and health", () => {
             assert.deepEqual(clean.stacks[0]!.secrets.flatMap((s) => s.findings), []);
         });
     });
+    test("health thresholds from configuration, alike in preview warnings and the review: a stack-wide 180 days silences a 120-day declaration, a declaration's own 30 days makes a warning, a policy on rate(180 days) gives its secrets none; a changed threshold is no update; explicit flags override all", async (t) => {
+        const lambda = await createRotationLambda("rotate-thresholds");
+        const long = await createSecret("thr/long", "value-l");
+        const strict = await createSecret("thr/strict", "value-s");
+        const governed = await createSecret("thr-fleet/a", "value-f");
+        const rotations = [
+            { name: "thr-long", secretId: long.name, rotationLambdaArn: lambda, schedule: { automaticallyAfterDays: 120 }, rotateImmediately: false },
+            // 60 days passes the default 90; its own 30 does not.
+            { name: "thr-strict", secretId: strict.name, rotationLambdaArn: lambda, schedule: { automaticallyAfterDays: 60 }, rotateImmediately: false, healthThresholds: { maxIntervalDays: 30 } },
+        ];
+        const policies = [{ name: "thr-fleet", selector: { namePrefixes: ["thr-fleet/"] }, rotationLambdaArn: lambda, schedule: { scheduleExpression: "rate(180 days)" }, rotateImmediately: false }];
+        const stack = await TestStack.create({ program: PROGRAM, env: aws.env, config: { "e2e:rotations": rotations, "e2e:policies": policies } });
+        t.after(() => stack.cleanup());
+        await withTranscript(t, stack, async () => {
+            await stack.up();
+            // The governed secret last rotated 120 days ago, next due in 60: on time for its policy's 180 days.
+            aws.front.setSecretDates(governed.arn, { lastRotatedDate: daysAgo(120), nextRotationDate: daysAgo(-60) });
+            const warningsOf = (output: string, resource: string) => new RegExp(`RotationState \\(${resource}\\):\\n((?:\\s+warning: .*\\n)+)`).exec(output)?.[1] ?? "";
+            const byResource = (report: ReviewReport) => Object.fromEntries(report.stacks[0]!.secrets.map((s) => [s.resource, s]));
+
+            // No threshold configured but the declaration's own: the defaults, 30 for thr-strict, 180/182 days for the policy's secrets.
+            const before = await stack.preview();
+            assert.match(warningsOf(before.stdout, "thr-long"), /warning: \[interval-too-long\] thr\/long rotates every 120 days, less often than every 90 days/);
+            assert.match(warningsOf(before.stdout, "thr-strict"), /warning: \[interval-too-long\] thr\/strict rotates every 60 days, less often than every 30 days/);
+            const first = parseReport(await reviewCli(stack, ["--stack", stack.stack, "--format", "json"], 4));
+            assert.deepEqual(first.thresholds, { maxIntervalDays: 90, maxDaysSinceRotation: 90, pendingLongRunningMinutes: 60 });
+            let secrets = byResource(first);
+            assert.deepEqual(Object.keys(secrets).sort(), ["thr-long", "thr-strict"], "the governed secret is in line: counted, not listed");
+            assert.deepEqual([codes(secrets["thr-long"]!), secrets["thr-long"]!.thresholds], [["interval-too-long"], undefined]);
+            assert.deepEqual([codes(secrets["thr-strict"]!), secrets["thr-strict"]!.thresholds], [["interval-too-long"], { maxIntervalDays: 30, maxDaysSinceRotation: 90, pendingLongRunningMinutes: 60 }]);
+            const policy = first.stacks[0]!.policies![0]!;
+            assert.deepEqual([policy.governed, policy.inLine, policy.thresholds], [1, 1, { maxIntervalDays: 180, maxDaysSinceRotation: 182, pendingLongRunningMinutes: 60 }]);
+
+            // Stack-wide 180 days: no update (thresholds change nothing in AWS), and thr-long is quiet in both.
+            stack.writeConfig({ "e2e:rotations": rotations, "e2e:policies": policies, "e2e:healthThresholds": { maxIntervalDays: 180 } });
+            const after = await stack.preview(["--expect-no-changes"]);
+            assert.equal(warningsOf(after.stdout, "thr-long"), "", "the stack-wide 180 days silences the 120-day schedule's warning");
+            assert.match(warningsOf(after.stdout, "thr-strict"), /less often than every 30 days/, "a declaration's own threshold wins over the stack's");
+            const second = parseReport(await reviewCli(stack, ["--stack", stack.stack, "--format", "json"], 4));
+            secrets = byResource(second);
+            assert.deepEqual([codes(secrets["thr-long"]!), secrets["thr-long"]!.thresholds], [[], { maxIntervalDays: 180, maxDaysSinceRotation: 90, pendingLongRunningMinutes: 60 }]);
+            assert.deepEqual(codes(secrets["thr-strict"]!), ["interval-too-long"]);
+            assert.equal(second.summary.findings, 1);
+
+            // An up with nothing to change records them in the resource's inputs, with no AWS change.
+            aws.front.clearCalls();
+            await stack.up();
+            assert.deepEqual(mutatingCalls(), []);
+            const recorded = (await stack.exportState()).deployment.resources!.find((r) => r.urn.endsWith("::thr-long"))!;
+            assert.deepEqual((recorded.inputs as { healthThresholds?: unknown }).healthThresholds, { maxIntervalDays: 180 });
+
+            // Flags given on the command line override every other source, for that run (here from
+            // the state, no preview: the thresholds recorded in the resources' inputs).
+            const flagged = parseReport(await reviewCli(stack, ["--stack", stack.stack, "--from-state", "--format", "json", "--max-interval-days", "100"], 4));
+            assert.deepEqual(flagged.thresholds, { maxIntervalDays: 100, maxDaysSinceRotation: 90, pendingLongRunningMinutes: 60 });
+            secrets = byResource(flagged);
+            // The flag over the stack's 180 recorded in thr-long's inputs and thr-strict's own 30: both judged by the top-level ones.
+            assert.deepEqual([codes(secrets["thr-long"]!), secrets["thr-long"]!.thresholds], [["interval-too-long"], undefined]);
+            assert.deepEqual([codes(secrets["thr-strict"]!), secrets["thr-strict"]!.thresholds], [[], undefined]);
+            const governedEntry = flagged.stacks[0]!.secrets.find((s) => s.secretId === governed.name)!;
+            assert.deepEqual([codes(governedEntry), governedEntry.thresholds], [["interval-too-long"], { maxIntervalDays: 100, maxDaysSinceRotation: 182, pendingLongRunningMinutes: 60 }]);
+
+            // A bad stack-wide value (the YAML slip of a quoted number) stops the program before it declares anything, naming the key, the field and the rule.
+            stack.writeConfig({ "e2e:rotations": rotations, "e2e:policies": policies, "e2e:healthThresholds": { maxIntervalDays: "180" } });
+            aws.front.clearCalls();
+            const refused = await stack.preview([], { expectCode: 1 });
+            assert.match(refused.stdout + refused.stderr, /e2e:healthThresholds\.maxIntervalDays: must be a whole number from 1 to 1000 \(got string "180"\)/);
+            assert.deepEqual(mutatingCalls(), []);
+        });
+    });
 });

@@ -82,9 +82,13 @@ export async function check(_olds: unknown, news: Record<string, unknown>): Prom
     return { inputs: { ...result.inputs, drift: {} }, failures };
 }
 
-/** The declared properties, as a comparable text (defaults applied by check on both sides). */
+/**
+ * The declared properties, as a comparable text (defaults applied by check on both sides). Not the
+ * health thresholds: they judge and change nothing in AWS, and the engine records new inputs on a
+ * step without changes, where the review reads them.
+ */
 const declaredText = (from: Partial<RotationPolicyInputs>) =>
-    canonical(Object.fromEntries(POLICY_PROPERTIES.map((key) => [key, (from as Record<string, unknown>)[key] ?? null])));
+    canonical(Object.fromEntries(POLICY_PROPERTIES.filter((key) => key !== "healthThresholds").map((key) => [key, (from as Record<string, unknown>)[key] ?? null])));
 
 export async function diff(
     _id: string,

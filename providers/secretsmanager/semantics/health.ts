@@ -7,8 +7,8 @@
 import { Observation, Schedule } from "./model";
 import { keptLabels, LABEL_QUOTA, labelCount } from "./labels";
 import { analyzeLabels, HEALTHY, PendingState } from "./plan";
-import { describeSchedule, intervalHours, scheduleFromInput } from "./schedule";
-import type { ScheduleInput } from "./model";
+import { describeSchedule, intervalHours, longestIntervalHours, scheduleFromInput } from "./schedule";
+import type { DeclaredThresholds, ScheduleInput } from "./model";
 
 /** The stable codes of findings: part of the review report's schema, never renamed. */
 export const FINDING_CODES = [
@@ -48,6 +48,87 @@ export const DEFAULT_THRESHOLDS: HealthThresholds = {
     maxDaysSinceRotation: 90,
     pendingLongRunningMs: 3_600_000,
 };
+
+/**
+ * The range of each threshold a stack, a declaration or a policy may set (inputs.ts checks them;
+ * the review's flags allow the same): days as Secrets Manager's schedules count them (1 to 1,000
+ * days between rotations), and a rotation in progress from a minute to 30 days, the longest
+ * pendingGracePeriod.
+ */
+export const THRESHOLD_RANGES: Record<keyof DeclaredThresholds, { min: number; max: number }> = {
+    maxIntervalDays: { min: 1, max: 1000 },
+    maxDaysSinceRotation: { min: 1, max: 100_000 },
+    pendingLongRunningMinutes: { min: 1, max: 43_200 },
+};
+
+const MINUTE_MS = 60_000;
+
+/** Thresholds in the report's terms (minutes for the pending one), as the review's JSON shows them. */
+export function reportedThresholds(t: HealthThresholds): Required<DeclaredThresholds> {
+    return { maxIntervalDays: t.maxIntervalDays, maxDaysSinceRotation: t.maxDaysSinceRotation, pendingLongRunningMinutes: Math.round(t.pendingLongRunningMs / MINUTE_MS) };
+}
+
+/** Thresholds declared at two levels, field by field: the closer one (a declaration's, a policy's) over the stack-wide one. Only what is set. */
+export function mergeDeclaredThresholds(stackWide: DeclaredThresholds | undefined, own: DeclaredThresholds | undefined): DeclaredThresholds | undefined {
+    const merged: DeclaredThresholds = {};
+    for (const source of [stackWide, own]) {
+        for (const [key, value] of Object.entries(source ?? {})) if (value !== undefined) merged[key as keyof DeclaredThresholds] = value as number;
+    }
+    return Object.keys(merged).length > 0 ? merged : undefined;
+}
+
+/**
+ * The thresholds a secret is judged by, each one from the first source that sets it:
+ *   1. `explicit`: the review's flags given on its command line (that run only);
+ *   2. `declared`: the declaration's or policy's own, else the stack-wide ones (the program merged
+ *      them, mergeDeclaredThresholds, and they are recorded in the resource's inputs);
+ *   3. for a secret a policy governs, the default raised to the policy's schedule (below);
+ *   4. DEFAULT_THRESHOLDS (or `defaults`).
+ * A single declaration's own schedule does not raise its default: its schedule is one team's
+ * choice for one secret, and interval-too-long is there to flag exactly a choice longer than the
+ * organization's limit; a policy is that limit for its fleet (docs/health-thresholds.md).
+ */
+export function effectiveThresholds(sources: {
+    explicit?: Partial<HealthThresholds>;
+    declared?: DeclaredThresholds;
+    governingSchedule?: Schedule;
+    /** What 4. is: DEFAULT_THRESHOLDS unless a caller of the review replaces them. */
+    defaults?: HealthThresholds;
+}): HealthThresholds {
+    const defaults = sources.defaults ?? DEFAULT_THRESHOLDS;
+    const base = sources.governingSchedule ? defaultsForPolicySchedule(sources.governingSchedule, defaults) : defaults;
+    const declared = sources.declared ?? {};
+    const explicit = sources.explicit ?? {};
+    return {
+        maxIntervalDays: explicit.maxIntervalDays ?? declared.maxIntervalDays ?? base.maxIntervalDays,
+        maxDaysSinceRotation: explicit.maxDaysSinceRotation ?? declared.maxDaysSinceRotation ?? base.maxDaysSinceRotation,
+        pendingLongRunningMs:
+            explicit.pendingLongRunningMs ?? (declared.pendingLongRunningMinutes !== undefined ? declared.pendingLongRunningMinutes * MINUTE_MS : base.pendingLongRunningMs),
+    };
+}
+
+/**
+ * The defaults for the secrets a policy governs: never stricter than the policy's own schedule, so
+ * a fleet on `rate(180 days)` is not warned about on every secret in every preview.
+ *   - interval-too-long: the schedule's longest interval (longestIntervalHours, as minimum mode
+ *     judges it), in whole days rounded up.
+ *   - not-rotated-recently: that interval plus the rotation window (AWS starts a scheduled
+ *     rotation anywhere in it: the declared duration, else the whole UTC day, so two rotations can
+ *     be interval + window apart) plus one day for the rotation itself to run and finish. A
+ *     rotation that did not happen is reported sooner anyway, by missed-scheduled-rotation, right
+ *     after its window; this check is the backstop and must not flap on a rotation that is merely
+ *     late in its window.
+ * Each is at least the plain default: a policy of 30 days does not loosen anything.
+ */
+export function defaultsForPolicySchedule(schedule: Schedule, defaults: HealthThresholds = DEFAULT_THRESHOLDS): HealthThresholds {
+    const longest = longestIntervalHours(schedule);
+    if (longest === undefined) return defaults;
+    return {
+        ...defaults,
+        maxIntervalDays: Math.max(defaults.maxIntervalDays, Math.ceil(longest / 24)),
+        maxDaysSinceRotation: Math.max(defaults.maxDaysSinceRotation, Math.ceil((longest + windowHours(schedule)) / 24) + 1),
+    };
+}
 
 /** What health is judged on: obtainable from a fresh observation or from a resource's last-known outputs. */
 export type HealthFacts =

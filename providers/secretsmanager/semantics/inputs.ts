@@ -8,6 +8,7 @@
 import { z } from "zod";
 
 import { validateAwsSetting } from "./aws-settings";
+import { THRESHOLD_RANGES } from "./health";
 import { MAX_LABEL_LIMIT } from "./labels";
 import {
     DEFAULT_PENDING_GRACE_PERIOD,
@@ -53,11 +54,13 @@ export const DECLARED_PROPERTIES = [
     "quarantineLabelLimit",
     "takeOver",
     "aws",
+    "healthThresholds",
 ] as const;
 /** The declaration's identity, set by SecretRotationState (ownership.ts); validated, never diffed. */
 export const OWNER_PROPERTY = "__owner";
 const MAX_OWNER_LENGTH = 2048;
 const SCHEDULE_PROPERTIES = ["automaticallyAfterDays", "scheduleExpression", "duration"] as const;
+const THRESHOLD_PROPERTIES = Object.keys(THRESHOLD_RANGES) as (keyof typeof THRESHOLD_RANGES)[];
 
 const isUnknown = (value: unknown) => value === UNKNOWN;
 const isMapping = (value: unknown): value is Record<string, unknown> =>
@@ -206,6 +209,32 @@ const ownerSchema = z
     .max(MAX_OWNER_LENGTH, rule(OWNER_RULE, "string"))
     .regex(OWNER_IDENTITY, rule(OWNER_RULE, "string"));
 
+// docs/health-thresholds.md: whole numbers in the ranges of health.ts, the review's flags' ranges.
+const thresholdSchema = (key: keyof typeof THRESHOLD_RANGES) => {
+    const { min, max } = THRESHOLD_RANGES[key];
+    const reason = `must be a whole number from ${min} to ${max}`;
+    return z.number(rule(reason, "number")).int(rule(reason, "number")).min(min, rule(reason, "number")).max(max, rule(reason, "number"));
+};
+const HEALTH_THRESHOLDS_RULE = `must be a mapping of ${THRESHOLD_PROPERTIES.join(", ")}`;
+const healthThresholdsSchema = z.strictObject(
+    {
+        maxIntervalDays: thresholdSchema("maxIntervalDays").optional(),
+        maxDaysSinceRotation: thresholdSchema("maxDaysSinceRotation").optional(),
+        pendingLongRunningMinutes: thresholdSchema("pendingLongRunningMinutes").optional(),
+    },
+    rule(HEALTH_THRESHOLDS_RULE, "mapping"),
+);
+
+/**
+ * The stack-wide thresholds (`secret-rotation:healthThresholds`), checked by the program before any
+ * resource is declared; failures are named `<key>.<field>` with the same rules as a declaration's.
+ */
+export function validateHealthThresholds(raw: unknown, key: string): InputFailure[] {
+    const parsed = healthThresholdsSchema.safeParse(raw);
+    if (parsed.success) return [];
+    return toFailures(parsed.error.issues, "healthThresholds").map((f) => ({ ...f, property: f.property === "" ? key : `${key}.${f.property}` }));
+}
+
 const declarationSchema = z.strictObject({
     secretId: secretIdSchema.optional(),
     enabled: booleanSchema.optional(),
@@ -219,6 +248,7 @@ const declarationSchema = z.strictObject({
     quarantineRetention: retentionSchema.optional(),
     quarantineLabelLimit: labelLimitSchema.optional(),
     takeOver: booleanSchema.optional(),
+    healthThresholds: healthThresholdsSchema.optional(),
     [OWNER_PROPERTY]: ownerSchema.optional(),
     // Checked on its own below (aws-settings.ts), with failures named aws.<key>.
     aws: z.unknown().optional(),
@@ -236,16 +266,20 @@ const FOREIGN_NAMES: Record<string, string> = {
 };
 
 /** zod's issues in our terms: the dotted property, and the rule with the value received. */
-function toFailures(issues: readonly z.core.$ZodIssue[]): InputFailure[] {
+function toFailures(issues: readonly z.core.$ZodIssue[], root: "declaration" | "healthThresholds" = "declaration"): InputFailure[] {
     const failures: InputFailure[] = [];
     for (const issue of issues) {
         const at = issue.path.join(".");
         if (issue.code === "unrecognized_keys") {
+            const inThresholds = root === "healthThresholds" ? at === "" : at === "healthThresholds";
             for (const key of issue.keys) {
+                const property = at === "" ? key : `${at}.${key}`;
                 failures.push(
-                    at === ""
-                        ? { property: key, reason: FOREIGN_NAMES[key] ?? `is not a property of a rotation state; allowed: ${DECLARED_PROPERTIES.join(", ")}` }
-                        : { property: `${at}.${key}`, reason: `is not a schedule property; allowed: ${SCHEDULE_PROPERTIES.join(", ")}` },
+                    inThresholds
+                        ? { property, reason: `is not a health threshold; allowed: ${THRESHOLD_PROPERTIES.join(", ")}` }
+                        : at === ""
+                          ? { property: key, reason: FOREIGN_NAMES[key] ?? `is not a property of a rotation state; allowed: ${DECLARED_PROPERTIES.join(", ")}` }
+                          : { property, reason: `is not a schedule property; allowed: ${SCHEDULE_PROPERTIES.join(", ")}` },
                 );
             }
         } else if (!failures.some((f) => f.property === at)) {
@@ -265,7 +299,10 @@ function split(raw: Record<string, unknown>): { declared: Record<string, unknown
     for (const [key, value] of Object.entries(raw)) {
         if ((key.startsWith("__") && key !== OWNER_PROPERTY) || value === undefined) continue;
         declared[key] = value;
-        if (isUnknown(value) && allowed(key, [...DECLARED_PROPERTIES, OWNER_PROPERTY])) {
+        if (key === "healthThresholds" && containsUnknown(value)) {
+            // Only judged by the review and warnings, never planned: an unknown value holds up nothing (checked at up).
+            continue;
+        } else if (isUnknown(value) && allowed(key, [...DECLARED_PROPERTIES, OWNER_PROPERTY])) {
             unknowns.push(key);
         } else if (key === "schedule" && isMapping(value)) {
             const schedule: Record<string, unknown> = {};

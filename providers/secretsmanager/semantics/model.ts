@@ -76,6 +76,25 @@ export interface RotationStateInputs {
      * state, so refresh and destroy act in the same account.
      */
     aws?: AwsSetting;
+    /**
+     * The health thresholds this declaration is judged by (preview warnings and the review), as
+     * declared here or stack-wide (`secret-rotation:healthThresholds`): only those set are stored.
+     * They change nothing in AWS, so a change of them alone is no update.
+     */
+    healthThresholds?: DeclaredThresholds;
+}
+
+/**
+ * Health thresholds as a stack, a declaration or a policy sets them (docs/health-thresholds.md):
+ * the names of the review report's `thresholds` object. Each one left out takes the next source.
+ */
+export interface DeclaredThresholds {
+    /** interval-too-long: the longest allowed rotation interval, days. */
+    maxIntervalDays?: number;
+    /** not-rotated-recently: a secret must have rotated within this many days. */
+    maxDaysSinceRotation?: number;
+    /** pending-long-running: a rotation in progress for longer than this many minutes is reported. */
+    pendingLongRunningMinutes?: number;
 }
 
 /** A schedule after validation: exactly one of the two forms. */

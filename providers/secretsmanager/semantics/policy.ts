@@ -104,6 +104,7 @@ export const POLICY_SETTINGS = [
     "quarantineRetention",
     "quarantineLabelLimit",
     "aws",
+    "healthThresholds",
 ] as const;
 export const POLICY_PROPERTIES = ["selector", "exclude", "mode", "managedSecrets", "takeOverFrom", ...POLICY_SETTINGS] as const;
 /** The policy's identity (`<organization>/<project>/<stack>/<path>`), set by SecretRotationPolicy; never declared. */

@@ -60,9 +60,11 @@ export interface RotationStateOutputs extends StoredInputs {
 }
 
 
-// Everything declared but the secret itself (a different secret is a replacement), plus the
-// provider-owned label health.
-const DIFFED: (keyof StoredInputs)[] = [...DECLARED_PROPERTIES.filter((p) => p !== "secretId"), "stagingLabels"];
+// Everything declared but the secret itself (a different secret is a replacement) and the health
+// thresholds (they judge, and change nothing in AWS: the engine records new inputs on a step
+// without changes, so the review reads them all the same), plus the provider-owned label health.
+export const NOT_DIFFED = ["secretId", "healthThresholds"] as const;
+const DIFFED: (keyof StoredInputs)[] = [...DECLARED_PROPERTIES.filter((p) => !(NOT_DIFFED as readonly string[]).includes(p)), "stagingLabels"];
 
 /** The declared properties whose new value differs from what the state records (the live values where observable). */
 export function changedProperties(olds: Partial<RotationStateOutputs>, news: StoredInputs): (keyof StoredInputs)[] {
