@@ -207,7 +207,7 @@ describe("a fleet split across stacks on one S3 backend", () => {
             const checkout = cells[0]!.stack;
             for (const cell of cells.slice(1)) copyFileSync(join(cell.stack.projectDir, `Pulumi.${cell.stackName}.yaml`), join(checkout.projectDir, `Pulumi.${cell.stackName}.yaml`));
             aws.front.clearCalls();
-            const review = await reviewCli(checkout, [...cells.flatMap((c) => ["--stack", c.stackName]), "--format", "json"]);
+            const review = await reviewCli(checkout, [...cells.flatMap((c) => ["--stack", c.stackName]), "--from-state", "--format", "json"]);
             const report = JSON.parse(review.stdout) as ReviewReport;
             assert.deepEqual(report.stacks.map((s) => s.stack), cells.map((c) => c.stackName));
             for (const [i, cell] of cells.entries()) {
