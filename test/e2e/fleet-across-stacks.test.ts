@@ -125,7 +125,7 @@ describe("a fleet split across stacks on one S3 backend", () => {
             aws.front.clearCalls();
             for (const cell of cells) cell.gate.hold();
             const ups = cells.map((cell) => cell.stack.up());
-            await Promise.all(cells.map((cell) => Promise.race([cell.gate.firstArrival(), ups[cells.indexOf(cell)]!.then(() => assert.fail(`${cell.stackName}: up ended without a Secrets Manager call`))])));
+            await Promise.all(cells.map((cell) => Promise.race([cell.gate.arrivals(), ups[cells.indexOf(cell)]!.then(() => assert.fail(`${cell.stackName}: up ended without a Secrets Manager call`))])));
             const locks = await bucket.list(".pulumi/locks/");
             assert.deepEqual(
                 cells.map((cell) => locks.filter((o) => o.key.startsWith(lockPrefix(cell))).length),
@@ -174,7 +174,10 @@ describe("a fleet split across stacks on one S3 backend", () => {
             first.gate.hold();
             aws.front.clearCalls();
             const heldUp = first.stack.up();
-            await Promise.race([first.gate.firstArrival(), heldUp.then(() => assert.fail("the held up ended without a Secrets Manager call"))]);
+            // Both declarations' first calls at the gate: both updates have begun (the engine records
+            // an operation in the state before it calls the provider), so nothing more is written
+            // to the backend until the gate opens.
+            await Promise.race([first.gate.arrivals(SECRETS_PER_STACK), heldUp.then(() => assert.fail("the held up ended before both declarations called Secrets Manager"))]);
             const lockObjects = (await bucket.list(".pulumi/locks/")).map((o) => o.key);
             assert.equal(lockObjects.length, 1, `the held up holds one lock: ${lockObjects.join(", ")}`);
             assert.ok(lockObjects[0]!.startsWith(lockPrefix(first)), lockObjects[0]);

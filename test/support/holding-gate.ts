@@ -11,7 +11,7 @@ export class HoldingGate {
     arrived = 0;
     private holding = false;
     private readonly waiting: (() => void)[] = [];
-    private readonly arrivals: (() => void)[] = [];
+    private readonly waiters: { count: number; notify: () => void }[] = [];
 
     private constructor(
         private readonly server: http.Server,
@@ -45,14 +45,18 @@ export class HoldingGate {
         for (const pass of this.waiting.splice(0)) pass();
     }
 
-    /** Resolves once a request has arrived since the last hold() (at once when one already has). */
-    firstArrival(): Promise<void> {
-        return this.arrived > 0 ? Promise.resolve() : new Promise((resolve) => this.arrivals.push(resolve));
+    /** Resolves once `count` requests have arrived since the last hold() (at once when they already have). */
+    arrivals(count = 1): Promise<void> {
+        return this.arrived >= count ? Promise.resolve() : new Promise((resolve) => this.waiters.push({ count, notify: resolve }));
     }
 
     private receive(req: http.IncomingMessage, res: http.ServerResponse): void {
         this.arrived++;
-        for (const notify of this.arrivals.splice(0)) notify();
+        for (const waiter of [...this.waiters]) {
+            if (this.arrived < waiter.count) continue;
+            this.waiters.splice(this.waiters.indexOf(waiter), 1);
+            waiter.notify();
+        }
         const chunks: Buffer[] = [];
         req.on("data", (chunk: Buffer) => chunks.push(chunk));
         req.on("end", () => {
