@@ -100,7 +100,11 @@ export function program(): Command {
         )
         .option("--accounts <ids>", "these accounts (comma-separated 12-digit ids) instead of the organization's (Organizations ListAccounts)", accountList)
         .option("--role-name <name>", "the role assumed in each account", DEFAULT_ROLE_NAME)
-        .option("--role-arn-pattern <arn>", "the role assumed in each account as an ARN with {account} for the account id (instead of --role-name), e.g. arn:aws:iam::{account}:role/audit")
+        .addOption(
+            new Option("--role-arn-pattern <arn>", "the role assumed in each account as an ARN with {account} for the account id (instead of --role-name), e.g. arn:aws:iam::{account}:role/audit").conflicts(
+                "roleName",
+            ),
+        )
         .option("--session-name <name>", "the AssumeRole session name (CloudTrail shows it)", DEFAULT_SESSION_NAME)
         .option("--regions <regions>", "the regions to list (comma-separated; default: the SDK's region, AWS_REGION)", regionList)
         .addOption(new Option("-f, --format <format>", "output format").choices(INVENTORY_FORMATS as string[]).default("table"))
@@ -180,10 +184,6 @@ interface InventoryFlags {
 }
 
 async function runInventory(flags: InventoryFlags): Promise<number> {
-    if (flags.roleArnPattern !== undefined && flags.roleName !== DEFAULT_ROLE_NAME) {
-        process.stderr.write("error: give --role-name or --role-arn-pattern, not both\n");
-        return EXIT_CODES.error;
-    }
     const pattern = flags.roleArnPattern ?? roleArnPatternFor(flags.roleName);
     const problem = roleArnPatternProblem(pattern);
     if (problem) {

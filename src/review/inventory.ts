@@ -3,7 +3,7 @@
 // settings and dates, and its health findings (health.ts, the review's rules). Read-only, and cheap
 // by design: per account one AssumeRole and one GetCallerIdentity (the account guard), per account
 // and region one ListSecrets page per 100 secrets — never a call per secret. The listing is
-// ListSecrets', which its reference calls eventually consistent ("ListSecrets ... might not reflect
+// ListSecrets', which its reference calls eventually consistent ("ListSecrets might not reflect
 // changes from the last five minutes"): an inventory is a picture up to minutes old.
 // docs/organization-inventory.md.
 import type { SecretsManagerGateway as Gateway } from "../../providers/secretsmanager/aws-edge/aws";
@@ -32,7 +32,7 @@ export const ACCOUNT_PLACEHOLDER = "{account}";
 export const INVENTORY_THRESHOLDS: HealthThresholds = DEFAULT_THRESHOLDS;
 
 export const LISTING_NOTE =
-    "Listed with ListSecrets, which is eventually consistent (its reference: the listing might not reflect changes from the last five minutes): a picture up to minutes old.";
+    "Listed with ListSecrets, which is eventually consistent (its reference: \"ListSecrets might not reflect changes from the last five minutes\"): a picture up to minutes old.";
 
 /** Who declares a secret's rotation, read from our tags on it. */
 export interface DeclaredBy {
