@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test, TestContext } from "node:test";
 
+import type { InventoryReport } from "../../src/review/inventory";
 import type { ReviewReport } from "../../src/review/report";
 import { actingAs, credentialsIn } from "../support/accounts";
 import type { CallRecord } from "../support/aws-front/types";
@@ -110,7 +111,7 @@ describe("a fleet split across stacks on one S3 backend", () => {
         for (const gate of gates) await gate.stop();
     });
 
-    test("three account × region stacks up at once from separate processes, each converges its own secrets; a second up of a held stack is refused by the S3 lock and changes nothing; one review reads all three from the backend", async (t) => {
+    test("three account × region stacks up at once from separate processes, each converges its own secrets; a second up of a held stack is refused by the S3 lock and changes nothing; one review reads all three from the backend; the organization's inventory names each secret's stack", async (t) => {
         const bucket = await S3Bucket.create(aws.moto.endpoint, "psr-pulumi-state", { accessKeyId: TEST_ACCESS_KEY_ID, secretAccessKey: TEST_SECRET_ACCESS_KEY });
         const cells: Cell[] = [];
         for (const target of TARGETS) cells.push(await newCell(t, bucket, target, 30));
@@ -227,6 +228,30 @@ describe("a fleet split across stacks on one S3 backend", () => {
             assert.equal(aws.front.callCount("DescribeSecret"), cells.length * SECRETS_PER_STACK, "one DescribeSecret per secret");
             assert.deepEqual(aws.front.calls().filter((c) => MUTATING.includes(c.operation)), [], "the review is read-only");
             assert.deepEqual(await bucket.list(".pulumi/locks/"), [], "the review left no lock");
+
+            // ---- the organization's inventory over the fleet's accounts and regions: every secret,
+            // and which stack declares it, from the owner tags the three stacks wrote.
+            const accounts = [...new Set(cells.map((c) => c.account))];
+            const regions = [...new Set(cells.map((c) => c.region))];
+            aws.front.clearCalls();
+            const listed = await runProcess(
+                "node",
+                [CLI, "inventory", "--accounts", accounts.join(","), "--regions", regions.join(","), "--role-name", "secret-rotation-deployer", "--format", "json"],
+                checkout.projectDir,
+                checkout.env,
+                300_000,
+            );
+            checkout.history.push(listed);
+            assert.equal(listed.code, 0, describeResult(listed));
+            const inventory = JSON.parse(listed.stdout) as InventoryReport;
+            assert.deepEqual(inventory.errors, []);
+            assert.equal(inventory.places.length, accounts.length * regions.length);
+            const expected = cells.flatMap((cell) => cell.secrets.map((name, i) => `${cell.account} ${cell.region} ${name} ${NAMESPACE}/${PROJECT}/${cell.stackName} app-${i}`)).sort();
+            const found = inventory.secrets.map((s) => `${s.account} ${s.region} ${s.name} ${s.declaredBy?.stack} ${s.declaredBy?.resource}`).sort();
+            assert.deepEqual(found, expected, "every secret of the fleet, each declared by its own stack");
+            assert.ok(inventory.secrets.every((s) => s.rotationEnabled && s.declaredBy?.kind === "declaration"));
+            assert.deepEqual([inventory.summary.declared, inventory.summary.undeclared], [cells.length * SECRETS_PER_STACK, 0]);
+            assert.deepEqual(aws.front.calls().filter((c) => c.operation !== "ListSecrets"), [], "the inventory lists, it does not describe or change");
         } catch (error) {
             t.diagnostic(transcript());
             throw error;
