@@ -153,9 +153,10 @@ describe("a fleet split across stacks on one S3 backend", () => {
                 const states = await cell.stack.resourcesOfType("pulumi-nodejs:dynamic/secretsmanager:RotationState");
                 assert.equal(states.length, SECRETS_PER_STACK, `${cell.stackName}: its state in the bucket holds its own declarations`);
             }
-            // Each stack's calls were signed with role sessions (ASIA…) of its own: none with the CI
-            // key, no session shared between two stacks.
+            // Each stack's calls were signed with one role session (ASIA…) of its own: its assumed
+            // role, once per provider process; none with the CI key, none shared between stacks.
             const keysOf = (cell: Cell) => [...new Set(callsOf(cell, upCalls).map((c) => c.accessKeyId ?? "(unsigned)"))];
+            assert.deepEqual(cells.map((cell) => keysOf(cell).length), cells.map(() => 1), `one session per stack: ${JSON.stringify(cells.map(keysOf))}`);
             const allKeys = cells.flatMap(keysOf);
             assert.ok(allKeys.every((key) => key.startsWith("ASIA")), `role sessions only, never the CI key: ${allKeys.join(", ")}`);
             assert.equal(new Set(allKeys).size, allKeys.length, `no session key used by two stacks: ${allKeys.join(", ")}`);
