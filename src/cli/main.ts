@@ -7,6 +7,10 @@
 // `pulumi-secret-rotation migrate`: declarations and steps to move rotations from
 // aws.secretsmanager.SecretRotation or Terraform's aws_secretsmanager_secret_rotation
 // (docs/migration.md).
+// `pulumi-secret-rotation inventory`: every secret of an AWS Organization's accounts (or the listed
+// ones) in the listed regions, who declares it, its rotation and its findings; table, JSON or CSV
+// (docs/organization-inventory.md). Same exit bits as review: 4 findings, 8 an account or region
+// not listed; 1 when it could not run at all (e.g. ListAccounts refused).
 import { readFileSync, writeFileSync } from "node:fs";
 
 import { SingleBar } from "cli-progress";
@@ -19,6 +23,14 @@ import { OldEstate, readPulumiExport, readTerraformState } from "../migrate/sour
 import { EXIT_CODES } from "../review/report";
 import { render, REPORT_FORMATS, ReportFormat } from "../review/render";
 import { review } from "../review/api";
+import {
+    DEFAULT_ROLE_NAME,
+    DEFAULT_SESSION_NAME,
+    inventory,
+    roleArnPatternFor,
+    roleArnPatternProblem,
+} from "../review/inventory";
+import { INVENTORY_FORMATS, InventoryFormat, renderInventory } from "../review/inventory-render";
 
 function wholeNumber(option: string, min: number, max: number) {
     return (text: string): number => {
@@ -91,6 +103,27 @@ export function program(): Command {
         .action(async (flags: ReviewFlags) => {
             process.exitCode = await runReview(flags);
         });
+    cli.command("inventory")
+        .description(
+            "every secret of every account of an AWS Organization (or --accounts) in --regions: who declares it (our owner tag and policy marks), " +
+                "rotation on/off, schedule, last and next rotation, health findings. Read-only: one AssumeRole per account, ListSecrets pages per account and region.",
+        )
+        .option("--accounts <ids>", "these accounts (comma-separated 12-digit ids) instead of the organization's (Organizations ListAccounts)", accountList)
+        .option("--role-name <name>", "the role assumed in each account", DEFAULT_ROLE_NAME)
+        .addOption(
+            new Option("--role-arn-pattern <arn>", "the role assumed in each account as an ARN with {account} for the account id (instead of --role-name), e.g. arn:aws:iam::{account}:role/audit").conflicts(
+                "roleName",
+            ),
+        )
+        .option("--session-name <name>", "the AssumeRole session name (CloudTrail shows it)", DEFAULT_SESSION_NAME)
+        .option("--regions <regions>", "the regions to list (comma-separated; default: the SDK's region, AWS_REGION)", regionList)
+        .addOption(new Option("-f, --format <format>", "output format").choices(INVENTORY_FORMATS as string[]).default("table"))
+        .option("--json-file <path>", "also write the JSON report to this file")
+        .option("--csv-file <path>", "also write the CSV to this file")
+        .option("--concurrency <n>", "account-regions listed at once", wholeNumber("--concurrency", 1, 64), 8)
+        .action(async (flags: InventoryFlags) => {
+            process.exitCode = await runInventory(flags);
+        });
     cli.command("migrate")
         .description(
             "from a `pulumi stack export` (aws.secretsmanager.SecretRotation) or a Terraform state file (aws_secretsmanager_secret_rotation): " +
@@ -132,6 +165,68 @@ function runMigrate(flags: MigrateFlags): number {
     process.stdout.write(flags.format === "ts" ? renderTypeScript(migration, file) : renderYaml(migration, flags.namespace, file));
     process.stderr.write(renderSteps(migration));
     return migration.skipped.length > 0 ? EXIT_CODES.error : EXIT_CODES.clean;
+}
+
+function accountList(text: string): string[] {
+    const ids = text.split(",").map((id) => id.trim()).filter((id) => id !== "");
+    const bad = ids.find((id) => !/^\d{12}$/.test(id));
+    if (ids.length === 0 || bad !== undefined) throw new InvalidArgumentError(`--accounts must be comma-separated 12-digit AWS account ids (got ${JSON.stringify(bad ?? text)})`);
+    return [...new Set(ids)];
+}
+
+function regionList(text: string): string[] {
+    const regions = text.split(",").map((r) => r.trim()).filter((r) => r !== "");
+    const bad = regions.find((r) => !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(r));
+    if (regions.length === 0 || bad !== undefined) throw new InvalidArgumentError(`--regions must be comma-separated AWS region names such as us-east-1 (got ${JSON.stringify(bad ?? text)})`);
+    return [...new Set(regions)];
+}
+
+interface InventoryFlags {
+    accounts?: string[];
+    roleName: string;
+    roleArnPattern?: string;
+    sessionName: string;
+    regions?: string[];
+    format: InventoryFormat;
+    jsonFile?: string;
+    csvFile?: string;
+    concurrency: number;
+}
+
+async function runInventory(flags: InventoryFlags): Promise<number> {
+    const pattern = flags.roleArnPattern ?? roleArnPatternFor(flags.roleName);
+    const problem = roleArnPatternProblem(pattern);
+    if (problem) {
+        process.stderr.write(`error: ${problem}\n`);
+        return EXIT_CODES.error;
+    }
+    if (!/^[\w+=,.@-]{2,64}$/.test(flags.sessionName)) {
+        // AssumeRole's RoleSessionName: 2-64 characters of [\w+=,.@-] (STS API reference).
+        process.stderr.write(`error: --session-name must be 2 to 64 characters of letters, digits and _+=,.@- (got ${JSON.stringify(flags.sessionName)})\n`);
+        return EXIT_CODES.error;
+    }
+    const regions = flags.regions ?? (process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION ? [(process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION)!] : undefined);
+    if (!regions) {
+        process.stderr.write("error: --regions: name the regions to list (no AWS_REGION is set)\n");
+        return EXIT_CODES.error;
+    }
+    try {
+        const report = await inventory({
+            ...(flags.accounts ? { accounts: flags.accounts } : {}),
+            roleArnPattern: pattern,
+            sessionName: flags.sessionName,
+            regions,
+            concurrency: flags.concurrency,
+        });
+        if (flags.jsonFile !== undefined) writeFileSync(flags.jsonFile, renderInventory(report, "json") + "\n");
+        if (flags.csvFile !== undefined) writeFileSync(flags.csvFile, renderInventory(report, "csv"));
+        const out = renderInventory(report, flags.format);
+        process.stdout.write(flags.format === "csv" ? out : out + "\n");
+        return report.exitCode;
+    } catch (error) {
+        process.stderr.write(`error: ${(error as Error).message}\n`);
+        return EXIT_CODES.error;
+    }
 }
 
 async function runReview(flags: ReviewFlags): Promise<number> {

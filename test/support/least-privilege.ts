@@ -8,7 +8,13 @@ import { CreateAccessKeyCommand, CreateUserCommand, IAMClient, PutUserPolicyComm
 import { Credentials, PolicyDocument, PolicyStatement } from "./iam";
 import { repoRoot } from "./pulumi";
 
-export type ShippedPolicy = "minimal-iam-policy" | "review-iam-policy" | "assume-role-policy" | "rotation-policy-iam-policy";
+export type ShippedPolicy =
+    | "minimal-iam-policy"
+    | "review-iam-policy"
+    | "assume-role-policy"
+    | "rotation-policy-iam-policy"
+    | "inventory-iam-policy"
+    | "inventory-caller-iam-policy";
 
 export function shippedPolicy(name: ShippedPolicy): PolicyDocument {
     return JSON.parse(readFileSync(join(repoRoot(), "policy", `${name}.json`), "utf8")) as PolicyDocument;

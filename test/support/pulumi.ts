@@ -1,5 +1,6 @@
 // Throwaway Pulumi projects and stacks for the end-to-end tier: the real CLI, a local file backend
-// in a temporary directory, no cloud login, nothing interactive.
+// in a temporary directory (or a self-managed backend the test names, e.g. moto's S3), no cloud
+// login, nothing interactive.
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -47,6 +48,8 @@ export interface RunOptions {
     /** Exit code the call must end with (default 0); anything else throws with the output. */
     expectCode?: number;
     timeoutMs?: number;
+    /** Variables set on top of the stack's environment for this command only (e.g. another endpoint). */
+    env?: Record<string, string>;
 }
 
 const tail = (text: string, max = 6000) => (text.length > max ? `…${text.slice(-max)}` : text);
@@ -71,6 +74,8 @@ export interface ProjectOptions {
     config?: Record<string, unknown>;
     /** The project's `options:` in Pulumi.yaml, e.g. { refresh: "always" } as docs/running-up.md's setup has it. */
     projectOptions?: Record<string, string>;
+    /** A self-managed backend shared with other stacks (e.g. `s3://bucket?endpoint=…`) instead of a file backend of the stack's own. */
+    backendUrl?: string;
 }
 
 /**
@@ -111,7 +116,7 @@ export class TestStack {
         writeFileSync(join(projectDir, "package.json"), JSON.stringify({ name: project, private: true }) + "\n");
         writeFileSync(join(projectDir, "index.js"), `module.exports = require(${JSON.stringify(resolve(options.program))});\n`);
 
-        const env = isolatedPulumiEnv(stateDir, homeDir, options.env);
+        const env = isolatedPulumiEnv(stateDir, homeDir, options.env, options.backendUrl);
         const stack = new TestStack(root, projectDir, options.stack ?? "test", env);
         await stack.run(["stack", "init", stack.stack]);
         if (options.config) stack.writeConfig(options.config);
@@ -135,7 +140,7 @@ export class TestStack {
         const fullArgs = [...args, "--non-interactive", "--color=never"];
         if (!["stack", "config"].includes(args[0]!)) fullArgs.push("--stack", this.stack);
         await settleBeforeCommand();
-        const result = await runProcess("pulumi", fullArgs, this.projectDir, this.env, options.timeoutMs ?? 300_000);
+        const result = await runProcess("pulumi", fullArgs, this.projectDir, { ...this.env, ...options.env }, options.timeoutMs ?? 300_000);
         this.history.push(result);
         const expected = options.expectCode ?? 0;
         if (result.code !== expected) {
@@ -242,10 +247,10 @@ export interface StackDeployment {
 /**
  * The environment for a pulumi command in a test: this process's, minus anything that would point
  * pulumi or the AWS SDK somewhere else, plus `extra` (the AWS variables, usually), a file backend
- * in `stateDir`, a private PULUMI_HOME, an empty passphrase, and no plugin downloads (everything
- * a test needs is local).
+ * in `stateDir` (or `backendUrl`), a private PULUMI_HOME, an empty passphrase, and no plugin
+ * downloads (everything a test needs is local).
  */
-export function isolatedPulumiEnv(stateDir: string, homeDir: string, extra: Record<string, string> = {}): Record<string, string> {
+export function isolatedPulumiEnv(stateDir: string, homeDir: string, extra: Record<string, string> = {}, backendUrl = `file://${stateDir}`): Record<string, string> {
     const env: Record<string, string> = {};
     for (const [name, value] of Object.entries(process.env)) {
         if (value !== undefined && !/^(PULUMI_|AWS_)/.test(name)) env[name] = value;
@@ -254,7 +259,7 @@ export function isolatedPulumiEnv(stateDir: string, homeDir: string, extra: Reco
         ...env,
         ...extra,
         PULUMI_HOME: homeDir,
-        PULUMI_BACKEND_URL: `file://${stateDir}`,
+        PULUMI_BACKEND_URL: backendUrl,
         PULUMI_CONFIG_PASSPHRASE: "",
         PULUMI_SKIP_UPDATE_CHECK: "true",
         PULUMI_SKIP_CONFIRMATIONS: "true",

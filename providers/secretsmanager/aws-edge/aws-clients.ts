@@ -4,10 +4,11 @@
 // turn), its endpoints, retries and proxies, and the account it acts in. One connection per
 // distinct setting for the life of the process, so credentials are resolved (and roles assumed)
 // once per setting, not per secret. Used by aws.ts only; nothing here is ever serialized.
+import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { SecretsManagerClient, SecretsManagerClientConfig } from "@aws-sdk/client-secrets-manager";
 import { GetCallerIdentityCommand, STSClient, STSClientConfig } from "@aws-sdk/client-sts";
 import { fromNodeProviderChain, fromTemporaryCredentials } from "@aws-sdk/credential-providers";
-import type { AwsCredentialIdentityProvider } from "@aws-sdk/types";
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@aws-sdk/types";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { HttpProxyAgent } from "http-proxy-agent";
 import { HttpsProxyAgent } from "https-proxy-agent";
@@ -55,7 +56,7 @@ export function knownConnections(): AwsConnection[] {
 }
 
 /** The standard endpoint variables the SDK reads when no endpoint is configured (for the proxy choice only). */
-function endpointFromEnv(service: "SECRETS_MANAGER" | "STS"): string | undefined {
+function endpointFromEnv(service: "SECRETS_MANAGER" | "STS" | "ORGANIZATIONS"): string | undefined {
     return process.env[`AWS_ENDPOINT_URL_${service}`] || process.env.AWS_ENDPOINT_URL || undefined;
 }
 
@@ -102,6 +103,22 @@ export class AwsConnection {
             ...(this.setting.maxRetries !== undefined ? { maxAttempts: this.setting.maxRetries } : {}),
             ...(this.setting.retryMode ? { retryMode: this.setting.retryMode } : {}),
         };
+    }
+
+    /**
+     * AWS Organizations with these credentials (the organization inventory's ListAccounts). A
+     * global service: the SDK's endpoint for it is in us-east-1 whatever region the setting names;
+     * the standard variables (AWS_ENDPOINT_URL_ORGANIZATIONS, AWS_ENDPOINT_URL) still apply.
+     */
+    organizations(): OrganizationsClient {
+        return new OrganizationsClient({
+            region: "us-east-1",
+            ...(this.setting.profile ? { profile: this.setting.profile } : {}),
+            credentials: this.credentials,
+            requestHandler: this.handlerFor(endpointFromEnv("ORGANIZATIONS"), "organizations", "us-east-1"),
+            ...(this.setting.maxRetries !== undefined ? { maxAttempts: this.setting.maxRetries } : {}),
+            ...(this.setting.retryMode ? { retryMode: this.setting.retryMode } : {}),
+        });
     }
 
     /** STS as this setting reaches it: stsRegion, else the setting's region, else the SDK's; the sts endpoint. */
@@ -199,8 +216,29 @@ export class AwsConnection {
                 },
             });
         }
-        return credentials;
+        // Every SDK client (one per region, STS for the account) asks its provider once: without this
+        // each one assumed the role again (measured by the organization inventory's e2e through a
+        // recording proxy: 5 AssumeRole per account listed in 2 regions instead of 1).
+        return setting.assumeRoles && setting.assumeRoles.length > 0 ? sharedUntilExpiry(credentials) : credentials;
     }
+}
+
+/** Credentials fetched at most once until 5 minutes before they expire; a failure is not kept, so the next call asks again. */
+function sharedUntilExpiry(provider: AwsCredentialIdentityProvider): AwsCredentialIdentityProvider {
+    let kept: Promise<AwsCredentialIdentity> | undefined;
+    const fresh = (c: AwsCredentialIdentity) => c.expiration === undefined || c.expiration.getTime() - Date.now() > 300_000;
+    return async () => {
+        if (kept) {
+            const current = await kept.catch(() => undefined);
+            if (current && fresh(current)) return current;
+        }
+        const asked = provider();
+        kept = asked;
+        asked.catch(() => {
+            if (kept === asked) kept = undefined;
+        });
+        return asked;
+    };
 }
 
 /** An SDK error as one line: its name and message, or the HTTP status when the body was not AWS's. */

@@ -84,7 +84,7 @@ function bytes(data: string | ArrayBuffer | ArrayBufferView): Buffer {
 }
 
 /** SHA-256 and HMAC-SHA-256 from node:crypto, in the shape SignatureV4 expects. */
-class NodeSha256 {
+export class NodeSha256 {
     private readonly hash;
     constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
         this.hash = secret === undefined ? createHash("sha256") : createHmac("sha256", bytes(secret));
