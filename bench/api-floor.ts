@@ -14,7 +14,7 @@ import {
     UntagResourceCommand,
 } from "@aws-sdk/client-secrets-manager";
 
-export type FloorWork = "observe" | "enable" | "disable" | "enable-as-policy" | "disable-as-policy";
+export type FloorWork = "observe" | "enable" | "disable" | "enable-fleet-rule" | "disable-fleet-rule";
 
 /** Runs `work` for every item with at most `concurrency` in flight. */
 export async function mapConcurrently<T>(items: T[], concurrency: number, work: (item: T) => Promise<unknown>): Promise<void> {
@@ -45,8 +45,8 @@ export class QuotaPacer {
 
 export const MUTATION_QUOTA_PER_SECOND = 50;
 
-/** The tag the "as policy" works set and remove in place of a policy's mark. */
-export const SAME_CALLS_MARK = "bench-same-calls-mark";
+/** The tag the fleet rule's floor sets and removes in place of a policy's mark. */
+export const FLOOR_MARK = "bench-floor-mark";
 
 export async function runApiFloor(
     work: FloorWork,
@@ -60,12 +60,12 @@ export async function runApiFloor(
     const started = performance.now();
     await mapConcurrently(secretIds, options.concurrency, async (secretId) => {
         switch (work) {
-            // The same calls a policy makes per secret (not a floor: for telling what these calls
-            // cost the server from what the provider and Pulumi add; BENCHMARKS.md).
-            case "enable-as-policy":
+            // A fleet rule's floor: the calls any policy must make per secret — describe before
+            // acting (a listing may be minutes old), its mark, the rotation — each at its own quota.
+            case "enable-fleet-rule":
                 await client.send(new DescribeSecretCommand({ SecretId: secretId }));
                 await tagPacer.acquire();
-                await client.send(new TagResourceCommand({ SecretId: secretId, Tags: [{ Key: SAME_CALLS_MARK, Value: "x" }] }));
+                await client.send(new TagResourceCommand({ SecretId: secretId, Tags: [{ Key: FLOOR_MARK, Value: "x" }] }));
                 await pacer.acquire();
                 await client.send(
                     new RotateSecretCommand({
@@ -77,12 +77,12 @@ export async function runApiFloor(
                     }),
                 );
                 return;
-            case "disable-as-policy":
+            case "disable-fleet-rule":
                 await client.send(new DescribeSecretCommand({ SecretId: secretId }));
                 await pacer.acquire();
                 await client.send(new CancelRotateSecretCommand({ SecretId: secretId }));
                 await tagPacer.acquire();
-                await client.send(new UntagResourceCommand({ SecretId: secretId, TagKeys: [SAME_CALLS_MARK] }));
+                await client.send(new UntagResourceCommand({ SecretId: secretId, TagKeys: [FLOOR_MARK] }));
                 return;
             case "observe":
                 await client.send(new DescribeSecretCommand({ SecretId: secretId }));

@@ -7,10 +7,11 @@
 //                 same secrets after the stack's state was lost (each secret still carries the
 //                 stack's owner tag, so adopting is one DescribeSecret), destroy.
 // Then, for each policy size N, N secrets again and one SecretRotationPolicy for all of them:
-//   API floor     N RotateSecret (enable) and N CancelRotateSecret (destroy), paced at the quota;
+//   API floor     the calls a fleet rule must make per secret, each at its quota: DescribeSecret,
+//                 TagResource (its mark), RotateSecret to enable; DescribeSecret, CancelRotateSecret,
+//                 UntagResource to destroy; and, for reference, N RotateSecret / N CancelRotateSecret;
 //   the policy    first up (enable all), no-op up, preview --refresh, refresh, destroy — with the
 //                 provider's limiter raised to the documented quota (50/s), as the floor is paced;
-//   --same-calls  also the policy's own calls per secret made with the SDK, no Pulumi (not a floor).
 // It prints a table, writes JSON (schema in BENCHMARKS.md) to bench/results/latest.json, and exits
 // 1 when a deterministic target (API call counts, state bytes) fails. Timings are only reported.
 import { randomBytes } from "node:crypto";
@@ -79,7 +80,6 @@ function options() {
             sizes: { type: "string" },
             "policy-sizes": { type: "string" },
             profile: { type: "boolean", default: false },
-            "same-calls": { type: "boolean", default: false },
             out: { type: "string", default: join(repoRoot(), "bench", "results", "latest.json") },
         },
     });
@@ -99,7 +99,7 @@ function options() {
     const sizes = preset ? [...preset.sizes] : parse("sizes", values.sizes);
     const policySizes = preset ? [...preset.policySizes] : parse("policy-sizes", values["policy-sizes"]);
     // The profile (three more first ups) runs at the largest size, in full mode or when asked.
-    return { mode, sizes, policySizes, profile: values.profile || mode === "full", sameCalls: values["same-calls"], out: resolve(values.out!) };
+    return { mode, sizes, policySizes, profile: values.profile || mode === "full", out: resolve(values.out!) };
 }
 
 const log = (message: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
@@ -130,8 +130,6 @@ async function releaseOwnerTags(secretIds: string[], concurrency: number): Promi
 // process; their CPU seconds per step tell a step bound by that server from one bound by the quota
 // or by Pulumi (BENCHMARKS.md, "Where the policy's first up spends its time"). Set by main.
 let motoPid: number | undefined;
-// --same-calls: also measure the policy's calls made without Pulumi (PolicySizeResult.sameCalls). Set by main.
-let withSameCalls = false;
 
 async function measureStep(front: AwsFront, project: BenchProject, run: () => Promise<unknown>): Promise<StepMeasurement> {
     front.clearCalls();
@@ -307,21 +305,18 @@ async function measurePolicy(n: number, moto: MotoServer, front: AwsFront, proje
 
     // As many calls in flight as the policy keeps (its secrets in flight), not the engine's
     // parallelism: one resource makes all the calls here.
-    log(`policy N=${n}: API floor (${n} RotateSecret, then ${n} CancelRotateSecret, ${POLICY_CONCURRENCY} at a time, at ${QUOTA_PER_SECOND}/s)`);
+    log(`policy N=${n}: API floors (${n} × DescribeSecret, TagResource, RotateSecret, then the release; and ${n} RotateSecret, then ${n} CancelRotateSecret; ${POLICY_CONCURRENCY} secrets at a time, at ${QUOTA_PER_SECOND}/s)`);
+    const options = { concurrency: POLICY_CONCURRENCY, lambdaArn: lambda };
+    // Each pair enables then disables again, so the policy below starts from the same secrets.
+    const requiredCallsFloor: PolicySizeResult["requiredCallsFloor"] = {
+        up: await measureStep(front, project, () => runApiFloor("enable-fleet-rule", secretIds, options)),
+        destroy: await measureStep(front, project, () => runApiFloor("disable-fleet-rule", secretIds, options)),
+    };
+    log(`policy N=${n}: the policy's API floor ${requiredCallsFloor.up!.wallSeconds} s to enable, ${requiredCallsFloor.destroy!.wallSeconds} s to disable`);
     const apiFloor: PolicySizeResult["apiFloor"] = {};
-    apiFloor.up = await measureStep(front, project, () => runApiFloor("enable", secretIds, { concurrency: POLICY_CONCURRENCY, lambdaArn: lambda }));
-    apiFloor.destroy = await measureStep(front, project, () => runApiFloor("disable", secretIds, { concurrency: POLICY_CONCURRENCY, lambdaArn: lambda }));
-    log(`policy N=${n}: API floor ${apiFloor.up.wallSeconds} s to enable, ${apiFloor.destroy.wallSeconds} s to disable`);
-    let sameCalls: PolicySizeResult["sameCalls"];
-    if (withSameCalls) {
-        // Enables then disables again, so the policy below starts from the same secrets.
-        const options = { concurrency: POLICY_CONCURRENCY, lambdaArn: lambda };
-        sameCalls = {
-            up: await measureStep(front, project, () => runApiFloor("enable-as-policy", secretIds, options)),
-            destroy: await measureStep(front, project, () => runApiFloor("disable-as-policy", secretIds, options)),
-        };
-        log(`policy N=${n}: the policy's calls without Pulumi: ${sameCalls.up!.wallSeconds} s to enable, ${sameCalls.destroy!.wallSeconds} s to disable`);
-    }
+    apiFloor.up = await measureStep(front, project, () => runApiFloor("enable", secretIds, options));
+    apiFloor.destroy = await measureStep(front, project, () => runApiFloor("disable", secretIds, options));
+    log(`policy N=${n}: the RotateSecret floor ${apiFloor.up.wallSeconds} s to enable, ${apiFloor.destroy.wallSeconds} s to disable`);
 
     const atQuota: BenchProject = { ...project, env: { ...project.env, PULUMI_SECRET_ROTATION_CALLS_PER_SECOND: String(QUOTA_PER_SECOND) } };
     const stack = `policy-${n}`;
@@ -341,7 +336,7 @@ async function measurePolicy(n: number, moto: MotoServer, front: AwsFront, proje
         }
     }
     await pulumi(atQuota, ["stack", "rm", "--yes", "--stack", stack]);
-    return { secrets: n, real, apiFloor, ...(sameCalls ? { sameCalls } : {}), callsPerSecond: QUOTA_PER_SECOND, stateBytes, sampleResourceState: sample };
+    return { secrets: n, real, apiFloor, requiredCallsFloor, callsPerSecond: QUOTA_PER_SECOND, stateBytes, sampleResourceState: sample };
 }
 
 const fmtCalls = (calls: Record<string, number>) =>
@@ -411,25 +406,27 @@ export function renderTable(results: BenchResults): string {
     let policyTable = "";
     if (results.policies.length > 0) {
         const p = new Table({
-            head: ["N", "policy step", "this package (s)", "API floor (s)", "ratio to floor", "API calls", "provider RSS MiB", "moto CPU s (floor)"],
+            head: ["N", "policy step", "this package (s)", "API floor (s)", "ratio to floor", "RotateSecret floor (s)", "API calls", "provider RSS MiB", "moto CPU s (floor)"],
             style: { head: [], border: [] },
         });
         for (const size of results.policies) {
             for (const step of POLICY_STEPS) {
                 const real = size.real[step];
-                const floor = size.apiFloor[step]?.wallSeconds;
+                const required = step === "up" || step === "destroy" ? size.requiredCallsFloor?.[step] : undefined;
+                const rotateOnly = size.apiFloor[step]?.wallSeconds;
                 p.push([
                     String(size.secrets),
                     POLICY_STEP_LABELS[step],
                     real.wallSeconds.toFixed(2),
-                    floor === undefined ? "-" : floor.toFixed(2),
-                    floor ? (real.wallSeconds / floor).toFixed(2) : "-",
+                    required === undefined ? "-" : required.wallSeconds.toFixed(2),
+                    required?.wallSeconds ? (real.wallSeconds / required.wallSeconds).toFixed(2) : "-",
+                    rotateOnly === undefined ? "-" : rotateOnly.toFixed(2),
                     fmtCalls(real.apiCalls),
                     real.providerPeakRssMiB?.toFixed(0) ?? "-",
-                    `${real.cpuSeconds?.moto ?? "-"}${size.apiFloor[step]?.cpuSeconds?.moto !== undefined ? ` (${size.apiFloor[step]!.cpuSeconds!.moto})` : ""}`,
+                    `${real.cpuSeconds?.moto ?? "-"}${required?.cpuSeconds?.moto !== undefined ? ` (${required.cpuSeconds.moto})` : ""}`,
                 ]);
             }
-            p.push([String(size.secrets), "state of the policy", `${size.stateBytes} B`, "", "", `${(size.stateBytes / size.secrets).toFixed(1)} B per secret`, "", ""]);
+            p.push([String(size.secrets), "state of the policy", `${size.stateBytes} B`, "", "", "", `${(size.stateBytes / size.secrets).toFixed(1)} B per secret`, "", ""]);
         }
         policyTable = `\n${p.toString()}`;
     }
@@ -437,8 +434,7 @@ export function renderTable(results: BenchResults): string {
 }
 
 async function main(): Promise<number> {
-    const { mode, sizes, policySizes, profile, sameCalls, out } = options();
-    withSameCalls = sameCalls;
+    const { mode, sizes, policySizes, profile, out } = options();
     const startedAt = new Date();
     const root = mkdtempSync(join(tmpdir(), "psr-bench-"));
     const moto = await MotoServer.start();

@@ -105,7 +105,7 @@ test("provider RSS at N=1000 must stay under 300 MB; sizes not run are reported 
 });
 
 /** A policy over n secrets whose provider made exactly the calls the targets allow. */
-function policy(n: number, opts: { upSeconds?: number; floorUp?: number; rss?: number; bytes?: number } = {}): PolicySizeResult {
+function policy(n: number, opts: { upSeconds?: number; floorUp?: number; rotateFloorUp?: number; rss?: number; bytes?: number } = {}): PolicySizeResult {
     const pages = Math.ceil(n / 100);
     const ideal: Record<PolicyStepName, Record<string, number>> = {
         up: { ListSecrets: pages, DescribeSecret: n, TagResource: n, RotateSecret: n },
@@ -117,7 +117,14 @@ function policy(n: number, opts: { upSeconds?: number; floorUp?: number; rss?: n
     const real = Object.fromEntries(
         POLICY_STEPS.map((s) => [s, { wallSeconds: s === "up" ? (opts.upSeconds ?? 1) : 1, apiCalls: ideal[s], providerPeakRssMiB: opts.rss ?? 150 }]),
     ) as Record<PolicyStepName, StepMeasurement>;
-    return { secrets: n, real, apiFloor: { up: { wallSeconds: opts.floorUp ?? 1, apiCalls: {} } }, callsPerSecond: 50, stateBytes: opts.bytes ?? 30 * n };
+    return {
+        secrets: n,
+        real,
+        apiFloor: { up: { wallSeconds: opts.rotateFloorUp ?? 1, apiCalls: {} } },
+        requiredCallsFloor: { up: { wallSeconds: opts.floorUp ?? 1, apiCalls: {} } },
+        callsPerSecond: 50,
+        stateBytes: opts.bytes ?? 30 * n,
+    };
 }
 
 const policyById = (p: PolicySizeResult[]) => Object.fromEntries(evaluatePolicyTargets(p).map((t) => [t.id, t]));
@@ -166,6 +173,15 @@ test("policy: enabling all within 1.3 × the API floor and RSS under 300 MB are 
     assert.equal(slow.pass, false);
     assert.equal(slow.deterministic, false);
     assert.match(slow.detail, /1\.31 ×.*the quota alone: 200 s/);
+    // The basis is the fleet rule's floor (describe, mark, rotate per secret), not RotateSecret alone,
+    // which is reported beside it.
+    const beside = policyById([policy(10_000, { upSeconds: 260, floorUp: 200, rotateFloorUp: 130 })])["policy-enable-vs-floor@10000"]!;
+    assert.equal(beside.pass, true);
+    assert.match(beside.detail, /1\.30 ×; 2\.00 × the RotateSecret floor \(130\.0 s\)/);
+    // Results from before the fleet rule's floor (RotateSecret floor only) are not judged.
+    const older = policy(10_000, { upSeconds: 100, rotateFloorUp: 200 });
+    delete older.requiredCallsFloor;
+    assert.equal(policyById([older])["policy-enable-vs-floor@10000"]!.measured, false);
     assert.equal(policyById([policy(10_000, { rss: 299 })])["policy-provider-rss@10000"]!.pass, true);
     assert.equal(policyById([policy(10_000, { rss: 300 })])["policy-provider-rss@10000"]!.pass, false);
     // evaluateTargets includes them.
