@@ -48,6 +48,16 @@ export const MUTATION_QUOTA_PER_SECOND = 50;
 /** The tag the fleet rule's floor sets and removes in place of a policy's mark. */
 export const FLOOR_MARK = "bench-floor-mark";
 
+/** The RotateSecret every floor enables rotation with: a 30-day schedule, no rotation now. */
+const enableRotation = (secretId: string, lambdaArn: string) =>
+    new RotateSecretCommand({
+        SecretId: secretId,
+        ClientRequestToken: randomUUID(),
+        RotationLambdaARN: lambdaArn,
+        RotationRules: { AutomaticallyAfterDays: 30 },
+        RotateImmediately: false,
+    });
+
 export async function runApiFloor(
     work: FloorWork,
     secretIds: string[],
@@ -67,15 +77,7 @@ export async function runApiFloor(
                 await tagPacer.acquire();
                 await client.send(new TagResourceCommand({ SecretId: secretId, Tags: [{ Key: FLOOR_MARK, Value: "x" }] }));
                 await pacer.acquire();
-                await client.send(
-                    new RotateSecretCommand({
-                        SecretId: secretId,
-                        ClientRequestToken: randomUUID(),
-                        RotationLambdaARN: options.lambdaArn,
-                        RotationRules: { AutomaticallyAfterDays: 30 },
-                        RotateImmediately: false,
-                    }),
-                );
+                await client.send(enableRotation(secretId, options.lambdaArn));
                 return;
             case "disable-fleet-rule":
                 await client.send(new DescribeSecretCommand({ SecretId: secretId }));
@@ -89,15 +91,7 @@ export async function runApiFloor(
                 return;
             case "enable":
                 await pacer.acquire();
-                await client.send(
-                    new RotateSecretCommand({
-                        SecretId: secretId,
-                        ClientRequestToken: randomUUID(),
-                        RotationLambdaARN: options.lambdaArn,
-                        RotationRules: { AutomaticallyAfterDays: 30 },
-                        RotateImmediately: false,
-                    }),
-                );
+                await client.send(enableRotation(secretId, options.lambdaArn));
                 return;
             case "disable":
                 await pacer.acquire();

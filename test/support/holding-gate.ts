@@ -6,6 +6,8 @@
 import http from "node:http";
 import { AddressInfo } from "node:net";
 
+import { relay } from "./http-proxy";
+
 export class HoldingGate {
     /** Requests received since the last hold() (since the start before any), held or not. */
     arrived = 0;
@@ -67,18 +69,7 @@ export class HoldingGate {
     }
 
     private forward(req: http.IncomingMessage, body: Buffer, res: http.ServerResponse): void {
-        const upstream = http.request(
-            { host: this.target.hostname, port: this.target.port, method: req.method, path: req.url, headers: req.headers, agent: false },
-            (answer) => {
-                res.writeHead(answer.statusCode ?? 502, answer.headers);
-                answer.pipe(res);
-            },
-        );
-        upstream.on("error", () => {
-            if (!res.headersSent) res.writeHead(502).end();
-            else res.destroy();
-        });
-        upstream.end(body);
+        relay({ host: this.target.hostname, port: this.target.port, method: req.method, path: req.url, headers: req.headers }, body, res);
     }
 
     async stop(): Promise<void> {

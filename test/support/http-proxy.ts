@@ -12,6 +12,22 @@ export interface ProxiedRequest {
     call: string;
 }
 
+/**
+ * Sends one request upstream with its whole body and pipes the answer back to `res`; an upstream
+ * that fails before answering is a 502, one that fails mid-answer cuts the connection.
+ */
+export function relay(upstreamRequest: http.RequestOptions, body: Buffer, res: http.ServerResponse): void {
+    const upstream = http.request({ ...upstreamRequest, agent: false }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+    });
+    upstream.on("error", () => {
+        if (!res.headersSent) res.writeHead(502).end();
+        else res.destroy();
+    });
+    upstream.end(body);
+}
+
 export class RecordingProxy {
     readonly requests: ProxiedRequest[] = [];
 
@@ -54,18 +70,7 @@ export class RecordingProxy {
             this.requests.push({ method: req.method ?? "GET", url: target.href, call });
             const headers = { ...req.headers };
             delete headers["proxy-connection"];
-            const upstream = http.request(
-                { host: target.hostname, port: target.port || 80, method: req.method, path: `${target.pathname}${target.search}`, headers, agent: false },
-                (answer) => {
-                    res.writeHead(answer.statusCode ?? 502, answer.headers);
-                    answer.pipe(res);
-                },
-            );
-            upstream.on("error", () => {
-                if (!res.headersSent) res.writeHead(502).end();
-                else res.destroy();
-            });
-            upstream.end(body);
+            relay({ host: target.hostname, port: target.port || 80, method: req.method, path: `${target.pathname}${target.search}`, headers }, body, res);
         });
     }
 
