@@ -296,27 +296,35 @@ async function measureSize(
  * as the API floor is paced: first up (enable all), no-op up, preview --refresh, refresh, destroy.
  */
 async function measurePolicy(n: number, moto: MotoServer, front: AwsFront, project: BenchProject): Promise<PolicySizeResult> {
-    await moto.reset();
-    front.reset();
-    const lambda = await createRotationLambda(`bench-policy-rotator-${n}`);
     const prefix = `policy-${n}`;
-    log(`policy N=${n}: seeding ${n} secrets`);
-    const secretIds = await seedSecrets(prefix, n);
+    // Each of the three measurements starts from a moto emptied and seeded again: the same N fresh
+    // secrets, none with the versions and tag history an earlier measurement left (each enabling
+    // adds a version per secret, and moto's cost per request grows with what it holds), so the
+    // one measured last is not the one that pays for the others.
+    const freshSecrets = async (measurement: string) => {
+        await moto.reset();
+        front.reset();
+        const lambdaArn = await createRotationLambda(`bench-policy-rotator-${n}`);
+        log(`policy N=${n}: seeding ${n} secrets for ${measurement}`);
+        return { secretIds: await seedSecrets(prefix, n), options: { concurrency: POLICY_CONCURRENCY, lambdaArn } };
+    };
 
     // As many calls in flight as the policy keeps (its secrets in flight), not the engine's
     // parallelism: one resource makes all the calls here.
     log(`policy N=${n}: API floors (${n} × DescribeSecret, TagResource, RotateSecret, then the release; and ${n} RotateSecret, then ${n} CancelRotateSecret; ${POLICY_CONCURRENCY} secrets at a time, at ${QUOTA_PER_SECOND}/s)`);
-    const options = { concurrency: POLICY_CONCURRENCY, lambdaArn: lambda };
-    // Each pair enables then disables again, so the policy below starts from the same secrets.
+    let fresh = await freshSecrets("the policy's API floor");
     const requiredCallsFloor: PolicySizeResult["requiredCallsFloor"] = {
-        up: await measureStep(front, project, () => runApiFloor("enable-fleet-rule", secretIds, options)),
-        destroy: await measureStep(front, project, () => runApiFloor("disable-fleet-rule", secretIds, options)),
+        up: await measureStep(front, project, () => runApiFloor("enable-fleet-rule", fresh.secretIds, fresh.options)),
+        destroy: await measureStep(front, project, () => runApiFloor("disable-fleet-rule", fresh.secretIds, fresh.options)),
     };
     log(`policy N=${n}: the policy's API floor ${requiredCallsFloor.up!.wallSeconds} s to enable, ${requiredCallsFloor.destroy!.wallSeconds} s to disable`);
+    fresh = await freshSecrets("the RotateSecret floor");
     const apiFloor: PolicySizeResult["apiFloor"] = {};
-    apiFloor.up = await measureStep(front, project, () => runApiFloor("enable", secretIds, options));
-    apiFloor.destroy = await measureStep(front, project, () => runApiFloor("disable", secretIds, options));
+    apiFloor.up = await measureStep(front, project, () => runApiFloor("enable", fresh.secretIds, fresh.options));
+    apiFloor.destroy = await measureStep(front, project, () => runApiFloor("disable", fresh.secretIds, fresh.options));
     log(`policy N=${n}: the RotateSecret floor ${apiFloor.up.wallSeconds} s to enable, ${apiFloor.destroy.wallSeconds} s to disable`);
+    fresh = await freshSecrets("the policy");
+    const lambda = fresh.options.lambdaArn;
 
     const atQuota: BenchProject = { ...project, env: { ...project.env, PULUMI_SECRET_ROTATION_CALLS_PER_SECOND: String(QUOTA_PER_SECOND) } };
     const stack = `policy-${n}`;
