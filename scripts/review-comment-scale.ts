@@ -229,7 +229,7 @@ async function main(): Promise<void> {
         console.log(`pulumi up       ${upSeconds.toFixed(1)} s  ${callsText(upCalls)}`);
         console.log(`review, drift   ${after.seconds.toFixed(1)} s  exit ${after.code}  Markdown ${after.markdown.length} chars  names found ${named} of ${DRIFTED + WITH_FINDINGS}  JSON ${after.jsonBytes} bytes  ${callsText(after.calls)}`);
         if (checks.failed.length > 0) {
-            console.log(`\n${checks.failed.length} check(s) failed; the comment was:\n${after.markdown.slice(0, 4000)}`);
+            console.log(`\n${checks.failed.length} check(s) failed; the comment after the drift began:\n${after.markdown.slice(0, 4000)}`);
             process.exitCode = 1;
         } else console.log("\nall checks passed");
     } finally {
