@@ -11,8 +11,8 @@
 // of the N secrets has calls to make and a finding, so the comment must be cut to its budget).
 // Prints the sizes, the calls by kind (the front's call log) and the wall times.
 //
-// Not part of `npm test` (at 10,000 it takes about 15 minutes): docs/review-at-scale.md has the
-// figures.
+// Not part of `npm test` (at 10,000 it took 6.5 minutes on 2 cores, 4.8 of them the `up`):
+// docs/review-at-scale.md has the figures.
 //   bash scripts/with-toolchain.sh bash -c 'tsc -p tsconfig.json && node dist/scripts/review-comment-scale.js --secrets 10000'
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
