@@ -4,28 +4,21 @@
 //   bash scripts/with-toolchain.sh bash -c 'tsc -p tsconfig.json && node dist/scripts/review-scale.js 1000'
 import { join } from "node:path";
 
-import { CreateSecretCommand } from "@aws-sdk/client-secrets-manager";
-
-import { AwsFront } from "../test/support/aws-front";
-import { MotoServer, useAwsEnv } from "../test/support/moto";
 import { describeResult, repoRoot, runProcess, TestStack } from "../test/support/pulumi";
-import { createRotationLambda, secretsManager } from "../test/support/seed";
+import { createRotationLambda, createSecretsInBatches } from "../test/support/seed";
+import { startLocalAws } from "../test/support/services";
 
 async function main(): Promise<void> {
     const count = Number(process.argv[2] ?? "1000");
     if (!Number.isInteger(count) || count < 1) throw new Error(`the number of secrets must be a whole number ≥ 1 (got ${process.argv[2]})`);
-    const moto = await MotoServer.start();
-    const front = await AwsFront.start(moto.endpoint);
-    const env = { ...moto.awsEnv(), AWS_ENDPOINT_URL_SECRETS_MANAGER: front.endpoint };
-    const restore = useAwsEnv(env);
+    const aws = await startLocalAws();
+    const { front, env } = aws;
     let stack: TestStack | undefined;
     try {
         const lambda = await createRotationLambda();
         const names = Array.from({ length: count }, (_, i) => `scale/secret-${String(i).padStart(5, "0")}`);
         const seeded = Date.now();
-        for (let i = 0; i < names.length; i += 50) {
-            await Promise.all(names.slice(i, i + 50).map((Name) => secretsManager().send(new CreateSecretCommand({ Name, SecretString: "scale-test-value" }))));
-        }
+        await createSecretsInBatches(names, () => "scale-test-value");
         console.log(`seeded ${count} secrets in ${((Date.now() - seeded) / 1000).toFixed(1)} s`);
         stack = await TestStack.create({
             program: join(repoRoot(), "dist", "scripts", "review-scale-program.js"),
@@ -53,9 +46,7 @@ async function main(): Promise<void> {
         }
     } finally {
         stack?.cleanup();
-        restore();
-        await front.stop();
-        await moto.stop();
+        await aws.stop();
     }
 }
 

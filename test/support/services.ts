@@ -32,6 +32,39 @@ export interface LocalAws {
     env: AwsTestEnv;
 }
 
+/** A running local AWS for a script outside the test runner (scripts/, bench/): stop() always stops both. */
+export interface StartedLocalAws extends LocalAws {
+    stop(): Promise<void>;
+}
+
+/**
+ * Starts moto and the front before its Secrets Manager, points this process's SDK clients at them
+ * (the standard variables only) and returns the environment for the pulumi CLI; stop() restores
+ * the environment and stops both. The test hooks below use it; so do the scale scripts.
+ */
+export async function startLocalAws(): Promise<StartedLocalAws> {
+    const moto = await MotoServer.start();
+    let front: AwsFront;
+    try {
+        front = await AwsFront.start(moto.endpoint);
+    } catch (error) {
+        await moto.stop();
+        throw error;
+    }
+    const env = { ...moto.awsEnv(), AWS_ENDPOINT_URL_SECRETS_MANAGER: front.endpoint };
+    const restoreEnv = useAwsEnv(env);
+    return {
+        moto,
+        front,
+        env,
+        async stop() {
+            restoreEnv();
+            await front.stop();
+            await moto.stop();
+        },
+    };
+}
+
 /**
  * Registers before/after hooks that start moto and the front for the test file, reset both
  * before each test and always stop them. Returns a handle filled in once `before` has run. Every
@@ -40,20 +73,16 @@ export interface LocalAws {
  */
 export function useLocalAws(): LocalAws {
     const handle = {} as LocalAws;
-    let restoreEnv: (() => void) | undefined;
+    let started: StartedLocalAws | undefined;
     let stopWaiting: (() => void) | undefined;
     before(async () => {
-        handle.moto = await MotoServer.start();
-        handle.front = await AwsFront.start(handle.moto.endpoint);
-        handle.env = { ...handle.moto.awsEnv(), AWS_ENDPOINT_URL_SECRETS_MANAGER: handle.front.endpoint };
-        restoreEnv = useAwsEnv(handle.env);
+        started = await startLocalAws();
+        Object.assign(handle, { moto: started.moto, front: started.front, env: started.env });
         stopWaiting = waitBeforeEachCommand(() => handle.front.settled());
     });
     after(async () => {
         stopWaiting?.();
-        restoreEnv?.();
-        await handle.front?.stop();
-        await handle.moto?.stop();
+        await started?.stop();
     });
     beforeEach(async () => {
         await handle.moto.reset();
