@@ -69,7 +69,10 @@ interface ReviewFlags {
 
 export function program(): Command {
     const cli = new Command("pulumi-secret-rotation").description("Review, drift and health of AWS Secrets Manager rotation declared with pulumi-secret-rotation");
-    cli.command("review")
+    // No default values for the thresholds: a flag given overrides every other source for this run;
+    // one left out leaves each secret to its stack's, declaration's or policy's thresholds, else the
+    // default (docs/health-thresholds.md).
+    withThresholdOptions(cli.command("review"), "as configured, else ")
         .description(
             "per declared secret: declared vs live, staging labels, the calls `pulumi up` will make and why, drift since the last up, and health findings. Read-only.",
         )
@@ -78,24 +81,6 @@ export function program(): Command {
         .addOption(new Option("-f, --format <format>", "output format").choices(REPORT_FORMATS as string[]).default("table"))
         .option("--all", "also list every secret of the region (ListSecrets) and report those whose rotation no reviewed stack declares")
         .option("--region <region>", "region for --all (default: the stack's aws:region, else AWS_REGION)")
-        // No default values here: a flag given overrides every other source for this run; one left
-        // out leaves each secret to its stack's, declaration's or policy's thresholds, else the
-        // default (docs/health-thresholds.md).
-        .option(
-            "--max-interval-days <days>",
-            `interval-too-long: the longest allowed rotation interval, over every other source (default: as configured, else ${DEFAULT_THRESHOLDS.maxIntervalDays})`,
-            wholeNumber("--max-interval-days", THRESHOLD_RANGES.maxIntervalDays.min, THRESHOLD_RANGES.maxIntervalDays.max),
-        )
-        .option(
-            "--max-days-since-rotation <days>",
-            `not-rotated-recently: a secret must have rotated within this many days, over every other source (default: as configured, else ${DEFAULT_THRESHOLDS.maxDaysSinceRotation})`,
-            wholeNumber("--max-days-since-rotation", THRESHOLD_RANGES.maxDaysSinceRotation.min, THRESHOLD_RANGES.maxDaysSinceRotation.max),
-        )
-        .option(
-            "--pending-long-running <duration>",
-            "pending-long-running: report a rotation in progress for longer than this (Nm, Nh, Nd), over every other source (default: as configured, else 1h)",
-            duration("--pending-long-running"),
-        )
         .option("--concurrency <n>", "secrets observed at once (DescribeSecret's quota is 10,000/s)", wholeNumber("--concurrency", 1, 256), 16)
         .option("--from-state", "skip the preview: review the declarations the last `up` recorded (faster, no program run; a pull request's changes are not seen)")
         .option("--json-file <path>", "also write the full JSON report to this file (e.g. the CI artifact beside a Markdown comment)")
@@ -103,10 +88,11 @@ export function program(): Command {
         .action(async (flags: ReviewFlags) => {
             process.exitCode = await runReview(flags);
         });
-    cli.command("inventory")
+    // The inventory reads no stack's configuration: a flag left out is the default.
+    withThresholdOptions(cli.command("inventory"), "")
         .description(
             "every secret of every account of an AWS Organization (or --accounts) in --regions: who declares it (our owner tag and policy marks), " +
-                "rotation on/off, schedule, last and next rotation, health findings. Read-only: one AssumeRole per account, ListSecrets pages per account and region.",
+                "rotation on/off, schedule, last and next rotation, health findings. Read-only: one AssumeRole per account, ListSecrets pages per account and region, ListSecretVersionIds only for a secret with a rotation pending.",
         )
         .option("--accounts <ids>", "these accounts (comma-separated 12-digit ids) instead of the organization's (Organizations ListAccounts)", accountList)
         .option("--role-name <name>", "the role assumed in each account", DEFAULT_ROLE_NAME)
@@ -137,6 +123,26 @@ export function program(): Command {
             process.exitCode = runMigrate(flags);
         });
     return cli;
+}
+
+/** The three health-threshold flags, alike for review and inventory (docs/health-thresholds.md). */
+function withThresholdOptions(command: Command, unsetMeans: string): Command {
+    return command
+        .option(
+            "--max-interval-days <days>",
+            `interval-too-long: the longest allowed rotation interval, over every other source (default: ${unsetMeans}${DEFAULT_THRESHOLDS.maxIntervalDays})`,
+            wholeNumber("--max-interval-days", THRESHOLD_RANGES.maxIntervalDays.min, THRESHOLD_RANGES.maxIntervalDays.max),
+        )
+        .option(
+            "--max-days-since-rotation <days>",
+            `not-rotated-recently: a secret must have rotated within this many days, over every other source (default: ${unsetMeans}${DEFAULT_THRESHOLDS.maxDaysSinceRotation})`,
+            wholeNumber("--max-days-since-rotation", THRESHOLD_RANGES.maxDaysSinceRotation.min, THRESHOLD_RANGES.maxDaysSinceRotation.max),
+        )
+        .option(
+            "--pending-long-running <duration>",
+            `pending-long-running: report a rotation in progress for longer than this (Nm, Nh, Nd), over every other source (default: ${unsetMeans}1h)`,
+            duration("--pending-long-running"),
+        );
 }
 
 interface MigrateFlags {
@@ -191,6 +197,9 @@ interface InventoryFlags {
     jsonFile?: string;
     csvFile?: string;
     concurrency: number;
+    maxIntervalDays?: number;
+    maxDaysSinceRotation?: number;
+    pendingLongRunning?: number;
 }
 
 async function runInventory(flags: InventoryFlags): Promise<number> {
@@ -217,6 +226,7 @@ async function runInventory(flags: InventoryFlags): Promise<number> {
             sessionName: flags.sessionName,
             regions,
             concurrency: flags.concurrency,
+            thresholds: { maxIntervalDays: flags.maxIntervalDays, maxDaysSinceRotation: flags.maxDaysSinceRotation, pendingLongRunningMs: flags.pendingLongRunning },
         });
         if (flags.jsonFile !== undefined) writeFileSync(flags.jsonFile, renderInventory(report, "json") + "\n");
         if (flags.csvFile !== undefined) writeFileSync(flags.csvFile, renderInventory(report, "csv"));

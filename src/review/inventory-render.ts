@@ -54,7 +54,7 @@ function csv(report: InventoryReport): string {
         s.owningService,
         s.findings.map((f) => f.code).join(" "),
         s.findings.map((f) => f.message).join("\n"),
-        "",
+        s.pendingAgeError !== undefined ? `list-secret-version-ids: ${s.pendingAgeError}` : "",
     ]);
     // An account or region that could not be listed is a row too: an auditor must see the gap in the file itself.
     for (const e of report.errors) rows.push([e.account, e.region ?? "", "", "", "", "", "", "", "", "", "", "", "", "", `${e.stage}: ${e.error}`]);
@@ -89,7 +89,13 @@ function table(report: InventoryReport): string {
         lines.push(t.toString());
     }
     for (const e of report.errors) lines.push(`error: account ${e.account}${e.region ? ` region ${e.region}` : ""} (${e.stage}): ${e.error}`);
+    for (const s of report.secrets.filter((s) => s.pendingAgeError !== undefined)) {
+        lines.push(`error: account ${s.account} region ${s.region} secret ${s.name} (list-secret-version-ids): its pending version's age is unknown, no pending finding made: ${s.pendingAgeError}`);
+    }
     const c = report.calls;
-    lines.push(`AWS calls: ${c.listAccounts} ListAccounts page(s), ${c.assumeRole} AssumeRole, ${c.getCallerIdentity} GetCallerIdentity, ${c.listSecrets} ListSecrets page(s).`);
+    lines.push(
+        `AWS calls: ${c.listAccounts} ListAccounts page(s), ${c.assumeRole} AssumeRole, ${c.getCallerIdentity} GetCallerIdentity, ${c.listSecrets} ListSecrets page(s), ` +
+            `${c.listSecretVersionIds} ListSecretVersionIds page(s) (pending versions only).`,
+    );
     return lines.join("\n");
 }

@@ -2,14 +2,16 @@
 // account and region, who declares its rotation (our owner tag and policy marks), its rotation
 // settings and dates, and its health findings (health.ts, the review's rules). Read-only, and cheap
 // by design: per account one AssumeRole and one GetCallerIdentity (the account guard), per account
-// and region one ListSecrets page per 100 secrets — never a call per secret. The listing is
+// and region one ListSecrets page per 100 secrets, and ListSecretVersionIds only for a secret whose
+// AWSPENDING is on a version of its own (a rotation in progress or stranded: the only way to know
+// its age) — never a call per secret of a healthy fleet. The listing is
 // ListSecrets', which its reference calls eventually consistent ("ListSecrets might not reflect
 // changes from the last five minutes"): an inventory is a picture up to minutes old.
 // docs/organization-inventory.md.
 import type { SecretsManagerGateway as Gateway } from "../../providers/secretsmanager/aws-edge/aws";
 import type { AwsConnection } from "../../providers/secretsmanager/aws-edge/aws-clients";
 import type { OrganizationAccount } from "../../providers/secretsmanager/aws-edge/organization";
-import { assessHealth, DEFAULT_THRESHOLDS, HealthThresholds, healthFactsFromObservation } from "../../providers/secretsmanager/semantics/health";
+import { assessHealth, effectiveThresholds, HealthThresholds, healthFactsFromObservation, reportedThresholds } from "../../providers/secretsmanager/semantics/health";
 import type { ObservedSecret, ScheduleInput } from "../../providers/secretsmanager/semantics/model";
 import { DEFAULT_PENDING_GRACE_PERIOD } from "../../providers/secretsmanager/semantics/model";
 import { OWNER_TAG_KEY, POLICY_STANDBY_TAG_KEY, POLICY_TAG_KEY, stackOf } from "../../providers/secretsmanager/semantics/ownership";
@@ -24,12 +26,6 @@ export const DEFAULT_ROLE_NAME = "OrganizationAccountAccessRole";
 export const DEFAULT_SESSION_NAME = "pulumi-secret-rotation-inventory";
 /** The placeholder of --role-arn-pattern that takes each account's id. */
 export const ACCOUNT_PLACEHOLDER = "{account}";
-
-/**
- * The inventory's health thresholds: the review's defaults, in this one place (thresholds from
- * configuration, issue 23 item 3, are wired here).
- */
-export const INVENTORY_THRESHOLDS: HealthThresholds = DEFAULT_THRESHOLDS;
 
 export const LISTING_NOTE =
     "Listed with ListSecrets, which is eventually consistent (its reference: \"ListSecrets might not reflect changes from the last five minutes\"): a picture up to minutes old.";
@@ -63,6 +59,11 @@ export interface InventorySecret {
     owningService?: string;
     deletedDate?: string;
     findings: FindingEntry[];
+    /**
+     * Why the age of the secret's pending version is unknown (its ListSecretVersionIds failed, e.g.
+     * a role without secretsmanager:ListSecretVersionIds): no pending finding could be made for it.
+     */
+    pendingAgeError?: string;
 }
 
 /** An account whose role could not be assumed, or a region whose listing failed: one entry each, beside the others. */
@@ -95,7 +96,7 @@ export interface InventoryReport {
     secrets: InventorySecret[];
     errors: InventoryError[];
     /** The AWS calls the inventory made, by kind (retries by the SDK not counted). */
-    calls: { listAccounts: number; assumeRole: number; getCallerIdentity: number; listSecrets: number };
+    calls: { listAccounts: number; assumeRole: number; getCallerIdentity: number; listSecrets: number; listSecretVersionIds: number };
     summary: { accounts: number; regions: number; secrets: number; declared: number; undeclared: number; findings: number; errors: number };
     exitCode: number;
 }
@@ -109,6 +110,8 @@ export interface InventoryArgs {
     regions: string[];
     /** Account-regions listed at once. */
     concurrency: number;
+    /** The thresholds given on the command line; the others are the defaults (an inventory reads no stack's configuration). */
+    thresholds?: Partial<HealthThresholds>;
     now?: () => Date;
 }
 
@@ -138,13 +141,25 @@ export function declaredByOf(tags: Record<string, string> | undefined): Declared
 
 const GRACE_MS = parseDurationMs(DEFAULT_PENDING_GRACE_PERIOD)!;
 
-export function inventoryEntry(account: string, secret: ObservedSecret, now: Date): InventorySecret {
+/**
+ * Whether the inventory asks a listed secret's pending version its age (ListSecretVersionIds):
+ * when AWSPENDING is on a version other than AWSCURRENT (without the age, a stranded rotation
+ * looks like one in progress, and neither pending-stranded nor pending-long-running can be told),
+ * and the secret's rotation is not another service's (whose labels health does not judge).
+ */
+export function needsPendingDate(secret: ObservedSecret): boolean {
+    if (secret.owningService) return false;
+    const pending = secret.versions.find((v) => v.labels.includes("AWSPENDING"));
+    return pending !== undefined && !pending.labels.includes("AWSCURRENT");
+}
+
+export function inventoryEntry(account: string, secret: ObservedSecret, now: Date, thresholds: HealthThresholds = effectiveThresholds({})): InventorySecret {
     const declaredBy = declaredByOf(secret.tags);
     const standingBy = secret.tags?.[POLICY_STANDBY_TAG_KEY];
     const schedule = toScheduleInput(secret.schedule);
     const findings = assessHealth(healthFactsFromObservation({ found: true, secret }, GRACE_MS), {
         now: now.toISOString(),
-        thresholds: INVENTORY_THRESHOLDS,
+        thresholds,
         // As the review's --all and AWS Config's rotation-enabled-check: every secret is expected to rotate.
         rotationExpected: true,
     });
@@ -176,7 +191,8 @@ export async function inventory(args: InventoryArgs): Promise<InventoryReport> {
         import("../../providers/secretsmanager/aws-edge/aws-clients"),
         import("../../providers/secretsmanager/aws-edge/organization"),
     ]);
-    const calls = { listAccounts: 0, assumeRole: 0, getCallerIdentity: 0, listSecrets: 0 };
+    const thresholds = effectiveThresholds({ explicit: args.thresholds ?? {} }) // a flag left out (undefined) falls through to the default;
+    const calls = { listAccounts: 0, assumeRole: 0, getCallerIdentity: 0, listSecrets: 0, listSecretVersionIds: 0 };
     let members: OrganizationAccount[];
     const skipped: InventoryReport["scope"]["skipped"] = [];
     if (args.accounts) {
@@ -228,14 +244,25 @@ export async function inventory(args: InventoryArgs): Promise<InventoryReport> {
         const place: InventoryReport["places"][number] = { account: account.id, ...(account.name ? { accountName: account.name } : {}), region };
         places.push(place);
         try {
-            // No ListSecretVersionIds: a stranded rotation is seen from the labels; its age is not asked.
             const listed = await gateway.listSecrets(undefined, { datePending: () => false });
             place.secretsListed = listed.length;
-            for (const secret of listed) secrets.push(inventoryEntry(account.id, secret, now()));
+            for (const secret of listed) {
+                if (needsPendingDate(secret)) {
+                    try {
+                        await gateway.datePendingVersion(secret);
+                    } catch (error) {
+                        // The secret stays listed, its pending version undated: in progress as far as health can tell.
+                        secrets.push({ ...inventoryEntry(account.id, secret, now(), thresholds), pendingAgeError: (error as Error).message });
+                        continue;
+                    }
+                }
+                secrets.push(inventoryEntry(account.id, secret, now(), thresholds));
+            }
         } catch (error) {
             errors.push({ account: account.id, region, stage: "list-secrets", error: (error as Error).message });
         } finally {
             calls.listSecrets += gateway.calls.filter((call) => call === "ListSecrets").length;
+            calls.listSecretVersionIds += gateway.calls.filter((call) => call === "ListSecretVersionIds").length;
         }
     });
     const byPlace = (a: { account: string; region?: string }, b: { account: string; region?: string }) => a.account.localeCompare(b.account) || (a.region ?? "").localeCompare(b.region ?? "");
@@ -257,18 +284,15 @@ export async function inventory(args: InventoryArgs): Promise<InventoryReport> {
         kind: "organization-inventory",
         generatedAt: now().toISOString(),
         listing: LISTING_NOTE,
-        thresholds: {
-            maxIntervalDays: INVENTORY_THRESHOLDS.maxIntervalDays,
-            maxDaysSinceRotation: INVENTORY_THRESHOLDS.maxDaysSinceRotation,
-            pendingLongRunningMinutes: Math.round(INVENTORY_THRESHOLDS.pendingLongRunningMs / 60_000),
-        },
+        thresholds: reportedThresholds(thresholds),
         scope: { accounts: args.accounts ? "listed" : "organization", roleArnPattern: args.roleArnPattern, sessionName: args.sessionName, regions: args.regions, skipped },
         places,
         secrets,
         errors,
         calls,
         summary,
-        exitCode: (summary.findings > 0 ? EXIT_CODES.findings : 0) | (summary.errors > 0 ? EXIT_CODES.unreviewable : 0),
+        // Bit 8 as review's: something could not be read — an account, a region, or a pending version's age.
+        exitCode: (summary.findings > 0 ? EXIT_CODES.findings : 0) | (summary.errors > 0 || secrets.some((s) => s.pendingAgeError !== undefined) ? EXIT_CODES.unreviewable : 0),
     };
 }
 

@@ -4,7 +4,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import { csvField, toCsv } from "../../src/review/csv";
-import { declaredByOf, inventoryEntry, roleArnPatternFor, roleArnPatternProblem } from "../../src/review/inventory";
+import { declaredByOf, inventoryEntry, needsPendingDate, roleArnPatternFor, roleArnPatternProblem } from "../../src/review/inventory";
+import { effectiveThresholds } from "../../providers/secretsmanager/semantics/health";
 import type { ObservedSecret } from "../../providers/secretsmanager/semantics/model";
 
 test("csvField: plain fields as is; a comma, a double quote, CR or LF makes a quoted field with quotes doubled (RFC 4180 section 2, rules 6 and 7)", () => {
@@ -66,4 +67,42 @@ test("inventoryEntry: the listing's facts, who declares it, and the review's fin
     assert.equal(entry.declaredBy?.resource, "db");
     assert.deepEqual(entry.schedule, { automaticallyAfterDays: 180 });
     assert.deepEqual(entry.findings.map((f) => f.code).sort(), ["interval-too-long", "not-rotated-recently"]);
+});
+
+test("needsPendingDate: only AWSPENDING on a version of its own, and not on a secret another service rotates", () => {
+    const base: ObservedSecret = {
+        arn: "arn:aws:secretsmanager:eu-west-1:111111111111:secret:app/db-AbCdEf",
+        name: "app/db",
+        region: "eu-west-1",
+        observedAt: "2026-12-02T00:00:00.000Z",
+        rotationEnabled: true,
+        versions: [{ versionId: "v1", labels: ["AWSCURRENT"] }],
+    };
+    assert.equal(needsPendingDate(base), false, "no rotation pending");
+    assert.equal(needsPendingDate({ ...base, versions: [{ versionId: "v1", labels: ["AWSCURRENT", "AWSPENDING"] }] }), false, "a finished rotation");
+    const pending = { ...base, versions: [{ versionId: "v1", labels: ["AWSCURRENT"] }, { versionId: "v2", labels: ["AWSPENDING"] }] };
+    assert.equal(needsPendingDate(pending), true, "in progress or stranded: only its age tells");
+    assert.equal(needsPendingDate({ ...pending, owningService: "rds" }), false, "another service's rotation: its labels are not judged");
+});
+
+test("inventoryEntry: a dated pending version is judged stranded past the grace period, long-running past the threshold given", () => {
+    const secret = (hoursOld: number): ObservedSecret => ({
+        arn: "arn:aws:secretsmanager:eu-west-1:111111111111:secret:app/db-AbCdEf",
+        name: "app/db",
+        region: "eu-west-1",
+        observedAt: "2026-12-02T12:00:00.000Z",
+        rotationEnabled: true,
+        schedule: { kind: "days", days: 30 },
+        lastRotatedDate: "2026-12-01T00:00:00.000Z",
+        versions: [
+            { versionId: "v1", labels: ["AWSCURRENT"] },
+            { versionId: "v2", labels: ["AWSPENDING"], createdDate: new Date(Date.parse("2026-12-02T12:00:00.000Z") - hoursOld * 3_600_000).toISOString() },
+        ],
+    });
+    const now = new Date("2026-12-02T12:00:00.000Z");
+    const codes = (hoursOld: number, thresholds = effectiveThresholds({})) => inventoryEntry("111111111111", secret(hoursOld), now, thresholds).findings.map((f) => f.code);
+    assert.deepEqual(codes(3), ["pending-stranded"]);
+    assert.deepEqual(codes(1.5), ["pending-long-running"]);
+    assert.deepEqual(codes(0.5), []);
+    assert.deepEqual(codes(1.5, effectiveThresholds({ explicit: { pendingLongRunningMs: 2 * 3_600_000 } })), []);
 });

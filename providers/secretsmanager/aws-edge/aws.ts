@@ -206,8 +206,13 @@ export class SecretsManagerGateway {
         return secrets;
     }
 
-    /** A pending version's age is only in ListSecretVersionIds: asked only when AWSPENDING is on a version other than AWSCURRENT. */
-    private async datePendingVersion(secret: ObservedSecret): Promise<void> {
+    /**
+     * A pending version's age is only in ListSecretVersionIds: asked only when AWSPENDING is on a
+     * version other than AWSCURRENT. Public for a caller that lists without dating and then dates
+     * secret by secret, so that one refused ListSecretVersionIds is that secret's error only (the
+     * organization inventory).
+     */
+    async datePendingVersion(secret: ObservedSecret): Promise<void> {
         const pending = secret.versions.find((v) => v.labels.includes(AWSPENDING));
         if (pending && !pending.labels.includes(AWSCURRENT)) await this.addCreationDates(secret.arn, secret.versions);
     }
