@@ -153,6 +153,8 @@ export interface InventoryEntry {
     live: LiveState;
     labels: LabelEntry[];
     findings: FindingEntry[];
+    /** The thresholds it was judged by (the reviewed stacks' stack-wide ones), when they differ from the report's top-level thresholds. */
+    thresholds?: ReportedThresholds;
 }
 
 export interface ReviewReport {

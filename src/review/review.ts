@@ -107,6 +107,16 @@ function judgingFor(options: ReviewOptions): Judging {
     };
 }
 
+/**
+ * The stack-wide thresholds of the reviewed stacks, when every one of them says the same (set
+ * alike, or unset alike); undefined otherwise: an undeclared secret belongs to no stack, and which
+ * stack's to take would be a guess (docs/health-thresholds.md).
+ */
+function agreedStackThresholds(snapshots: StackSnapshot[]): DeclaredThresholds | undefined {
+    const distinct = new Set(snapshots.map((s) => JSON.stringify(s.healthThresholds ?? null)));
+    return distinct.size === 1 ? snapshots[0]?.healthThresholds : undefined;
+}
+
 /** The thresholds recorded in a declaration's or policy's inputs; invalid ones are none (the declaration's error reports them). */
 function declaredThresholdsOf(source: Record<string, unknown> | undefined): DeclaredThresholds | undefined {
     const value = source?.healthThresholds;
@@ -182,6 +192,9 @@ export async function review(snapshots: StackSnapshot[], options: ReviewOptions)
         }
         const listed = listings.flatMap((l) => l.listed);
         const declared = new Set([...reviews.flatMap((r) => [r.live.arn, r.secretId]), ...governedArns].filter((a): a is string => a !== undefined));
+        // No declaration: the reviewed stacks' stack-wide thresholds when they all say the same
+        // (the flags given still win), else the run's.
+        const judged = judging.of(agreedStackThresholds(snapshots));
         const undeclared = listed
             .filter((secret) => !declared.has(secret.arn))
             .map((secret): InventoryEntry => ({
@@ -191,10 +204,10 @@ export async function review(snapshots: StackSnapshot[], options: ReviewOptions)
                 labels: labelsOf(secret),
                 findings: assessHealth(healthFactsFromObservation({ found: true, secret }, DEFAULT_GRACE_MS), {
                     now: now().toISOString(),
-                    // No declaration: the run's thresholds (the stack-wide ones are recorded on declarations only).
-                    thresholds: judging.of(undefined).thresholds,
+                    thresholds: judged.thresholds,
                     rotationExpected: true,
                 }),
+                ...(judged.reported ? { thresholds: judged.reported } : {}),
             }));
         // Our tags on those secrets that name a reviewed stack but none of its resources.
         const prefixes = snapshots.map(identityPrefixOf);

@@ -6,7 +6,11 @@
 import { EngineEvent, LocalWorkspace, OpType } from "@pulumi/pulumi/automation";
 
 import { StackAws, stackAwsConfig } from "../../providers/secretsmanager/semantics/aws-settings";
+import { validateHealthThresholds } from "../../providers/secretsmanager/semantics/inputs";
+import type { DeclaredThresholds } from "../../providers/secretsmanager/semantics/model";
 import { OWNER_NAMESPACE_KEY, SELF_MANAGED_ORGANIZATION } from "../../providers/secretsmanager/semantics/ownership";
+import { CONFIG_NAMESPACE } from "../stack-config";
+import { HEALTH_THRESHOLDS_KEY } from "../thresholds";
 import type { StepKind } from "./report";
 
 export const ROTATION_STATE_TYPE = "pulumi-nodejs:dynamic/secretsmanager:RotationState";
@@ -44,6 +48,12 @@ export interface StackSnapshot {
     identityPrefix: string;
     /** The stack's aws.secretsmanager.SecretRotation resources (@pulumi/aws), for the review's conflict finding. */
     awsRotations?: AwsRotationResource[];
+    /**
+     * The stack-wide `secret-rotation:healthThresholds` (or under the project's namespace), when
+     * set and valid. Declarations and policies record them merged under their own; the review uses
+     * them directly only for what no resource records: `--all`'s undeclared secrets.
+     */
+    healthThresholds?: DeclaredThresholds;
 }
 
 /** An aws.secretsmanager.SecretRotation of the reviewed stack. */
@@ -146,6 +156,7 @@ export async function readStack(stackName: string, workDir: string, options: { f
     const project = qualified.length === 3 ? qualified[1]! : (await stack.workspace.projectSettings()).name;
     const organization = qualified.length === 3 ? qualified[0]! : SELF_MANAGED_ORGANIZATION;
     const identityPrefix = `${namespace ?? organization}/${project}/${qualified[qualified.length - 1]}`;
+    const healthThresholds = stackWideThresholds(config, project);
     return {
         stack: stackName,
         region: aws.setting.region,
@@ -154,7 +165,25 @@ export async function readStack(stackName: string, workDir: string, options: { f
         ...(policies.length > 0 ? { policies } : {}),
         identityPrefix,
         ...(awsRotations.size > 0 ? { awsRotations: [...awsRotations.values()].sort((a, b) => a.urn.localeCompare(b.urn)) } : {}),
+        ...(healthThresholds ? { healthThresholds } : {}),
     };
+}
+
+/**
+ * The stack-wide thresholds from the stack's configuration, as the program reads them
+ * (src/thresholds.ts: the package's namespace, else the project's). An invalid or doubly set value
+ * is none here: the program refuses it at preview and `up`, naming it.
+ */
+function stackWideThresholds(config: Record<string, { value: string }>, project: string): DeclaredThresholds | undefined {
+    const set = [CONFIG_NAMESPACE, project].map((namespace) => config[`${namespace}:${HEALTH_THRESHOLDS_KEY}`]?.value).filter((v): v is string => v !== undefined);
+    if (set.length !== 1) return undefined;
+    let value: unknown;
+    try {
+        value = JSON.parse(set[0]!);
+    } catch {
+        return undefined;
+    }
+    return validateHealthThresholds(value, HEALTH_THRESHOLDS_KEY).length === 0 ? (value as DeclaredThresholds) : undefined;
 }
 
 /** The serialized provider rides along in every resource's inputs: not a declaration. */

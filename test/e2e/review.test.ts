@@ -426,6 +426,14 @@ describe("review: what up will do, drift and health", () => {
             assert.deepEqual(codes(secrets["thr-strict"]!), ["interval-too-long"]);
             assert.equal(second.summary.findings, 1);
 
+            // --all: a secret no stack declares, rotating every 120 days, is judged by the stack-wide
+            // thresholds of the (only) stack reviewed, and the entry says which.
+            const loose = await createSecret("thr-undeclared/loose", "value-u");
+            await secretsManager().send(new RotateSecretCommand({ SecretId: loose.arn, RotationLambdaARN: lambda, RotationRules: { AutomaticallyAfterDays: 120 }, RotateImmediately: false }));
+            const withAll = parseReport(await reviewCli(stack, ["--stack", stack.stack, "--all", "--format", "json"], 4));
+            const looseEntry = withAll.inventory!.undeclared.find((u) => u.name === loose.name)!;
+            assert.deepEqual([looseEntry.findings.map((f) => f.code), looseEntry.thresholds], [[], { maxIntervalDays: 180, maxDaysSinceRotation: 90, pendingLongRunningMinutes: 60 }]);
+
             // An up with nothing to change records them in the resource's inputs, with no AWS change.
             aws.front.clearCalls();
             await stack.up();
