@@ -2,7 +2,9 @@
 // package's own namespace, or else the project's.
 import * as pulumi from "@pulumi/pulumi";
 
-export const CONFIG_NAMESPACE = "secret-rotation";
+import { CONFIG_NAMESPACE } from "./config-keys";
+
+export { CONFIG_NAMESPACE };
 
 /**
  * A key's value and its full name, from the package's namespace or else the project's. The

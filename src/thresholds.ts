@@ -9,7 +9,9 @@ import { validateHealthThresholds } from "../providers/secretsmanager/semantics/
 import { mergeDeclaredThresholds } from "../providers/secretsmanager/semantics/health";
 import type { DeclaredThresholds } from "../providers/secretsmanager/semantics/model";
 
-export const HEALTH_THRESHOLDS_KEY = "healthThresholds";
+import { HEALTH_THRESHOLDS_KEY } from "./config-keys";
+
+export { HEALTH_THRESHOLDS_KEY };
 
 let stackWide: { value: DeclaredThresholds | undefined } | undefined;
 

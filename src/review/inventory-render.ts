@@ -67,7 +67,8 @@ function table(report: InventoryReport): string {
     const source = report.scope.accounts === "organization" ? "the organization's accounts" : "the listed accounts";
     lines.push(
         `Organization inventory: ${s.secrets} secret(s) in ${s.accounts} account(s) x ${s.regions} region(s) (${source}, role ${report.scope.roleArnPattern}); ` +
-            `${s.declared} declared, ${s.undeclared} undeclared, ${s.findings} finding(s), ${s.errors} account(s)/region(s) not listed.`,
+            `${s.declared} declared, ${s.undeclared} undeclared, ${s.findings} finding(s), ${s.errors} account(s)/region(s) not listed` +
+            (s.undated > 0 ? `, ${s.undated} pending version(s) not dated.` : "."),
     );
     lines.push(report.listing);
     for (const skipped of report.scope.skipped) lines.push(`skipped: account ${skipped.account}${skipped.name ? ` (${skipped.name})` : ""} is ${skipped.status}`);

@@ -97,7 +97,8 @@ export interface InventoryReport {
     errors: InventoryError[];
     /** The AWS calls the inventory made, by kind (retries by the SDK not counted). */
     calls: { listAccounts: number; assumeRole: number; getCallerIdentity: number; listSecrets: number; listSecretVersionIds: number };
-    summary: { accounts: number; regions: number; secrets: number; declared: number; undeclared: number; findings: number; errors: number };
+    /** `undated`: secrets listed whose pending version's age could not be asked (pendingAgeError); with `errors`, they make exit bit 8. */
+    summary: { accounts: number; regions: number; secrets: number; declared: number; undeclared: number; findings: number; errors: number; undated: number };
     exitCode: number;
 }
 
@@ -145,10 +146,12 @@ const GRACE_MS = parseDurationMs(DEFAULT_PENDING_GRACE_PERIOD)!;
  * Whether the inventory asks a listed secret's pending version its age (ListSecretVersionIds):
  * when AWSPENDING is on a version other than AWSCURRENT (without the age, a stranded rotation
  * looks like one in progress, and neither pending-stranded nor pending-long-running can be told),
- * and the secret's rotation is not another service's (whose labels health does not judge).
+ * and the secret's rotation is not another service's (whose labels health does not judge) and it
+ * is not scheduled for deletion.
  */
 export function needsPendingDate(secret: ObservedSecret): boolean {
-    if (secret.owningService) return false;
+    // Scheduled for deletion: its only finding is that, whatever the age (health.ts).
+    if (secret.owningService || secret.deletedDate) return false;
     const pending = secret.versions.find((v) => v.labels.includes("AWSPENDING"));
     return pending !== undefined && !pending.labels.includes("AWSCURRENT");
 }
@@ -252,7 +255,7 @@ export async function inventory(args: InventoryArgs): Promise<InventoryReport> {
                         await gateway.datePendingVersion(secret);
                     } catch (error) {
                         // The secret stays listed, its pending version undated: in progress as far as health can tell.
-                        secrets.push({ ...inventoryEntry(account.id, secret, now(), thresholds), pendingAgeError: (error as Error).message });
+                        secrets.push({ ...inventoryEntry(account.id, secret, now(), thresholds), pendingAgeError: datingError(secret.arn, error) });
                         continue;
                     }
                 }
@@ -278,6 +281,7 @@ export async function inventory(args: InventoryArgs): Promise<InventoryReport> {
         undeclared: secrets.length - declared,
         findings: secrets.reduce((n, s) => n + s.findings.length, 0),
         errors: errors.length,
+        undated: secrets.filter((s) => s.pendingAgeError !== undefined).length,
     };
     return {
         schemaVersion: INVENTORY_SCHEMA_VERSION,
@@ -292,8 +296,18 @@ export async function inventory(args: InventoryArgs): Promise<InventoryReport> {
         calls,
         summary,
         // Bit 8 as review's: something could not be read — an account, a region, or a pending version's age.
-        exitCode: (summary.findings > 0 ? EXIT_CODES.findings : 0) | (summary.errors > 0 || secrets.some((s) => s.pendingAgeError !== undefined) ? EXIT_CODES.unreviewable : 0),
+        exitCode: (summary.findings > 0 ? EXIT_CODES.findings : 0) | (summary.errors > 0 || summary.undated > 0 ? EXIT_CODES.unreviewable : 0),
     };
+}
+
+/** Why a pending version could not be dated; a denial names the inventory's own policy, not the provider's. */
+function datingError(arn: string, error: unknown): string {
+    const cause = (error as { cause?: unknown })?.cause;
+    if ((cause as { name?: string })?.name !== "AccessDeniedException") return (error as Error)?.message ?? String(error);
+    return (
+        `ListSecretVersionIds on ${arn} was denied: the role the inventory assumes lacks secretsmanager:ListSecretVersionIds ` +
+        `(policy/inventory-iam-policy.json in the pulumi-secret-rotation package). AWS said: ${(cause as Error).message}`
+    );
 }
 
 function describe(error: unknown): string {

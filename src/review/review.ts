@@ -108,12 +108,14 @@ function judgingFor(options: ReviewOptions): Judging {
 }
 
 /**
- * The stack-wide thresholds of the reviewed stacks, when every one of them says the same (set
- * alike, or unset alike); undefined otherwise: an undeclared secret belongs to no stack, and which
- * stack's to take would be a guess (docs/health-thresholds.md).
+ * The stack-wide thresholds of the reviewed stacks, when every one of them judges alike (compared
+ * as the thresholds they make, so key order or a value equal to the default does not count as a
+ * difference); undefined otherwise: an undeclared secret belongs to no stack, and which stack's to
+ * take would be a guess (docs/health-thresholds.md).
  */
-function agreedStackThresholds(snapshots: StackSnapshot[]): DeclaredThresholds | undefined {
-    const distinct = new Set(snapshots.map((s) => JSON.stringify(s.healthThresholds ?? null)));
+export function agreedStackThresholds(snapshots: StackSnapshot[]): DeclaredThresholds | undefined {
+    const made = (declared: DeclaredThresholds | undefined) => JSON.stringify(effectiveThresholds({ declared }));
+    const distinct = new Set(snapshots.map((s) => made(s.healthThresholds)));
     return distinct.size === 1 ? snapshots[0]?.healthThresholds : undefined;
 }
 

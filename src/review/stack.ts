@@ -9,8 +9,7 @@ import { StackAws, stackAwsConfig } from "../../providers/secretsmanager/semanti
 import { validateHealthThresholds } from "../../providers/secretsmanager/semantics/inputs";
 import type { DeclaredThresholds } from "../../providers/secretsmanager/semantics/model";
 import { OWNER_NAMESPACE_KEY, SELF_MANAGED_ORGANIZATION } from "../../providers/secretsmanager/semantics/ownership";
-import { CONFIG_NAMESPACE } from "../stack-config";
-import { HEALTH_THRESHOLDS_KEY } from "../thresholds";
+import { CONFIG_NAMESPACE, HEALTH_THRESHOLDS_KEY } from "../config-keys";
 import type { StepKind } from "./report";
 
 export const ROTATION_STATE_TYPE = "pulumi-nodejs:dynamic/secretsmanager:RotationState";
@@ -171,11 +170,12 @@ export async function readStack(stackName: string, workDir: string, options: { f
 
 /**
  * The stack-wide thresholds from the stack's configuration, as the program reads them
- * (src/thresholds.ts: the package's namespace, else the project's). An invalid or doubly set value
- * is none here: the program refuses it at preview and `up`, naming it.
+ * (src/thresholds.ts: the package's namespace, else the project's; one namespace when the project
+ * is itself called secret-rotation). An invalid or doubly set value is none here: the program
+ * refuses it at preview and `up`, naming it.
  */
-function stackWideThresholds(config: Record<string, { value: string }>, project: string): DeclaredThresholds | undefined {
-    const set = [CONFIG_NAMESPACE, project].map((namespace) => config[`${namespace}:${HEALTH_THRESHOLDS_KEY}`]?.value).filter((v): v is string => v !== undefined);
+export function stackWideThresholds(config: Record<string, { value: string }>, project: string): DeclaredThresholds | undefined {
+    const set = [...new Set([CONFIG_NAMESPACE, project])].map((namespace) => config[`${namespace}:${HEALTH_THRESHOLDS_KEY}`]?.value).filter((v): v is string => v !== undefined);
     if (set.length !== 1) return undefined;
     let value: unknown;
     try {

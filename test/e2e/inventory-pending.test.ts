@@ -90,5 +90,15 @@ describe("organization inventory: a rotation stranded or running long is reporte
         assert.deepEqual(relaxedLong.findings.map((f) => f.code).filter((c) => c.startsWith("pending-")), []);
         assert.deepEqual(relaxed.thresholds, { maxIntervalDays: 90, maxDaysSinceRotation: 30, pendingLongRunningMinutes: 120 });
         assert.deepEqual(relaxed.secrets.find((s) => s.name === "inv/stranded")!.findings.map((f) => f.code).filter((c) => c.startsWith("pending-")), ["pending-stranded"]);
+
+        // A dating refused (as a role without secretsmanager:ListSecretVersionIds is): the secret is
+        // listed, its age unknown and said so, no pending finding, and exit bit 8 on its own (bit 4:
+        // the findings of the others).
+        aws.front.script([{ operation: "ListSecretVersionIds", secretId: stranded.arn, fault: "access-denied" }]);
+        const refused = await inventoryJson([], 12);
+        const undated = refused.secrets.find((s) => s.name === "inv/stranded")!;
+        assert.match(undated.pendingAgeError ?? "", /^ListSecretVersionIds on .*inv\/stranded.* was denied: the role the inventory assumes lacks secretsmanager:ListSecretVersionIds \(policy\/inventory-iam-policy\.json/);
+        assert.deepEqual(undated.findings.map((f) => f.code).filter((c) => c.startsWith("pending-")), []);
+        assert.deepEqual([refused.errors, refused.summary.undated, refused.secrets.length], [[], 1, 5]);
     });
 });

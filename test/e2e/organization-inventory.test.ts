@@ -265,7 +265,7 @@ describe("organization inventory: every account of the organization, table, JSON
             const undeclared = report.secrets.filter((s) => s.declaredBy === undefined);
             assert.equal(undeclared.length, expected.length - 2);
             assert.ok(undeclared.every((s) => !s.rotationEnabled && s.findings.map((f) => f.code).join() === "rotation-disabled"));
-            assert.deepEqual(report.summary, { accounts: 4, regions: 2, secrets: 12, declared: 2, undeclared: 10, findings: 11, errors: 1 });
+            assert.deepEqual(report.summary, { accounts: 4, regions: 2, secrets: 12, declared: 2, undeclared: 10, findings: 11, errors: 1, undated: 1 });
             assert.match(report.listing, /eventually consistent/);
 
             // The table: a row per secret, who declares it, the skipped and the refusing account.

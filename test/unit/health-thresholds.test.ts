@@ -14,6 +14,8 @@ import {
 import { validateHealthThresholds, validateInputs } from "../../providers/secretsmanager/semantics/inputs";
 import { validatePolicyInputs } from "../../providers/secretsmanager/semantics/policy";
 import { changedProperties, RotationStateOutputs, StoredInputs } from "../../providers/secretsmanager/semantics/state";
+import { agreedStackThresholds } from "../../src/review/review";
+import { stackWideThresholds } from "../../src/review/stack";
 
 const LAMBDA = "arn:aws:lambda:us-east-1:123456789012:function:rotate";
 const IDENTITY = "organization/project/stack/fleet";
@@ -123,5 +125,28 @@ describe("a change of healthThresholds alone is no update", () => {
         const news = { ...olds, secretId: "app/db", healthThresholds: { maxIntervalDays: 180 } } as unknown as StoredInputs;
         assert.deepEqual(changedProperties(olds, news), []);
         assert.deepEqual(changedProperties(olds, { ...news, rotateNowToken: "t1" }), ["rotateNowToken"], "another property still is");
+    });
+});
+
+describe("review --all: the stack-wide thresholds its undeclared secrets are judged by", () => {
+    const config = (entries: Record<string, unknown>) => Object.fromEntries(Object.entries(entries).map(([key, value]) => [key, { value: JSON.stringify(value) }]));
+    test("stackWideThresholds: the package's namespace, else the project's; a project named secret-rotation is one namespace, not a double setting", () => {
+        assert.deepEqual(stackWideThresholds(config({ "secret-rotation:healthThresholds": { maxIntervalDays: 180 } }), "platform"), { maxIntervalDays: 180 });
+        assert.deepEqual(stackWideThresholds(config({ "platform:healthThresholds": { maxIntervalDays: 120 } }), "platform"), { maxIntervalDays: 120 });
+        assert.deepEqual(stackWideThresholds(config({ "secret-rotation:healthThresholds": { maxIntervalDays: 180 } }), "secret-rotation"), { maxIntervalDays: 180 });
+        assert.equal(stackWideThresholds(config({ "secret-rotation:healthThresholds": { maxIntervalDays: 1 }, "platform:healthThresholds": { maxIntervalDays: 2 } }), "platform"), undefined, "set twice: the program refuses it");
+        assert.equal(stackWideThresholds(config({ "secret-rotation:healthThresholds": { maxIntervalDays: "180" } }), "platform"), undefined, "invalid: the program refuses it");
+        assert.equal(stackWideThresholds(config({}), "platform"), undefined);
+    });
+    test("agreedStackThresholds: stacks that judge alike agree (key order, a value equal to the default); stacks that differ give none", () => {
+        const snapshot = (healthThresholds?: Record<string, number>) => ({ stack: "s", resources: [], identityPrefix: "o/p/s", ...(healthThresholds ? { healthThresholds } : {}) });
+        assert.deepEqual(agreedStackThresholds([snapshot({ maxIntervalDays: 180, maxDaysSinceRotation: 200 }), snapshot({ maxDaysSinceRotation: 200, maxIntervalDays: 180 })]), {
+            maxIntervalDays: 180,
+            maxDaysSinceRotation: 200,
+        });
+        assert.deepEqual(effectiveThresholds({ declared: agreedStackThresholds([snapshot({ maxIntervalDays: 90 }), snapshot()]) }), DEFAULT_THRESHOLDS, "90 is the default: alike");
+        assert.equal(agreedStackThresholds([snapshot({ maxIntervalDays: 180 }), snapshot()]), undefined);
+        assert.equal(agreedStackThresholds([snapshot({ maxIntervalDays: 180 }), snapshot({ maxIntervalDays: 120 })]), undefined);
+        assert.deepEqual(agreedStackThresholds([snapshot({ maxIntervalDays: 180 })]), { maxIntervalDays: 180 });
     });
 });

@@ -83,6 +83,7 @@ test("needsPendingDate: only AWSPENDING on a version of its own, and not on a se
     const pending = { ...base, versions: [{ versionId: "v1", labels: ["AWSCURRENT"] }, { versionId: "v2", labels: ["AWSPENDING"] }] };
     assert.equal(needsPendingDate(pending), true, "in progress or stranded: only its age tells");
     assert.equal(needsPendingDate({ ...pending, owningService: "rds" }), false, "another service's rotation: its labels are not judged");
+    assert.equal(needsPendingDate({ ...pending, deletedDate: "2026-12-09T00:00:00.000Z" }), false, "scheduled for deletion: that is its only finding");
 });
 
 test("inventoryEntry: a dated pending version is judged stranded past the grace period, long-running past the threshold given", () => {

@@ -390,6 +390,9 @@ export function deniedError(operation: string, secretId: string, error: unknown)
     return new Error(
         `${operation} on ${secretId} was denied: the caller lacks the IAM permission ${permission} ` +
             `(the provider's minimal policy is policy/minimal-iam-policy.json in the pulumi-secret-rotation package). AWS said: ${message}`,
+        // What AWS said, by name, for a caller with a policy of its own to name (the organization
+        // inventory); not the SDK's error object itself, which carries the raw response.
+        { cause: { name: errorName(error), message } },
     );
 }
 
