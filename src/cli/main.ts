@@ -16,7 +16,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { SingleBar } from "cli-progress";
 import { Command, InvalidArgumentError, Option } from "commander";
 
-import { DEFAULT_THRESHOLDS, THRESHOLD_RANGES } from "../../providers/secretsmanager/semantics/health";
+import { DEFAULT_THRESHOLDS, HealthThresholds, THRESHOLD_RANGES } from "../../providers/secretsmanager/semantics/health";
 import { parseDurationMs } from "../../providers/secretsmanager/semantics/inputs";
 import { planMigration, renderSteps, renderTypeScript, renderYaml } from "../migrate/migration";
 import { OldEstate, readPulumiExport, readTerraformState } from "../migrate/sources";
@@ -52,15 +52,12 @@ function duration(option: string) {
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-interface ReviewFlags {
+interface ReviewFlags extends ThresholdFlags {
     stack: string[];
     cwd: string;
     format: ReportFormat;
     all?: boolean;
     region?: string;
-    maxIntervalDays?: number;
-    maxDaysSinceRotation?: number;
-    pendingLongRunning?: number;
     concurrency: number;
     progress: boolean;
     fromState?: boolean;
@@ -145,6 +142,17 @@ function withThresholdOptions(command: Command, unsetMeans: string): Command {
         );
 }
 
+interface ThresholdFlags {
+    maxIntervalDays?: number;
+    maxDaysSinceRotation?: number;
+    pendingLongRunning?: number;
+}
+
+/** The thresholds of withThresholdOptions's flags; one left out is undefined, which overrides nothing. */
+function thresholdsGiven(flags: ThresholdFlags): Partial<HealthThresholds> {
+    return { maxIntervalDays: flags.maxIntervalDays, maxDaysSinceRotation: flags.maxDaysSinceRotation, pendingLongRunningMs: flags.pendingLongRunning };
+}
+
 interface MigrateFlags {
     fromPulumi?: string;
     fromTerraform?: string;
@@ -187,7 +195,7 @@ function regionList(text: string): string[] {
     return [...new Set(regions)];
 }
 
-interface InventoryFlags {
+interface InventoryFlags extends ThresholdFlags {
     accounts?: string[];
     roleName: string;
     roleArnPattern?: string;
@@ -197,9 +205,6 @@ interface InventoryFlags {
     jsonFile?: string;
     csvFile?: string;
     concurrency: number;
-    maxIntervalDays?: number;
-    maxDaysSinceRotation?: number;
-    pendingLongRunning?: number;
 }
 
 async function runInventory(flags: InventoryFlags): Promise<number> {
@@ -226,7 +231,7 @@ async function runInventory(flags: InventoryFlags): Promise<number> {
             sessionName: flags.sessionName,
             regions,
             concurrency: flags.concurrency,
-            thresholds: { maxIntervalDays: flags.maxIntervalDays, maxDaysSinceRotation: flags.maxDaysSinceRotation, pendingLongRunningMs: flags.pendingLongRunning },
+            thresholds: thresholdsGiven(flags),
         });
         if (flags.jsonFile !== undefined) writeFileSync(flags.jsonFile, renderInventory(report, "json") + "\n");
         if (flags.csvFile !== undefined) writeFileSync(flags.csvFile, renderInventory(report, "csv"));
@@ -254,7 +259,7 @@ async function runReview(flags: ReviewFlags): Promise<number> {
             cwd: flags.cwd,
             fromState: flags.fromState === true,
             // Only the flags given (api.ts drops the undefined ones): they override every other source.
-            thresholds: { maxIntervalDays: flags.maxIntervalDays, maxDaysSinceRotation: flags.maxDaysSinceRotation, pendingLongRunningMs: flags.pendingLongRunning },
+            thresholds: thresholdsGiven(flags),
             concurrency: flags.concurrency,
             ...(flags.all ? { all: flags.region ?? true } : {}),
             ...(interactive ? { onStack: (stack: string) => process.stderr.write(flags.fromState ? `reading stack ${stack}…\n` : `previewing stack ${stack} (no refresh, no change)…\n`) } : {}),

@@ -11,11 +11,12 @@
 import type { SecretsManagerGateway as Gateway } from "../../providers/secretsmanager/aws-edge/aws";
 import type { AwsConnection } from "../../providers/secretsmanager/aws-edge/aws-clients";
 import type { OrganizationAccount } from "../../providers/secretsmanager/aws-edge/organization";
-import { assessHealth, effectiveThresholds, HealthThresholds, healthFactsFromObservation, reportedThresholds } from "../../providers/secretsmanager/semantics/health";
+import { assessHealth, DEFAULT_THRESHOLDS, effectiveThresholds, HealthThresholds, healthFactsFromObservation, reportedThresholds } from "../../providers/secretsmanager/semantics/health";
 import type { ObservedSecret, ScheduleInput } from "../../providers/secretsmanager/semantics/model";
 import { DEFAULT_PENDING_GRACE_PERIOD } from "../../providers/secretsmanager/semantics/model";
 import { OWNER_TAG_KEY, POLICY_STANDBY_TAG_KEY, POLICY_TAG_KEY, stackOf } from "../../providers/secretsmanager/semantics/ownership";
 import { parseDurationMs } from "../../providers/secretsmanager/semantics/inputs";
+import { pendingOnItsOwnVersion } from "../../providers/secretsmanager/semantics/labels";
 import { toScheduleInput } from "../../providers/secretsmanager/semantics/state";
 import { EXIT_CODES, FindingEntry } from "./report";
 
@@ -151,12 +152,10 @@ const GRACE_MS = parseDurationMs(DEFAULT_PENDING_GRACE_PERIOD)!;
  */
 export function needsPendingDate(secret: ObservedSecret): boolean {
     // Scheduled for deletion: its only finding is that, whatever the age (health.ts).
-    if (secret.owningService || secret.deletedDate) return false;
-    const pending = secret.versions.find((v) => v.labels.includes("AWSPENDING"));
-    return pending !== undefined && !pending.labels.includes("AWSCURRENT");
+    return !secret.owningService && !secret.deletedDate && pendingOnItsOwnVersion(secret);
 }
 
-export function inventoryEntry(account: string, secret: ObservedSecret, now: Date, thresholds: HealthThresholds = effectiveThresholds({})): InventorySecret {
+export function inventoryEntry(account: string, secret: ObservedSecret, now: Date, thresholds: HealthThresholds = DEFAULT_THRESHOLDS): InventorySecret {
     const declaredBy = declaredByOf(secret.tags);
     const standingBy = secret.tags?.[POLICY_STANDBY_TAG_KEY];
     const schedule = toScheduleInput(secret.schedule);
@@ -189,7 +188,7 @@ const enterable = (account: OrganizationAccount) => account.status === "ACTIVE";
 
 export async function inventory(args: InventoryArgs): Promise<InventoryReport> {
     const now = args.now ?? (() => new Date());
-    const [{ SecretsManagerGateway }, { connectionFor }, { listOrganizationAccounts, memberAccountConnection }] = await Promise.all([
+    const [{ SecretsManagerGateway, INVENTORY_ROLE_POLICY }, { connectionFor }, { listOrganizationAccounts, memberAccountConnection }] = await Promise.all([
         import("../../providers/secretsmanager/aws-edge/aws"),
         import("../../providers/secretsmanager/aws-edge/aws-clients"),
         import("../../providers/secretsmanager/aws-edge/organization"),
@@ -243,23 +242,17 @@ export async function inventory(args: InventoryArgs): Promise<InventoryReport> {
     await mapConcurrently(jobs, args.concurrency, async ({ account, region }) => {
         const connection = await enter(account);
         if (!connection) return;
-        const gateway: Gateway = new SecretsManagerGateway(region, connection);
+        // A denial names the policy the inventory ships for the role, not the provider's.
+        const gateway: Gateway = new SecretsManagerGateway(region, connection, undefined, INVENTORY_ROLE_POLICY);
         const place: InventoryReport["places"][number] = { account: account.id, ...(account.name ? { accountName: account.name } : {}), region };
         places.push(place);
         try {
             const listed = await gateway.listSecrets(undefined, { datePending: () => false });
             place.secretsListed = listed.length;
             for (const secret of listed) {
-                if (needsPendingDate(secret)) {
-                    try {
-                        await gateway.datePendingVersion(secret);
-                    } catch (error) {
-                        // The secret stays listed, its pending version undated: in progress as far as health can tell.
-                        secrets.push({ ...inventoryEntry(account.id, secret, now(), thresholds), pendingAgeError: datingError(secret.arn, error) });
-                        continue;
-                    }
-                }
-                secrets.push(inventoryEntry(account.id, secret, now(), thresholds));
+                // A dating refused leaves the secret listed, its pending version undated: in progress as far as health can tell.
+                const pendingAgeError = needsPendingDate(secret) ? await gateway.datePendingVersion(secret).then(() => undefined, (error: Error) => error.message) : undefined;
+                secrets.push({ ...inventoryEntry(account.id, secret, now(), thresholds), ...(pendingAgeError !== undefined ? { pendingAgeError } : {}) });
             }
         } catch (error) {
             errors.push({ account: account.id, region, stage: "list-secrets", error: (error as Error).message });
@@ -298,16 +291,6 @@ export async function inventory(args: InventoryArgs): Promise<InventoryReport> {
         // Bit 8 as review's: something could not be read — an account, a region, or a pending version's age.
         exitCode: (summary.findings > 0 ? EXIT_CODES.findings : 0) | (summary.errors > 0 || summary.undated > 0 ? EXIT_CODES.unreviewable : 0),
     };
-}
-
-/** Why a pending version could not be dated; a denial names the inventory's own policy, not the provider's. */
-function datingError(arn: string, error: unknown): string {
-    const cause = (error as { cause?: unknown })?.cause;
-    if ((cause as { name?: string })?.name !== "AccessDeniedException") return (error as Error)?.message ?? String(error);
-    return (
-        `ListSecretVersionIds on ${arn} was denied: the role the inventory assumes lacks secretsmanager:ListSecretVersionIds ` +
-        `(policy/inventory-iam-policy.json in the pulumi-secret-rotation package). AWS said: ${(cause as Error).message}`
-    );
 }
 
 function describe(error: unknown): string {

@@ -2,7 +2,7 @@
 // DescribeSecret, plus ListSecretVersionIds only for a pending version of its own), then the very
 // plan `up` would run (plan.ts), the drift since the last `up` or refresh, and the health
 // findings (health.ts). Nothing here decides rotation semantics: it only asks plan.ts and health.ts.
-import { SecretsManagerGateway } from "../../providers/secretsmanager/aws-edge/aws";
+import { REVIEW_POLICY, SecretsManagerGateway } from "../../providers/secretsmanager/aws-edge/aws";
 import { confirm } from "../../providers/secretsmanager/aws-edge/fleet";
 import { AwsConnection, connectionFor } from "../../providers/secretsmanager/aws-edge/aws-clients";
 import { recordedAccountRefusal } from "../../providers/secretsmanager/semantics/aws-settings";
@@ -185,7 +185,7 @@ export async function review(snapshots: StackSnapshot[], options: ReviewOptions)
         const listings: { account: string; region: string; listed: ObservedSecret[] }[] = [];
         const seenAccounts = new Set<string>();
         for (const connection of reached.values()) {
-            const gateway = new SecretsManagerGateway(region ?? connection.setting.region, connection);
+            const gateway = new SecretsManagerGateway(region ?? connection.setting.region, connection, undefined, REVIEW_POLICY);
             const account = await connection.account();
             const listRegion = await gateway.resolvedRegion();
             if (seenAccounts.has(`${account}/${listRegion}`)) continue;
@@ -334,7 +334,7 @@ async function reviewResource(
         }
         const connection = connectionFor(declaredAws, snapshot.aws ?? { setting: {} });
         reach(connection);
-        const gateway = new SecretsManagerGateway(region, connection);
+        const gateway = new SecretsManagerGateway(region, connection, undefined, REVIEW_POLICY);
         const observation = await gateway.observe(target);
         const claimed = observation.found && resource.step === "delete" ? claims.get(claimKey(snapshot, observation.secret.arn)) : undefined;
         // What the delete will observe; everything else reports the secret as it is now.
@@ -412,7 +412,7 @@ async function reviewPolicy(
         reach(connection);
         const refusal = place && recordedAccountRefusal(await connection.account(), place, `rotation policy ${resource.name}`, connection.effective);
         if (refusal) throw new Error(refusal);
-        const gateway = new SecretsManagerGateway(region, connection);
+        const gateway = new SecretsManagerGateway(region, connection, undefined, REVIEW_POLICY);
         const filters = resource.step === "delete" ? RELEASE_FILTERS : listingFilters(spec.selector, fresh ? undefined : recordedSelector);
         const listed = await gateway.listSecrets(undefined, { ...(filters ? { filters } : {}), datePending: (secret) => needsPendingAge(spec, secret) });
         const account = await connection.account();

@@ -97,7 +97,11 @@ describe("organization inventory: a rotation stranded or running long is reporte
         aws.front.script([{ operation: "ListSecretVersionIds", secretId: stranded.arn, fault: "access-denied" }]);
         const refused = await inventoryJson([], 12);
         const undated = refused.secrets.find((s) => s.name === "inv/stranded")!;
-        assert.match(undated.pendingAgeError ?? "", /^ListSecretVersionIds on .*inv\/stranded.* was denied: the role the inventory assumes lacks secretsmanager:ListSecretVersionIds \(policy\/inventory-iam-policy\.json/);
+        assert.match(
+            undated.pendingAgeError ?? "",
+            /^ListSecretVersionIds on .*inv\/stranded.* was denied: the caller lacks the IAM permission secretsmanager:ListSecretVersionIds \(the policy of the role the inventory assumes is policy\/inventory-iam-policy\.json/,
+        );
+        assert.doesNotMatch(undated.pendingAgeError ?? "", /minimal-iam-policy/, "not the provider's policy");
         assert.deepEqual(undated.findings.map((f) => f.code).filter((c) => c.startsWith("pending-")), []);
         assert.deepEqual([refused.errors, refused.summary.undated, refused.secrets.length], [[], 1, 5]);
     });

@@ -211,6 +211,7 @@ describe("review: what up will do, drift and health", () => {
             assert.equal(aws.front.calls().filter((c) => c.injected === "access-denied" && c.operation === "DescribeSecret").length, 1, "the fault was met");
             const denied = withDenied.stacks[0]!.secrets.find((s) => s.resource === "app-clean")!;
             assert.match(denied.error ?? "", /^DescribeSecret on \S+app\/clean\S* was denied: the caller lacks the IAM permission secretsmanager:DescribeSecret /);
+            assert.match(denied.error ?? "", /\(the review's policy is policy\/review-iam-policy\.json in the pulumi-secret-rotation package\)/, "the review's own policy, not the provider's");
             assert.deepEqual(
                 { drifted: withDenied.summary.drifted, findings: withDenied.summary.findings, errors: withDenied.summary.errors, exitCode: withDenied.exitCode },
                 { drifted: 4, findings: 8, errors: 1, exitCode: 14 },

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { deniedError, namedPermission, permissionWaitFromEnv } from "../../providers/secretsmanager/aws-edge/aws";
+import { deniedError, INVENTORY_ROLE_POLICY, namedPermission, permissionWaitFromEnv, REVIEW_POLICY } from "../../providers/secretsmanager/aws-edge/aws";
 
 const denial = (message: string) => Object.assign(new Error(message), { name: "AccessDeniedException" });
 const ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:app/db-AbCdEf";
@@ -16,6 +16,14 @@ test("the permission AWS names is the one reported", () => {
     const error = deniedError("DescribeSecret", ARN, denial("User: arn:aws:iam::123456789012:user/ci is not authorized to perform: secretsmanager:DescribeSecret on resource: x"));
     assert.match(error.message, new RegExp(`^DescribeSecret on ${ARN} was denied: the caller lacks the IAM permission secretsmanager:DescribeSecret `));
     assert.match(error.message, /policy\/minimal-iam-policy\.json/);
+});
+
+test("a denial names the shipped policy of the caller the gateway serves: the provider's by default, the review's, the inventory role's", () => {
+    const denied = (policy?: typeof REVIEW_POLICY) => deniedError("ListSecretVersionIds", ARN, denial("You do not have sufficient access to perform this action."), policy).message;
+    assert.match(denied(), /\(the provider's minimal policy is policy\/minimal-iam-policy\.json in the pulumi-secret-rotation package\)/);
+    assert.match(denied(REVIEW_POLICY), /\(the review's policy is policy\/review-iam-policy\.json in the pulumi-secret-rotation package\)/);
+    assert.match(denied(INVENTORY_ROLE_POLICY), /\(the policy of the role the inventory assumes is policy\/inventory-iam-policy\.json in the pulumi-secret-rotation package\)/);
+    assert.doesNotMatch(denied(INVENTORY_ROLE_POLICY), /minimal-iam-policy/);
 });
 
 test("without a named action, the Secrets Manager action of the operation (labels stripped)", () => {

@@ -49,20 +49,25 @@ test("roleArnPatternProblem: a role ARN with {account} as its account; --role-na
     assert.match(roleArnPatternProblem("arn:aws:iam::{account}:user/audit")!, /must be a role ARN/);
 });
 
+/** A listed secret of app/db, observed at `observedAt`, with what a test sets over it. */
+const listed = (over: Partial<ObservedSecret> = {}, observedAt = "2026-12-02T00:00:00.000Z"): ObservedSecret => ({
+    arn: "arn:aws:secretsmanager:eu-west-1:111111111111:secret:app/db-AbCdEf",
+    name: "app/db",
+    region: "eu-west-1",
+    observedAt,
+    rotationEnabled: true,
+    versions: [{ versionId: "v1", labels: ["AWSCURRENT"] }],
+    ...over,
+});
+
 test("inventoryEntry: the listing's facts, who declares it, and the review's findings (default thresholds)", () => {
-    const secret: ObservedSecret = {
-        arn: "arn:aws:secretsmanager:eu-west-1:111111111111:secret:app/db-AbCdEf",
-        name: "app/db",
-        region: "eu-west-1",
-        observedAt: "2026-12-02T00:00:00.000Z",
-        rotationEnabled: true,
+    const secret = listed({
         rotationLambdaArn: "arn:aws:lambda:eu-west-1:111111111111:function:rotate",
         schedule: { kind: "days", days: 180 },
         lastRotatedDate: "2026-01-01T00:00:00.000Z",
         createdDate: "2025-01-01T00:00:00.000Z",
-        versions: [{ versionId: "v1", labels: ["AWSCURRENT"] }],
         tags: { "pulumi-secret-rotation:owner": "org/proj/prod/db" },
-    };
+    });
     const entry = inventoryEntry("111111111111", secret, new Date("2026-12-02T00:00:00.000Z"));
     assert.equal(entry.declaredBy?.resource, "db");
     assert.deepEqual(entry.schedule, { automaticallyAfterDays: 180 });
@@ -70,14 +75,7 @@ test("inventoryEntry: the listing's facts, who declares it, and the review's fin
 });
 
 test("needsPendingDate: only AWSPENDING on a version of its own, and not on a secret another service rotates", () => {
-    const base: ObservedSecret = {
-        arn: "arn:aws:secretsmanager:eu-west-1:111111111111:secret:app/db-AbCdEf",
-        name: "app/db",
-        region: "eu-west-1",
-        observedAt: "2026-12-02T00:00:00.000Z",
-        rotationEnabled: true,
-        versions: [{ versionId: "v1", labels: ["AWSCURRENT"] }],
-    };
+    const base = listed();
     assert.equal(needsPendingDate(base), false, "no rotation pending");
     assert.equal(needsPendingDate({ ...base, versions: [{ versionId: "v1", labels: ["AWSCURRENT", "AWSPENDING"] }] }), false, "a finished rotation");
     const pending = { ...base, versions: [{ versionId: "v1", labels: ["AWSCURRENT"] }, { versionId: "v2", labels: ["AWSPENDING"] }] };
@@ -87,19 +85,18 @@ test("needsPendingDate: only AWSPENDING on a version of its own, and not on a se
 });
 
 test("inventoryEntry: a dated pending version is judged stranded past the grace period, long-running past the threshold given", () => {
-    const secret = (hoursOld: number): ObservedSecret => ({
-        arn: "arn:aws:secretsmanager:eu-west-1:111111111111:secret:app/db-AbCdEf",
-        name: "app/db",
-        region: "eu-west-1",
-        observedAt: "2026-12-02T12:00:00.000Z",
-        rotationEnabled: true,
-        schedule: { kind: "days", days: 30 },
-        lastRotatedDate: "2026-12-01T00:00:00.000Z",
-        versions: [
-            { versionId: "v1", labels: ["AWSCURRENT"] },
-            { versionId: "v2", labels: ["AWSPENDING"], createdDate: new Date(Date.parse("2026-12-02T12:00:00.000Z") - hoursOld * 3_600_000).toISOString() },
-        ],
-    });
+    const secret = (hoursOld: number): ObservedSecret =>
+        listed(
+            {
+                schedule: { kind: "days", days: 30 },
+                lastRotatedDate: "2026-12-01T00:00:00.000Z",
+                versions: [
+                    { versionId: "v1", labels: ["AWSCURRENT"] },
+                    { versionId: "v2", labels: ["AWSPENDING"], createdDate: new Date(Date.parse("2026-12-02T12:00:00.000Z") - hoursOld * 3_600_000).toISOString() },
+                ],
+            },
+            "2026-12-02T12:00:00.000Z",
+        );
     const now = new Date("2026-12-02T12:00:00.000Z");
     const codes = (hoursOld: number, thresholds = effectiveThresholds({})) => inventoryEntry("111111111111", secret(hoursOld), now, thresholds).findings.map((f) => f.code);
     assert.deepEqual(codes(3), ["pending-stranded"]);

@@ -17,7 +17,8 @@ import {
 } from "@aws-sdk/client-secrets-manager";
 
 import { AwsConnection, connectionFor, describeError, unreadableBody } from "./aws-clients";
-import { ApiCall, AWSCURRENT, AWSPENDING, AwsSetting, Observation, ObservedSecret, ObservedVersion } from "../semantics/model";
+import { ApiCall, AwsSetting, Observation, ObservedSecret, ObservedVersion } from "../semantics/model";
+import { pendingOnItsOwnVersion } from "../semantics/labels";
 import { OWNER_TAG_KEY } from "../semantics/ownership";
 import { callsPerSecondFromEnv, quotaGroup, SlidingWindowLimiter } from "./quota";
 import { scheduleFromRules } from "../semantics/schedule";
@@ -112,6 +113,8 @@ export class SecretsManagerGateway {
         private readonly region: string | undefined,
         aws?: AwsSetting | AwsConnection,
         private readonly permissionWaitMs = permissionWaitFromEnv(),
+        /** The shipped policy an access denial points to: the caller's (the provider's, the review's, the inventory role's). */
+        private readonly iamPolicy: ShippedPolicy = PROVIDER_POLICY,
     ) {
         this.connection = aws instanceof AwsConnection ? aws : connectionFor(aws);
     }
@@ -138,7 +141,7 @@ export class SecretsManagerGateway {
      */
     sibling(): SecretsManagerGateway {
         this.sdk ??= operationClient(this.connection, this.region);
-        const sibling = new SecretsManagerGateway(this.region, this.connection, this.permissionWaitMs);
+        const sibling = new SecretsManagerGateway(this.region, this.connection, this.permissionWaitMs, this.iamPolicy);
         sibling.sdk = this.sdk;
         return sibling;
     }
@@ -160,7 +163,7 @@ export class SecretsManagerGateway {
             described = await this.client("DescribeSecret").send(new DescribeSecretCommand({ SecretId: secretId }));
         } catch (error) {
             if (errorName(error) === "ResourceNotFoundException") return { found: false, secretId, region };
-            throw callError("DescribeSecret", secretId, error);
+            throw callError("DescribeSecret", secretId, error, this.iamPolicy);
         }
         const secret = observedSecretFrom(described, described.VersionIdsToStages, region, new Date().toISOString());
         await this.datePendingVersion(secret);
@@ -195,7 +198,7 @@ export class SecretsManagerGateway {
                     }),
                 )
                 .catch((error) => {
-                    throw callError("ListSecrets", region, error);
+                    throw callError("ListSecrets", region, error, this.iamPolicy);
                 });
             const observedAt = new Date().toISOString();
             for (const entry of page.SecretList ?? []) secrets.push(observedSecretFrom(entry, entry.SecretVersionsToStages, region, observedAt));
@@ -213,8 +216,7 @@ export class SecretsManagerGateway {
      * organization inventory).
      */
     async datePendingVersion(secret: ObservedSecret): Promise<void> {
-        const pending = secret.versions.find((v) => v.labels.includes(AWSPENDING));
-        if (pending && !pending.labels.includes(AWSCURRENT)) await this.addCreationDates(secret.arn, secret.versions);
+        if (pendingOnItsOwnVersion(secret)) await this.addCreationDates(secret.arn, secret.versions);
     }
 
     private async addCreationDates(arn: string, versions: ObservedVersion[]): Promise<void> {
@@ -223,7 +225,7 @@ export class SecretsManagerGateway {
             const page = await this.client("ListSecretVersionIds")
                 .send(new ListSecretVersionIdsCommand({ SecretId: arn, MaxResults: 100, NextToken: nextToken }))
                 .catch((error) => {
-                    throw callError("ListSecretVersionIds", arn, error);
+                    throw callError("ListSecretVersionIds", arn, error, this.iamPolicy);
                 });
             for (const listed of page.Versions ?? []) {
                 const version = versions.find((v) => v.versionId === listed.VersionId);
@@ -248,7 +250,7 @@ export class SecretsManagerGateway {
                 const answer = await this.client("CancelRotateSecret")
                     .send(new CancelRotateSecretCommand({ SecretId: arn }))
                     .catch((error) => {
-                        throw callError("CancelRotateSecret", arn, error);
+                        throw callError("CancelRotateSecret", arn, error, this.iamPolicy);
                     });
                 return answer.VersionId ? { cancelledVersionId: answer.VersionId } : {};
             }
@@ -261,21 +263,21 @@ export class SecretsManagerGateway {
                         RemoveFromVersionId: call.removeFromVersionId,
                     }),
                 ).catch((error) => {
-                    throw callError(`UpdateSecretVersionStage(${call.versionStage})`, arn, error);
+                    throw callError(`UpdateSecretVersionStage(${call.versionStage})`, arn, error, this.iamPolicy);
                 });
                 return {};
             case "TagResource":
                 await this.client("TagResource")
                     .send(new TagResourceCommand({ SecretId: arn, Tags: call.tags.map((tag) => ({ Key: tag.key, Value: tag.value })) }))
                     .catch((error) => {
-                        throw callError("TagResource", arn, error);
+                        throw callError("TagResource", arn, error, this.iamPolicy);
                     });
                 return {};
             case "UntagResource":
                 await this.client("UntagResource")
                     .send(new UntagResourceCommand({ SecretId: arn, TagKeys: call.keys }))
                     .catch((error) => {
-                        throw callError("UntagResource", arn, error);
+                        throw callError("UntagResource", arn, error, this.iamPolicy);
                     });
                 return {};
         }
@@ -297,7 +299,7 @@ export class SecretsManagerGateway {
                 await this.client("RotateSecret").send(command);
                 return;
             } catch (error) {
-                if (errorName(error) !== "AccessDeniedException") throw callError("RotateSecret", arn, error);
+                if (errorName(error) !== "AccessDeniedException") throw callError("RotateSecret", arn, error, this.iamPolicy);
                 const message = (error as Error)?.message ?? "";
                 const named = namedPermission(message);
                 // A Lambda permission that was just granted (the caller's lambda:InvokeFunction, or
@@ -307,7 +309,7 @@ export class SecretsManagerGateway {
                     await sleep(Math.min(1_000 * 2 ** (attempt - 1), 10_000, Math.max(0, deadline - Date.now())));
                     continue;
                 }
-                if (named !== undefined) throw deniedError("RotateSecret", arn, error);
+                if (named !== undefined) throw deniedError("RotateSecret", arn, error, this.iamPolicy);
                 throw new Error(
                     `RotateSecret on ${arn} was denied (${message}). ` +
                         `The caller needs secretsmanager:RotateSecret and lambda:InvokeFunction on ${call.rotationLambdaArn ?? "the rotation function"}, ` +
@@ -362,8 +364,8 @@ export function permissionWaitFromEnv(env: NodeJS.ProcessEnv = process.env): num
     return seconds * 1000;
 }
 
-function callError(operation: string, secretId: string, error: unknown): Error {
-    if (errorName(error) === "AccessDeniedException") return deniedError(operation, secretId, error);
+function callError(operation: string, secretId: string, error: unknown, policy: ShippedPolicy): Error {
+    if (errorName(error) === "AccessDeniedException") return deniedError(operation, secretId, error, policy);
     const metadata = (error as { $metadata?: { httpStatusCode?: number; attempts?: number } })?.$metadata;
     if ((metadata?.httpStatusCode ?? 0) >= 500 && unreadableBody(error)) {
         // An HTML or empty 5xx page (a proxy's, a load balancer's, an emulator's under load): the SDK
@@ -384,16 +386,24 @@ export function namedPermission(message: string): string | undefined {
  * else the Secrets Manager action of the same name as the operation ("UpdateSecretVersionStage(AWSPENDING)"
  * needs secretsmanager:UpdateSecretVersionStage).
  */
-export function deniedError(operation: string, secretId: string, error: unknown): Error {
+export function deniedError(operation: string, secretId: string, error: unknown, policy: ShippedPolicy = PROVIDER_POLICY): Error {
     const message = (error as Error)?.message ?? String(error);
     const permission = namedPermission(message) ?? `secretsmanager:${operation.replace(/\(.*$/, "")}`;
     return new Error(
         `${operation} on ${secretId} was denied: the caller lacks the IAM permission ${permission} ` +
-            `(the provider's minimal policy is policy/minimal-iam-policy.json in the pulumi-secret-rotation package). AWS said: ${message}`,
-        // What AWS said, by name, for a caller with a policy of its own to name (the organization
-        // inventory); not the SDK's error object itself, which carries the raw response.
-        { cause: { name: errorName(error), message } },
+            `(${policy.whose} is ${policy.file} in the pulumi-secret-rotation package). AWS said: ${message}`,
     );
 }
+
+/** A least-privilege policy the package ships (policy/), as an access denial names it. */
+export interface ShippedPolicy {
+    /** Whose it is, e.g. "the provider's minimal policy". */
+    whose: string;
+    file: string;
+}
+
+export const PROVIDER_POLICY: ShippedPolicy = { whose: "the provider's minimal policy", file: "policy/minimal-iam-policy.json" };
+export const REVIEW_POLICY: ShippedPolicy = { whose: "the review's policy", file: "policy/review-iam-policy.json" };
+export const INVENTORY_ROLE_POLICY: ShippedPolicy = { whose: "the policy of the role the inventory assumes", file: "policy/inventory-iam-policy.json" };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

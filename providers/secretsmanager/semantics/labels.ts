@@ -76,6 +76,16 @@ export function keptAs(secret: ObservedSecret, versionId: string, kind: KeptLabe
     return keptLabels(secret).some((k) => k.versionId === versionId && k.kind === kind);
 }
 
+/**
+ * Whether AWSPENDING is on a version of its own (not AWSCURRENT's): a rotation in progress, or one
+ * a failure or a cancel left. Only that version's age (ListSecretVersionIds) tells the two apart;
+ * on AWSCURRENT's version it is what a finished rotation leaves.
+ */
+export function pendingOnItsOwnVersion(secret: ObservedSecret): boolean {
+    const pending = secret.versions.find((v) => v.labels.includes(AWSPENDING));
+    return pending !== undefined && !pending.labels.includes(AWSCURRENT);
+}
+
 export function labelCount(secret: ObservedSecret): number {
     return secret.versions.reduce((n, v) => n + v.labels.length, 0);
 }
